@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""One epoch of linear softmax SGD (batch 256) on Fashion-MNIST's 60,000 training images:
+gradus against scikit-learn's SGDClassifier and PyTorch (CPU), side by side in one run.
+
+Usage: python3 bench/compare_linear.py [--epochs 5] [--threads 2]
+Needs: cargo build --release; pip install scikit-learn torch numpy (installed when missing).
+Prints each tool's seconds per epoch (median over epochs), the ratios, and gradus' peak memory.
+"""
+import argparse, gzip, json, os, resource, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def need(mods):
+    missing = [m for m in mods if __import__("importlib").util.find_spec(m) is None]
+    if missing:
+        pkgs = {"sklearn": "scikit-learn"}
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + [pkgs.get(m, m) for m in missing])
+
+
+def load(prefix):
+    import numpy as np
+    with gzip.open(f"{DATA}/{prefix}-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(f"{DATA}/{prefix}-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)
+    return x, y
+
+
+def gradus(epochs, threads):
+    exe = os.path.join(ROOT, "target", "release", "gradus")
+    cmd = [exe, "train", "--data", "fashion-mnist", "--loss", "softmax", "--optimizer", "sgd",
+           "--lr", "0.03", "--scale", "standardize", "--batch-size", "256", "--epochs", str(epochs),
+           "--threads", str(threads), "--json"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    epoch_times = [float(l.rsplit(" ", 1)[1].rstrip("s")) for l in out.stderr.splitlines() if l.startswith("epoch")]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return statistics.median(epoch_times), r["test_accuracy"], peak_mb if peak_mb > before / 1024 else peak_mb
+
+
+def sklearn_sgd(x, y, xt, yt, epochs, threads):
+    import numpy as np
+    from sklearn.linear_model import SGDClassifier
+    mean, std = x.mean(0), x.std(0)
+    std[std == 0] = 1
+    xs, xts = (x - mean) / std, (xt - mean) / std
+    clf = SGDClassifier(loss="log_loss", alpha=1e-6, learning_rate="constant", eta0=0.003,
+                        max_iter=1, tol=None, shuffle=True, random_state=0, n_jobs=threads)
+    times = []
+    for e in range(epochs):
+        t = time.perf_counter()
+        clf.partial_fit(xs, y, classes=np.arange(10))
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), clf.score(xts, yt)
+
+
+def torch_sgd(x, y, xt, yt, epochs, threads):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    xf = torch.tensor(x, dtype=torch.float32)
+    mean, std = xf.mean(0), xf.std(0, unbiased=False)
+    std[std == 0] = 1
+    xs, xts = (xf - mean) / std, (torch.tensor(xt, dtype=torch.float32) - mean) / std
+    ys = torch.tensor(y, dtype=torch.long)
+    model = torch.nn.Linear(784, 10)
+    opt = torch.optim.SGD(model.parameters(), lr=0.03)
+    lossf = torch.nn.CrossEntropyLoss()
+    times = []
+    for e in range(epochs):
+        t = time.perf_counter()
+        perm = torch.randperm(len(xs))
+        for i in range(0, len(xs), 256):
+            idx = perm[i:i + 256]
+            opt.zero_grad()
+            lossf(model(xs[idx]), ys[idx]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t)
+    with torch.no_grad():
+        acc = (model(xts).argmax(1).numpy() == yt).mean()
+    return statistics.median(times), float(acc)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    a = ap.parse_args()
+    need(["numpy", "sklearn", "torch"])
+    x, y = load("train")
+    xt, yt = load("t10k")
+    g, g_acc, g_mem = gradus(a.epochs, a.threads)
+    s, s_acc = sklearn_sgd(x, y, xt, yt, a.epochs, a.threads)
+    p, p_acc = torch_sgd(x, y, xt, yt, a.epochs, a.threads)
+    print(f"threads {a.threads}, {a.epochs} epochs, median seconds per epoch over 60,000 images, batch 256")
+    print(f"{'tool':<32}{'s/epoch':>10}{'test acc':>10}{'ratio':>10}")
+    print(f"{'gradus (softmax, sgd 0.03)':<32}{g:>10.4f}{g_acc:>10.4f}{1.0:>10.2f}")
+    print(f"{'scikit-learn SGDClassifier':<32}{s:>10.4f}{s_acc:>10.4f}{s / g:>10.2f}")
+    print(f"{'PyTorch nn.Linear + SGD':<32}{p:>10.4f}{p_acc:>10.4f}{p / g:>10.2f}")
+    print(f"gradus peak memory (max RSS): {g_mem:.0f} MB")
+    print(json.dumps({"gradus_s_per_epoch": g, "sklearn_s_per_epoch": s, "torch_s_per_epoch": p,
+                      "sklearn_over_gradus": s / g, "torch_over_gradus": p / g, "gradus_peak_mb": g_mem}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,264 @@
+//! Command-line arguments (clap). Values are parsed by the library's `FromStr` impls, so a bad
+//! value is reported with the flag's name and the valid forms.
+
+use clap::{Args, Parser, Subcommand};
+use gradus::data::batch::BatchSize;
+use std::path::PathBuf;
+
+/// Train linear models and multilayer perceptrons with SGD and its relatives, and see how the
+/// optimisation behaves.
+#[derive(Parser, Debug)]
+#[command(name = "gradus", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Train a model and report its accuracy (or RMSE) on the test split.
+    Train(TrainArgs),
+    /// Evaluate a saved model: loss, accuracy, per-class precision and recall, confusion matrix.
+    Eval(EvalArgs),
+    /// Predict with a saved model, one CSV row per example.
+    Predict(PredictArgs),
+    /// The loss of one example and its gradient with respect to the scores.
+    Loss(LossArgs),
+}
+
+/// Where the data comes from and how it is split.
+#[derive(Args, Debug, Clone)]
+pub struct DataArgs {
+    /// digits (embedded, default), fashion-mnist[:DIR], mnist:DIR or csv:PATH.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// For CSV data: the label column, by header name or 0-based index (default: the last).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_column: Option<String>,
+    /// For CSV data: classify (labels are classes) or regress (labels are real values).
+    #[arg(long, default_value = "classify", value_parser = ["classify", "regress"])]
+    pub task: String,
+    /// Fraction held out for testing when the data has no official test split.
+    #[arg(long, default_value_t = 0.2)]
+    pub test_fraction: f64,
+}
+
+/// The model and its objective.
+#[derive(Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// linear, or mlp:H1,H2,… for a multilayer perceptron.
+    #[arg(long, default_value = "linear")]
+    pub model: String,
+    /// Hidden-layer activation: relu, leaky-relu, sigmoid or tanh.
+    #[arg(long, default_value = "relu")]
+    pub activation: String,
+    /// svm, squared-svm, softmax, logistic (binary), squared or huber (regression).
+    #[arg(long, default_value = "softmax")]
+    pub loss: String,
+    /// Margin Δ of the SVM losses.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub margin: f64,
+    /// Threshold δ of the Huber loss.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub delta: f64,
+    /// none, l2:λ, l1:λ or elastic:λ,β.
+    #[arg(long, default_value = "none")]
+    pub reg: String,
+    /// Regularise the biases too.
+    #[arg(long)]
+    pub reg_bias: bool,
+}
+
+/// The update rule and its step sizes.
+#[derive(Args, Debug, Clone)]
+pub struct OptimArgs {
+    /// sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam or adamw.
+    #[arg(long, default_value = "sgd")]
+    pub optimizer: String,
+    /// Base learning rate α₀ (default: the rule's PyTorch default).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// Momentum μ (momentum, nesterov, rmsprop).
+    #[arg(long, allow_negative_numbers = true)]
+    pub momentum: Option<f64>,
+    /// Dampening of the momentum buffer (momentum).
+    #[arg(long, allow_negative_numbers = true)]
+    pub dampening: Option<f64>,
+    /// Decay ρ of the running averages (rmsprop, adadelta).
+    #[arg(long, allow_negative_numbers = true)]
+    pub rho: Option<f64>,
+    /// Adam's β₁.
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta1: Option<f64>,
+    /// Adam's β₂.
+    #[arg(long, allow_negative_numbers = true)]
+    pub beta2: Option<f64>,
+    /// The ε of the adaptive rules.
+    #[arg(long, allow_negative_numbers = true)]
+    pub eps: Option<f64>,
+    /// Weight decay λ (decoupled for adamw, added to the gradient otherwise).
+    #[arg(long, allow_negative_numbers = true)]
+    pub weight_decay: Option<f64>,
+    /// AdaGrad's learning-rate decay.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr_decay: Option<f64>,
+    /// Centered RMSprop.
+    #[arg(long)]
+    pub centered: bool,
+    /// The AMSGrad variant of Adam.
+    #[arg(long)]
+    pub amsgrad: bool,
+    /// Clip the global gradient norm to C.
+    #[arg(long, value_name = "C", allow_negative_numbers = true)]
+    pub clip_norm: Option<f64>,
+    /// constant, step:EVERY,GAMMA, multistep:E1+E2+…,GAMMA, exp:GAMMA, inverse-time:K,
+    /// power:K,P, cosine or plateau:PATIENCE,FACTOR.
+    #[arg(long, default_value = "constant")]
+    pub schedule: String,
+    /// Linear warm-up over the first N optimizer steps.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub warmup: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    #[command(flatten)]
+    pub optim: OptimArgs,
+    /// Feature scaling fitted on the training split: none, unit, center or standardize.
+    #[arg(long, default_value = "standardize")]
+    pub scale: String,
+    /// Maximum number of epochs.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: u64,
+    /// Rows per batch, or 'full' for full-batch gradient descent (1: single-example SGD).
+    #[arg(long, default_value = "64", value_parser = parse_batch)]
+    pub batch_size: BatchSize,
+    /// Stop when the epoch objective changes by at most ε.
+    #[arg(long, value_name = "ε", allow_negative_numbers = true)]
+    pub tol: Option<f64>,
+    /// Stop when the validation loss has not improved for PATIENCE epochs (keeps the best).
+    #[arg(long, value_name = "PATIENCE")]
+    pub early_stopping: Option<u64>,
+    /// Fraction of the training split held out for validation (default 0.1 with
+    /// --early-stopping, else 0).
+    #[arg(long)]
+    pub val_fraction: Option<f64>,
+    /// Seed of the initialisation, the splits and the batch order.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Threads for the matrix products (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Save the trained model (safetensors) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Save a checkpoint (model and optimizer state) here after every epoch.
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
+    /// Continue training from a checkpoint; --epochs is the new total.
+    #[arg(long)]
+    pub resume: Option<PathBuf>,
+    /// Print the result as one JSON object on the last line of stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_batch(s: &str) -> Result<BatchSize, String> {
+    if s == "full" {
+        return Ok(BatchSize::Full);
+    }
+    match s.parse::<usize>() {
+        Ok(b) if b > 0 => Ok(BatchSize::Rows(b)),
+        _ => Err(format!("must be a positive number of rows or 'full', got '{s}'")),
+    }
+}
+
+/// Which rows of the data to use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Split {
+    /// The official test split; for data without one, the held-out rows of the model's own
+    /// training run when it is the same data, else every row.
+    Auto,
+    /// The test split (official, or re-drawn with the model's seed and fraction).
+    Test,
+    /// The training split.
+    Train,
+    /// Every row.
+    All,
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The model file.
+    #[arg(long = "model")]
+    pub model: PathBuf,
+    /// The data spec (default: the model's training data).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// For CSV data: the label column (default: the model's).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_column: Option<String>,
+    /// Which rows to evaluate.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub split: Split,
+    /// Threads for the matrix products.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// The model file.
+    #[arg(long = "model")]
+    pub model: PathBuf,
+    /// The data spec; a CSV file may leave out the label column.
+    #[arg(long)]
+    pub data: String,
+    /// For CSV data: the label column to drop (default: the model's, if present).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_column: Option<String>,
+    /// Which rows to predict.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub split: Split,
+    /// Write the CSV here instead of stdout.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Class probabilities instead of classes (softmax and logistic models).
+    #[arg(long)]
+    pub proba: bool,
+    /// Threads for the matrix products.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+pub struct LossArgs {
+    /// svm, squared-svm, softmax, logistic, squared or huber.
+    #[arg(long)]
+    pub loss: String,
+    /// The scores, comma-separated (e.g. 3.2,5.1,-1.7).
+    #[arg(long, allow_hyphen_values = true)]
+    pub scores: String,
+    /// The class label (classification losses).
+    #[arg(long)]
+    pub label: Option<u32>,
+    /// The target value (regression losses).
+    #[arg(long, allow_negative_numbers = true)]
+    pub target: Option<f64>,
+    /// Margin Δ of the SVM losses.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub margin: f64,
+    /// Threshold δ of the Huber loss.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub delta: f64,
+    /// Print {"loss": …, "grad": […]}.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,35 @@
+//! The `gradus` command line: train, evaluate and inspect models trained by SGD.
+//!
+//! Every failure, from a bad flag to a corrupt file, ends with one line on stderr
+//! (`gradus: error: …`) and a non-zero exit status.
+
+mod args;
+mod commands;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            }
+            // clap's first line says what is wrong; the rest is usage advice.
+            let text = e.render().to_string();
+            let first = text.lines().next().unwrap_or("invalid arguments").trim_start_matches("error: ");
+            eprintln!("gradus: error: {first}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = commands::run(cli) {
+        let msg = format!("{e:#}");
+        eprintln!("gradus: error: {}", msg.replace('\n', " "));
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

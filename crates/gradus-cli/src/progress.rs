@@ -1,0 +1,70 @@
+//! Training progress: a progress bar on a terminal, plain lines otherwise (both on stderr, so
+//! stdout carries only results).
+
+use gradus::train::{EpochReport, Observer, TrainState};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
+
+/// Reports each epoch's objective, accuracies and learning rate.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    epochs: u64,
+}
+
+impl Progress {
+    /// A reporter for a run of `epochs` epochs; `quiet` prints nothing.
+    pub fn new(epochs: u64, quiet: bool) -> Self {
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = ProgressBar::new(1);
+            let style = ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} batches {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            bar.set_style(style);
+            bar
+        });
+        Self { bar, epochs: if quiet { 0 } else { epochs } }
+    }
+
+    /// Clears the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+fn line(r: &EpochReport, epochs: u64) -> String {
+    let mut s = format!("epoch {:>3}/{epochs}  objective {:.5}", r.epoch, r.objective);
+    if let Some(a) = r.train_accuracy {
+        s += &format!("  train acc {a:.4}");
+    }
+    if let Some(l) = r.val_loss {
+        s += &format!("  val loss {l:.5}");
+    }
+    if let Some(a) = r.val_accuracy {
+        s += &format!("  val acc {a:.4}");
+    }
+    s + &format!("  lr {:.3e}  {:.2}s", r.lr, r.seconds)
+}
+
+impl Observer for Progress {
+    fn on_batch(&mut self, epoch: u64, done: usize, total: usize) {
+        if let Some(b) = &self.bar {
+            if done == 1 {
+                b.set_length(total as u64);
+                b.set_prefix(format!("{epoch}/{}", self.epochs));
+            }
+            b.set_position(done as u64);
+        }
+    }
+
+    fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState) -> gradus::Result<()> {
+        if self.epochs > 0 {
+            match &self.bar {
+                Some(b) => b.println(line(r, self.epochs)),
+                None => eprintln!("{}", line(r, self.epochs)),
+            }
+        }
+        Ok(())
+    }
+}

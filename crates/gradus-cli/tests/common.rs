@@ -1,0 +1,38 @@
+//! Helpers shared by the command-line tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+/// Runs `gradus` with `args`.
+pub fn gradus(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gradus")).args(args).output().expect("gradus runs")
+}
+
+/// Runs `gradus` expecting success; returns stdout.
+pub fn ok(args: &[&str]) -> String {
+    let out = gradus(args);
+    assert!(out.status.success(), "gradus {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// Runs `gradus` expecting failure; returns the one-line error.
+pub fn fails(args: &[&str]) -> String {
+    let out = gradus(args);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "gradus {args:?} should fail");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "gradus {args:?} panicked: {err}");
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("gradus: error:")).collect();
+    assert_eq!(lines.len(), 1, "gradus {args:?}: expected one error line, got: {err}");
+    lines[0].to_string()
+}
+
+/// The JSON object on the last line of stdout.
+pub fn last_json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout.lines().last().expect("output")).expect("JSON on the last line")
+}
+
+/// A path inside `dir` as a string.
+pub fn path_in(dir: &Path, name: &str) -> String {
+    dir.join(name).display().to_string()
+}

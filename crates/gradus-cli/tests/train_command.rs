@@ -1,0 +1,172 @@
+//! `gradus train`, `eval` and `predict` end to end on the embedded digits and on CSV files.
+
+mod common;
+use common::*;
+
+const FAST: &[&str] = &["--epochs", "8", "--batch-size", "32", "--lr", "0.05", "--json"];
+
+fn train(extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["train"];
+    args.extend_from_slice(FAST);
+    args.extend_from_slice(extra);
+    last_json(&ok(&args))
+}
+
+#[test]
+fn every_classification_loss_learns_the_digits() {
+    for loss in ["softmax", "svm", "squared-svm"] {
+        let r = train(&["--loss", loss]);
+        let acc = r["test_accuracy"].as_f64().unwrap();
+        assert!(acc > 0.93, "{loss}: test accuracy {acc}");
+        assert_eq!(r["epochs"], 8);
+        for key in ["train_loss", "train_accuracy", "seconds", "seconds_per_epoch"] {
+            assert!(r[key].as_f64().is_some(), "{loss}: {key} missing");
+        }
+    }
+}
+
+#[test]
+fn full_batch_minibatch_and_single_example_regimes() {
+    let full = train(&["--batch-size", "full", "--lr", "0.5", "--epochs", "60"]);
+    assert!(full["test_accuracy"].as_f64().unwrap() > 0.9, "{full}");
+    let single = train(&["--batch-size", "1", "--lr", "0.005", "--epochs", "2"]);
+    assert!(single["test_accuracy"].as_f64().unwrap() > 0.9, "{single}");
+}
+
+#[test]
+fn tolerance_and_early_stopping_end_a_run() {
+    let r = train(&["--epochs", "500", "--tol", "1e-3"]);
+    assert_eq!(r["stop"]["reason"], "converged");
+    assert!(r["epochs"].as_u64().unwrap() < 500);
+    let r = train(&["--epochs", "500", "--early-stopping", "3"]);
+    assert_eq!(r["stop"]["reason"], "early-stopped");
+}
+
+#[test]
+fn same_seed_same_model_file_and_eval_agrees() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (path_in(dir.path(), "a.safetensors"), path_in(dir.path(), "b.safetensors"));
+    let ra = train(&["--seed", "7", "--out", &a, "--reg", "l2:1e-4"]);
+    train(&["--seed", "7", "--out", &b, "--reg", "l2:1e-4"]);
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let c = path_in(dir.path(), "c.safetensors");
+    train(&["--seed", "8", "--out", &c]);
+    assert_ne!(std::fs::read(&a).unwrap(), std::fs::read(&c).unwrap());
+
+    // eval re-draws the same held-out rows from the model's seed.
+    let e = last_json(&ok(&["eval", "--model", &a, "--json"]));
+    assert_eq!(e["accuracy"], ra["test_accuracy"]);
+    assert_eq!(e["rows"], 360);
+    assert_eq!(e["confusion"].as_array().unwrap().len(), 10);
+    let text = ok(&["eval", "--model", &a]);
+    assert!(text.contains("precision") && text.contains("confusion matrix"), "{text}");
+
+    let p = ok(&["predict", "--model", &a, "--data", "digits", "--split", "test"]);
+    assert_eq!(p.lines().count(), 361);
+    let probs = ok(&["predict", "--model", &a, "--data", "digits", "--proba", "--split", "test"]);
+    let row: Vec<f64> = probs.lines().nth(1).unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    assert_eq!(row.len(), 10);
+    assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+}
+
+#[test]
+fn csv_classification_and_regression() {
+    let dir = tempfile::tempdir().unwrap();
+    // y = 2·a − b + 0.5, exactly learnable by least squares.
+    let mut reg = String::from("a,b,y\n");
+    let mut cls = String::from("x1,x2,label\n");
+    for i in 0..200 {
+        let (a, b) = ((i % 17) as f64 / 4.0, (i % 11) as f64 / 3.0);
+        reg += &format!("{a},{b},{}\n", 2.0 * a - b + 0.5);
+        cls += &format!("{a},{b},{}\n", if a > b { "big" } else { "small" });
+    }
+    let (rp, cp) = (path_in(dir.path(), "reg.csv"), path_in(dir.path(), "cls.csv"));
+    std::fs::write(&rp, reg).unwrap();
+    std::fs::write(&cp, cls).unwrap();
+    let r = last_json(&ok(&[
+        "train", "--data", &format!("csv:{rp}"), "--task", "regress", "--loss", "squared", "--label-column", "y",
+        "--epochs", "200", "--batch-size", "16", "--lr", "0.05", "--json",
+    ]));
+    assert!(r["test_rmse"].as_f64().unwrap() < 1e-2, "{r}");
+    let model = path_in(dir.path(), "cls.safetensors");
+    let r = last_json(&ok(&[
+        "train", "--data", &format!("csv:{cp}"), "--loss", "logistic", "--epochs", "100", "--lr", "0.5", "--out", &model, "--json",
+    ]));
+    assert!(r["test_accuracy"].as_f64().unwrap() > 0.95, "{r}");
+    // Prediction on a file without the label column gives class names.
+    let unlabelled = path_in(dir.path(), "new.csv");
+    std::fs::write(&unlabelled, "x1,x2\n3,0\n0,3\n").unwrap();
+    assert_eq!(ok(&["predict", "--model", &model, "--data", &format!("csv:{unlabelled}")]), "class\nbig\nsmall\n");
+}
+
+#[test]
+fn divergence_is_a_clear_error_and_keeps_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = path_in(dir.path(), "m.safetensors");
+    std::fs::write(&out, b"precious").unwrap();
+    let e = fails(&["train", "--loss", "squared-svm", "--lr", "1e6", "--scale", "none", "--epochs", "5", "--out", &out]);
+    assert!(e.contains("epoch 1") && e.contains("try a smaller --lr"), "{e}");
+    assert_eq!(std::fs::read(&out).unwrap(), b"precious");
+}
+
+#[test]
+fn bad_flags_and_data_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(fails(&["train", "--lr", "-1"]).contains("--lr must be a finite number > 0, got -1"));
+    assert!(fails(&["train", "--epochs", "0"]).contains("--epochs"));
+    assert!(fails(&["train", "--batch-size", "0"]).contains("--batch-size"));
+    assert!(fails(&["train", "--scale", "bogus"]).contains("--scale"));
+    assert!(fails(&["train", "--model", "mlp:x"]).contains("--model"));
+    assert!(fails(&["train", "--reg", "l2:-3"]).contains("--reg"));
+    assert!(fails(&["train", "--loss", "logistic"]).contains("needs 2 classes"));
+    assert!(fails(&["train", "--loss", "squared"]).contains("real-valued targets"));
+    assert!(fails(&["train", "--data", "csv:/no/such.csv"]).contains("/no/such.csv"));
+    assert!(fails(&["train", "--data", "mnist:/no/such/dir"]).contains("/no/such/dir"));
+    assert!(fails(&["train", "--bogus-flag"]).contains("--bogus-flag"));
+    assert!(fails(&["train", "--test-fraction", "1.5"]).contains("--test-fraction"));
+
+    let nan = path_in(dir.path(), "nan.csv");
+    std::fs::write(&nan, "a,b,label\n1,2,0\n3,NaN,1\n").unwrap();
+    assert!(fails(&["train", "--data", &format!("csv:{nan}")]).contains("not finite"));
+    let ragged = path_in(dir.path(), "ragged.csv");
+    std::fs::write(&ragged, "a,b,label\n1,2,0\n3,1\n").unwrap();
+    assert!(fails(&["train", "--data", &format!("csv:{ragged}")]).contains("line 3"));
+
+    let model = path_in(dir.path(), "m.safetensors");
+    ok(&["train", "--epochs", "1", "--out", &model]);
+    let bytes = std::fs::read(&model).unwrap();
+    let cut = path_in(dir.path(), "cut.safetensors");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    assert!(fails(&["eval", "--model", &cut]).contains("cut.safetensors"));
+    assert!(fails(&["eval", "--model", &path_in(dir.path(), "none")]).contains("No such file"));
+    let wide = path_in(dir.path(), "wide.csv");
+    std::fs::write(&wide, "a,b,label\n1,2,0\n").unwrap();
+    assert!(fails(&["eval", "--model", &model, "--data", &format!("csv:{wide}")]).contains("model expects 64"));
+}
+
+#[test]
+fn corrupt_idx_files_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = |n: u8| [vec![0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2], vec![7; 4 * n as usize]].concat();
+    let labels = |n: u8| [vec![0, 0, 8, 1, 0, 0, 0, n], vec![1; n as usize]].concat();
+    let cases: [(&str, Vec<u8>, &str); 4] = [
+        ("train-images-idx3-ubyte", images(3)[..20].to_vec(), "truncated"),
+        ("train-labels-idx1-ubyte", vec![1, 2, 3], "train-labels"),
+        ("t10k-labels-idx1-ubyte", [vec![0, 0, 8, 1, 0, 0, 0, 2], vec![1, 99]].concat(), "out of range"),
+        ("t10k-images-idx3-ubyte", b"\x1f\x8b not really gzip".to_vec(), "t10k-images"),
+    ];
+    for (i, (victim, bytes, expect)) in cases.iter().enumerate() {
+        let d = dir.path().join(format!("case{i}"));
+        std::fs::create_dir(&d).unwrap();
+        for (name, good) in [
+            ("train-images-idx3-ubyte", images(3)),
+            ("train-labels-idx1-ubyte", labels(3)),
+            ("t10k-images-idx3-ubyte", images(2)),
+            ("t10k-labels-idx1-ubyte", labels(2)),
+        ] {
+            std::fs::write(d.join(name), if name == *victim { bytes.clone() } else { good }).unwrap();
+        }
+        let e = fails(&["train", "--data", &format!("mnist:{}", d.display()), "--epochs", "1"]);
+        assert!(e.contains(expect), "case {i}: {e}");
+    }
+}

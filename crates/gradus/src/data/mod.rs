@@ -1,0 +1,329 @@
+//! Datasets: dense features with class labels or regression targets, their loaders, splits,
+//! preprocessing and batching.
+//!
+//! Images stay as `u8` (a quarter of the memory of `f32`) and are converted, with the fitted
+//! preprocessing, only when a batch is gathered ([`Dataset::gather`]).
+
+pub mod batch;
+pub mod csv;
+pub mod digits;
+pub mod idx;
+pub mod preprocess;
+pub mod spec;
+pub mod split;
+
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+
+pub use preprocess::{Affine, Scaling};
+
+/// Whether a dataset's targets are classes or real values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// Class labels `0..n_classes`.
+    Classify,
+    /// Real-valued targets.
+    Regress,
+}
+
+/// Feature values, row-major `len × n_features`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Features {
+    /// Raw bytes, e.g. image pixels.
+    U8(Vec<u8>),
+    /// Real values, e.g. from a CSV file.
+    F32(Vec<f32>),
+}
+
+/// What is predicted for each row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Targets {
+    /// Class labels, each `< n_classes`.
+    Classes {
+        /// One label per row.
+        labels: Vec<u32>,
+        /// Number of classes.
+        n_classes: usize,
+    },
+    /// Regression targets.
+    Values(Vec<f32>),
+}
+
+/// The targets of a gathered batch.
+#[derive(Clone, Copy, Debug)]
+pub enum TargetSlice<'a> {
+    /// Class labels.
+    Classes(&'a [u32]),
+    /// Regression targets.
+    Values(&'a [f32]),
+}
+
+impl TargetSlice<'_> {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match self {
+            TargetSlice::Classes(l) => l.len(),
+            TargetSlice::Values(v) => v.len(),
+        }
+    }
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A gathered batch: `rows × n_features` preprocessed features and their targets.
+#[derive(Clone, Copy, Debug)]
+pub struct Batch<'a, T> {
+    /// Row-major features.
+    pub x: &'a [T],
+    /// Number of rows.
+    pub rows: usize,
+    /// Targets, one per row.
+    pub targets: TargetSlice<'a>,
+}
+
+/// A dense dataset.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Dataset {
+    n_features: usize,
+    features: Features,
+    targets: Targets,
+    class_names: Option<Vec<String>>,
+}
+
+impl Dataset {
+    /// A dataset from row-major features and targets; checks that the sizes agree, that labels
+    /// are in range and that values are finite.
+    pub fn new(n_features: usize, features: Features, targets: Targets) -> Result<Self> {
+        let rows = match &targets {
+            Targets::Classes { labels, n_classes } => {
+                if let Some((i, &l)) = labels.iter().enumerate().find(|(_, l)| **l as usize >= *n_classes) {
+                    return Err(Error::data(format!(
+                        "row {i}: label {l} is out of range for {n_classes} classes"
+                    )));
+                }
+                labels.len()
+            }
+            Targets::Values(v) => {
+                if let Some(i) = v.iter().position(|t| !t.is_finite()) {
+                    return Err(Error::data(format!("row {i}: target {} is not finite", v[i])));
+                }
+                v.len()
+            }
+        };
+        let n_values = match &features {
+            Features::U8(v) => v.len(),
+            Features::F32(v) => {
+                if let Some(p) = v.iter().position(|x| !x.is_finite()) {
+                    return Err(Error::data(format!(
+                        "row {}, feature {}: value {} is not finite",
+                        p / n_features.max(1),
+                        p % n_features.max(1),
+                        v[p]
+                    )));
+                }
+                v.len()
+            }
+        };
+        if n_features == 0 {
+            return Err(Error::data("a dataset needs at least one feature"));
+        }
+        if n_values != rows * n_features {
+            return Err(Error::data(format!(
+                "{n_values} feature values do not make {rows} rows of {n_features} features"
+            )));
+        }
+        Ok(Self { n_features, features, targets, class_names: None })
+    }
+
+    /// Names the classes (in label order).
+    pub fn with_class_names(mut self, names: Vec<String>) -> Self {
+        self.class_names = Some(names);
+        self
+    }
+
+    /// Class names, when the source gives them.
+    pub fn class_names(&self) -> Option<&[String]> {
+        self.class_names.as_deref()
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        match &self.targets {
+            Targets::Classes { labels, .. } => labels.len(),
+            Targets::Values(v) => v.len(),
+        }
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of features per row.
+    pub fn n_features(&self) -> usize {
+        self.n_features
+    }
+
+    /// The raw features.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// The targets.
+    pub fn targets(&self) -> &Targets {
+        &self.targets
+    }
+
+    /// Classification or regression.
+    pub fn task(&self) -> Task {
+        match self.targets {
+            Targets::Classes { .. } => Task::Classify,
+            Targets::Values(_) => Task::Regress,
+        }
+    }
+
+    /// Number of classes (1 for regression).
+    pub fn n_classes(&self) -> usize {
+        match self.targets {
+            Targets::Classes { n_classes, .. } => n_classes,
+            Targets::Values(_) => 1,
+        }
+    }
+
+    /// Class labels, if a classification dataset.
+    pub fn labels(&self) -> Option<&[u32]> {
+        match &self.targets {
+            Targets::Classes { labels, .. } => Some(labels),
+            Targets::Values(_) => None,
+        }
+    }
+
+    /// Raw feature `j` of row `i`, as `f64`.
+    pub fn value(&self, i: usize, j: usize) -> f64 {
+        let p = i * self.n_features + j;
+        match &self.features {
+            Features::U8(v) => v[p] as f64,
+            Features::F32(v) => v[p] as f64,
+        }
+    }
+
+    /// The rows `rows`, in that order, as a new dataset.
+    pub fn subset(&self, rows: &[usize]) -> Dataset {
+        let d = self.n_features;
+        let features = match &self.features {
+            Features::U8(v) => Features::U8(rows.iter().flat_map(|&r| &v[r * d..(r + 1) * d]).copied().collect()),
+            Features::F32(v) => Features::F32(rows.iter().flat_map(|&r| &v[r * d..(r + 1) * d]).copied().collect()),
+        };
+        let targets = match &self.targets {
+            Targets::Classes { labels, n_classes } => {
+                Targets::Classes { labels: rows.iter().map(|&r| labels[r]).collect(), n_classes: *n_classes }
+            }
+            Targets::Values(v) => Targets::Values(rows.iter().map(|&r| v[r]).collect()),
+        };
+        Dataset { n_features: d, features, targets, class_names: self.class_names.clone() }
+    }
+
+    /// Gathers the rows `rows` into `x` (resized to `rows.len() × n_features`), applying the
+    /// preprocessing `x' = (x − shift) · scale` feature by feature, and their targets into
+    /// `targets`.
+    pub fn gather<T: crate::Real>(&self, rows: &[usize], affine: &Affine, x: &mut Vec<T>, targets: &mut TargetBuf) {
+        let d = self.n_features;
+        x.resize(rows.len() * d, T::zero());
+        let (shift, scale) = (affine.shift(), affine.scale());
+        match &self.features {
+            Features::U8(v) => {
+                for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
+                    for (((o, &raw), &s), &k) in out.iter_mut().zip(&v[r * d..(r + 1) * d]).zip(shift).zip(scale) {
+                        *o = T::of(((raw as f32 - s) * k) as f64);
+                    }
+                }
+            }
+            Features::F32(v) => {
+                for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
+                    for (((o, &raw), &s), &k) in out.iter_mut().zip(&v[r * d..(r + 1) * d]).zip(shift).zip(scale) {
+                        *o = T::of(((raw - s) * k) as f64);
+                    }
+                }
+            }
+        }
+        match &self.targets {
+            Targets::Classes { labels, .. } => {
+                targets.labels.clear();
+                targets.labels.extend(rows.iter().map(|&r| labels[r]));
+                targets.task = Task::Classify;
+            }
+            Targets::Values(v) => {
+                targets.values.clear();
+                targets.values.extend(rows.iter().map(|&r| v[r]));
+                targets.task = Task::Regress;
+            }
+        }
+    }
+}
+
+/// Reusable storage for a batch's targets.
+#[derive(Clone, Debug)]
+pub struct TargetBuf {
+    task: Task,
+    labels: Vec<u32>,
+    values: Vec<f32>,
+}
+
+impl Default for TargetBuf {
+    fn default() -> Self {
+        Self { task: Task::Classify, labels: Vec::new(), values: Vec::new() }
+    }
+}
+
+impl TargetBuf {
+    /// The gathered targets.
+    pub fn as_slice(&self) -> TargetSlice<'_> {
+        match self.task {
+            Task::Classify => TargetSlice::Classes(&self.labels),
+            Task::Regress => TargetSlice::Values(&self.values),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tiny() -> Dataset {
+        Dataset::new(2, Features::U8(vec![0, 10, 20, 30, 40, 50]), Targets::Classes { labels: vec![0, 1, 1], n_classes: 2 })
+            .unwrap()
+    }
+
+    #[test]
+    fn gather_applies_the_affine_map_in_row_order() {
+        let d = tiny();
+        let affine = Affine::new(vec![10.0, 0.0], vec![0.5, 0.1]);
+        let (mut x, mut t) = (Vec::<f32>::new(), TargetBuf::default());
+        d.gather(&[2, 0], &affine, &mut x, &mut t);
+        assert_eq!(x, vec![15.0, 5.0, -5.0, 1.0]);
+        match t.as_slice() {
+            TargetSlice::Classes(l) => assert_eq!(l, &[1, 0]),
+            _ => panic!("classes expected"),
+        }
+    }
+
+    #[test]
+    fn bad_shapes_labels_and_values_are_errors() {
+        let e = Dataset::new(2, Features::U8(vec![0; 5]), Targets::Classes { labels: vec![0, 1, 1], n_classes: 2 });
+        assert!(e.unwrap_err().to_string().contains("do not make 3 rows"));
+        let e = Dataset::new(1, Features::U8(vec![0; 2]), Targets::Classes { labels: vec![0, 3], n_classes: 2 });
+        assert_eq!(e.unwrap_err().to_string(), "row 1: label 3 is out of range for 2 classes");
+        let e = Dataset::new(1, Features::F32(vec![0.0, f32::NAN]), Targets::Values(vec![1.0, 2.0]));
+        assert_eq!(e.unwrap_err().to_string(), "row 1, feature 0: value NaN is not finite");
+    }
+
+    #[test]
+    fn subset_keeps_rows_in_the_given_order() {
+        let s = tiny().subset(&[1, 1, 0]);
+        assert_eq!(s.features(), &Features::U8(vec![20, 30, 20, 30, 0, 10]));
+        assert_eq!(s.labels(), Some(&[1, 1, 0][..]));
+    }
+}

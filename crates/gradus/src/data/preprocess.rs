@@ -1,0 +1,162 @@
+//! Preprocessing fitted on the training split and saved with the model.
+//!
+//! Every scaling gradus offers is a per-feature affine map `x' = (x − shift_j) · scale_j`
+//! ([`Affine`]), so it is applied while a batch is gathered, at no extra pass over the data:
+//!
+//! | scaling | shift_j | scale_j |
+//! | --- | --- | --- |
+//! | `none` | 0 | 1 |
+//! | `unit` | 0 | 1 / max |x| over the whole training set (255 for 8-bit images) |
+//! | `center` | mean of feature j | 1 |
+//! | `standardize` | mean of feature j | 1 / std of feature j (1 where the std is 0) |
+
+use super::{Dataset, Features};
+use crate::error::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// How features are scaled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scaling {
+    /// Raw values.
+    None,
+    /// Divide by the largest absolute value in the training set.
+    Unit,
+    /// Subtract the per-feature mean (the mean image).
+    Center,
+    /// Subtract the per-feature mean, divide by the per-feature standard deviation.
+    Standardize,
+}
+
+impl FromStr for Scaling {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "none" => Ok(Scaling::None),
+            "unit" => Ok(Scaling::Unit),
+            "center" => Ok(Scaling::Center),
+            "standardize" => Ok(Scaling::Standardize),
+            _ => Err(Error::param("--scale", format!("must be none, unit, center or standardize, got '{s}'"))),
+        }
+    }
+}
+
+impl fmt::Display for Scaling {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Scaling::None => "none",
+            Scaling::Unit => "unit",
+            Scaling::Center => "center",
+            Scaling::Standardize => "standardize",
+        })
+    }
+}
+
+/// A per-feature affine map `x' = (x − shift_j) · scale_j`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Affine {
+    shift: Vec<f32>,
+    scale: Vec<f32>,
+}
+
+impl Affine {
+    /// The map with the given shifts and scales (equal lengths).
+    pub fn new(shift: Vec<f32>, scale: Vec<f32>) -> Self {
+        debug_assert_eq!(shift.len(), scale.len());
+        Self { shift, scale }
+    }
+    /// The identity on `d` features.
+    pub fn identity(d: usize) -> Self {
+        Self::new(vec![0.0; d], vec![1.0; d])
+    }
+    /// Per-feature shifts.
+    pub fn shift(&self) -> &[f32] {
+        &self.shift
+    }
+    /// Per-feature scales.
+    pub fn scale(&self) -> &[f32] {
+        &self.scale
+    }
+    /// Number of features.
+    pub fn len(&self) -> usize {
+        self.shift.len()
+    }
+    /// Whether it maps no features.
+    pub fn is_empty(&self) -> bool {
+        self.shift.is_empty()
+    }
+}
+
+impl Scaling {
+    /// Fits the map on `data` (the training split). Means and variances are accumulated in f64.
+    pub fn fit(self, data: &Dataset) -> Affine {
+        let d = data.n_features();
+        let n = data.len();
+        match self {
+            Scaling::None => Affine::identity(d),
+            Scaling::Unit => {
+                let max = match data.features() {
+                    Features::U8(v) => v.iter().copied().max().unwrap_or(0) as f32,
+                    Features::F32(v) => v.iter().fold(0.0f32, |m, x| m.max(x.abs())),
+                };
+                let k = if max > 0.0 { 1.0 / max } else { 1.0 };
+                Affine::new(vec![0.0; d], vec![k; d])
+            }
+            Scaling::Center | Scaling::Standardize => {
+                let mut sum = vec![0.0f64; d];
+                let mut sq = vec![0.0f64; d];
+                for i in 0..n {
+                    for j in 0..d {
+                        let x = data.value(i, j);
+                        sum[j] += x;
+                        sq[j] += x * x;
+                    }
+                }
+                let nf = n.max(1) as f64;
+                let mean: Vec<f64> = sum.iter().map(|s| s / nf).collect();
+                let scale = if self == Scaling::Standardize {
+                    mean.iter()
+                        .zip(&sq)
+                        .map(|(m, s)| {
+                            let var = (s / nf - m * m).max(0.0);
+                            if var > 1e-12 { (1.0 / var.sqrt()) as f32 } else { 1.0 }
+                        })
+                        .collect()
+                } else {
+                    vec![1.0; d]
+                };
+                Affine::new(mean.iter().map(|&m| m as f32).collect(), scale)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Targets;
+
+    #[test]
+    fn standardize_gives_zero_mean_unit_variance_and_leaves_constant_features() {
+        let d = Dataset::new(
+            2,
+            Features::F32(vec![1.0, 5.0, 3.0, 5.0, 5.0, 5.0]),
+            Targets::Values(vec![0.0; 3]),
+        )
+        .unwrap();
+        let a = Scaling::Standardize.fit(&d);
+        assert_eq!(a.shift(), &[3.0, 5.0]);
+        let sd = (8.0f64 / 3.0).sqrt();
+        assert!((a.scale()[0] as f64 - 1.0 / sd).abs() < 1e-6);
+        assert_eq!(a.scale()[1], 1.0);
+    }
+
+    #[test]
+    fn unit_divides_by_the_largest_pixel() {
+        let d = Dataset::new(1, Features::U8(vec![3, 200]), Targets::Classes { labels: vec![0, 0], n_classes: 1 }).unwrap();
+        assert_eq!(Scaling::Unit.fit(&d).scale(), &[1.0 / 200.0]);
+        assert!("bogus".parse::<Scaling>().unwrap_err().to_string().contains("got 'bogus'"));
+    }
+}

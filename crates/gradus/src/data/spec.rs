@@ -1,0 +1,224 @@
+//! Data specifications as the command line writes them, and the train/validation/test splits
+//! derived from them.
+//!
+//! | spec | source | test split |
+//! | --- | --- | --- |
+//! | `digits` | the embedded 8×8 digits ([`super::digits`]) | seeded, stratified |
+//! | `fashion-mnist`, `fashion-mnist:DIR` | IDX files (default [`FASHION_MNIST_DIR`]) | official `t10k` |
+//! | `mnist:DIR` | IDX files | official `t10k` |
+//! | `csv:PATH` | a CSV file ([`super::csv`]) | seeded, stratified |
+
+use super::csv::{CsvOptions, LabelColumn};
+use super::{Dataset, split};
+use crate::error::{Error, Result};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// Where the Debian package `dataset-fashion-mnist` installs its files.
+pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
+
+/// Fashion-MNIST's class names, in label order.
+pub const FASHION_MNIST_CLASSES: [&str; 10] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+/// A data source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DataSpec {
+    /// The embedded digits.
+    Digits,
+    /// Fashion-MNIST IDX files in a directory.
+    FashionMnist(PathBuf),
+    /// MNIST IDX files in a directory.
+    Mnist(PathBuf),
+    /// A CSV file.
+    Csv(PathBuf),
+}
+
+impl FromStr for DataSpec {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let (kind, arg) = match s.split_once(':') {
+            Some((k, a)) => (k, Some(a)),
+            None => (s, None),
+        };
+        let path = |a: Option<&str>| a.filter(|p| !p.is_empty()).map(PathBuf::from);
+        match (kind, arg) {
+            ("digits", None) => Ok(DataSpec::Digits),
+            ("fashion-mnist", a) => Ok(DataSpec::FashionMnist(path(a).unwrap_or_else(|| FASHION_MNIST_DIR.into()))),
+            ("mnist", a) if path(a).is_some() => Ok(DataSpec::Mnist(path(a).unwrap_or_default())),
+            ("csv", a) if path(a).is_some() => Ok(DataSpec::Csv(path(a).unwrap_or_default())),
+            _ => Err(Error::param(
+                "--data",
+                format!("must be digits, fashion-mnist[:DIR], mnist:DIR or csv:PATH, got '{s}'"),
+            )),
+        }
+    }
+}
+
+impl fmt::Display for DataSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataSpec::Digits => f.write_str("digits"),
+            DataSpec::FashionMnist(p) if p == Path::new(FASHION_MNIST_DIR) => f.write_str("fashion-mnist"),
+            DataSpec::FashionMnist(p) => write!(f, "fashion-mnist:{}", p.display()),
+            DataSpec::Mnist(p) => write!(f, "mnist:{}", p.display()),
+            DataSpec::Csv(p) => write!(f, "csv:{}", p.display()),
+        }
+    }
+}
+
+/// A loaded source: its rows, and its official test split if it has one.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// Training rows (all rows for sources without an official split).
+    pub train: Dataset,
+    /// The official test split.
+    pub test: Option<Dataset>,
+}
+
+impl DataSpec {
+    /// Loads the source; `csv` says how to read a CSV file.
+    pub fn load(&self, csv: &CsvOptions) -> Result<Loaded> {
+        match self {
+            DataSpec::Digits => Ok(Loaded { train: super::digits::load()?, test: None }),
+            DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => {
+                if !dir.is_dir() {
+                    let hint = if dir == Path::new(FASHION_MNIST_DIR) {
+                        " (install it with: apt-get install dataset-fashion-mnist)"
+                    } else {
+                        ""
+                    };
+                    return Err(Error::data(format!("{}: no such directory{hint}", dir.display())));
+                }
+                let names = match self {
+                    DataSpec::FashionMnist(_) => FASHION_MNIST_CLASSES.iter().map(|s| s.to_string()).collect(),
+                    _ => (0..10).map(|d| d.to_string()).collect(),
+                };
+                let train = super::idx::load_split(dir, "train", 10)?.with_class_names(names);
+                let test = super::idx::load_split(dir, "t10k", 10)?;
+                if test.n_features() != train.n_features() {
+                    return Err(Error::data(format!(
+                        "{}: test images have {} pixels, training images {}",
+                        dir.display(),
+                        test.n_features(),
+                        train.n_features()
+                    )));
+                }
+                Ok(Loaded { train, test: Some(test) })
+            }
+            DataSpec::Csv(path) => Ok(Loaded { train: super::csv::load(path, csv)?, test: None }),
+        }
+    }
+
+    /// Whether the source comes with an official test split.
+    pub fn has_test_split(&self) -> bool {
+        matches!(self, DataSpec::FashionMnist(_) | DataSpec::Mnist(_))
+    }
+}
+
+/// Parses `--label-column NAME|INDEX` (a number is an index).
+pub fn label_column(s: Option<&str>) -> LabelColumn {
+    match s {
+        None => LabelColumn::Last,
+        Some(s) => s.parse::<usize>().map(LabelColumn::Index).unwrap_or_else(|_| LabelColumn::Name(s.to_string())),
+    }
+}
+
+/// Train, validation and test splits.
+#[derive(Clone, Debug)]
+pub struct Splits {
+    /// Rows to fit on.
+    pub train: Dataset,
+    /// Rows for early stopping and model selection, held out of `train`.
+    pub val: Option<Dataset>,
+    /// Rows for the final, unbiased figures.
+    pub test: Dataset,
+}
+
+/// How a source is split.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SplitRule {
+    /// Fraction held out for testing when the source has no official test split.
+    pub test_fraction: f64,
+    /// Fraction of the training rows held out for validation (0: none).
+    pub val_fraction: f64,
+    /// Seed of both splits.
+    pub seed: u64,
+}
+
+impl SplitRule {
+    /// Checks the fractions.
+    pub fn check(self) -> Result<Self> {
+        for (name, f) in [("--test-fraction", self.test_fraction), ("--val-fraction", self.val_fraction)] {
+            if !(0.0..1.0).contains(&f) {
+                return Err(Error::param(name, format!("must be in [0, 1), got {f}")));
+            }
+        }
+        Ok(self)
+    }
+
+    /// The (train, test) rows of a source without an official test split.
+    pub fn test_split(&self, all: &Dataset) -> (Vec<usize>, Vec<usize>) {
+        split::stratified(all, self.test_fraction, self.seed)
+    }
+
+    /// Splits `loaded`: the official test split if there is one, else a stratified
+    /// `test_fraction`; then `val_fraction` of the training rows for validation.
+    pub fn apply(&self, loaded: Loaded) -> Result<Splits> {
+        let (train, test) = match loaded.test {
+            Some(test) => (loaded.train, test),
+            None => {
+                let (tr, te) = self.test_split(&loaded.train);
+                if te.is_empty() {
+                    return Err(Error::param("--test-fraction", format!("{} leaves no test rows", self.test_fraction)));
+                }
+                (loaded.train.subset(&tr), loaded.train.subset(&te))
+            }
+        };
+        let (train, val) = if self.val_fraction > 0.0 {
+            let (tr, va) = split::stratified(&train, self.val_fraction, self.seed.wrapping_add(1));
+            (train.subset(&tr), Some(train.subset(&va)))
+        } else {
+            (train, None)
+        };
+        if train.is_empty() {
+            return Err(Error::data("the training split has no rows"));
+        }
+        Ok(Splits { train, val, test })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_parse_and_print() {
+        assert_eq!("digits".parse::<DataSpec>().unwrap(), DataSpec::Digits);
+        assert_eq!("fashion-mnist".parse::<DataSpec>().unwrap().to_string(), "fashion-mnist");
+        assert_eq!("mnist:/x".parse::<DataSpec>().unwrap(), DataSpec::Mnist("/x".into()));
+        assert_eq!("csv:a.csv".parse::<DataSpec>().unwrap().to_string(), "csv:a.csv");
+        for bad in ["mnist", "csv:", "cifar", "digits:3"] {
+            assert!(bad.parse::<DataSpec>().unwrap_err().to_string().contains(&format!("got '{bad}'")));
+        }
+    }
+
+    #[test]
+    fn missing_directory_is_a_clear_error() {
+        let e = DataSpec::Mnist("/no/such/dir".into()).load(&CsvOptions::default()).unwrap_err();
+        assert_eq!(e.to_string(), "/no/such/dir: no such directory");
+    }
+
+    #[test]
+    fn digits_split_is_stratified_and_seeded() {
+        let rule = SplitRule { test_fraction: 0.2, val_fraction: 0.1, seed: 0 }.check().unwrap();
+        let s = rule.apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap()).unwrap();
+        let val = s.val.as_ref().map_or(0, |v| v.len());
+        assert_eq!(s.train.len() + val + s.test.len(), 1797);
+        assert!((s.test.len() as f64 - 0.2 * 1797.0).abs() < 6.0, "{}", s.test.len());
+        let again = rule.apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap()).unwrap();
+        assert_eq!(again.test, s.test);
+        assert!(SplitRule { test_fraction: 1.0, val_fraction: 0.0, seed: 0 }.check().is_err());
+    }
+}

@@ -1,0 +1,127 @@
+//! The one matrix-product entry point, over row-major slices.
+//!
+//! Every product of the models goes through [`matmul`], which calls the `gemm` crate with an
+//! explicit parallelism. `gemm` splits work over blocks of the output and never over the inner
+//! dimension, so each output element is summed in the same order whatever the thread count:
+//! results are deterministic.
+
+use crate::real::Real;
+
+/// How a matrix operand is read: as stored, or transposed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// The stored `rows × cols` row-major matrix.
+    N,
+    /// Its transpose.
+    T,
+}
+
+/// Rows of output below which a product runs on one thread: the cost of waking a second thread
+/// (a few microseconds) outweighs the work.
+const PARALLEL_MIN_FLOPS: usize = 1 << 18;
+
+/// `C ← β·C + A'·B'` where `A'` is `m × k` and `B'` is `k × n` (after `op_a`, `op_b`), all
+/// row-major; `a` is stored as `m × k` (Op::N) or `k × m` (Op::T), likewise `b`.
+/// `beta` is 0 (overwrite) or 1 (accumulate).
+#[allow(clippy::too_many_arguments)]
+pub fn matmul<T: Real>(
+    m: usize,
+    n: usize,
+    k: usize,
+    a: &[T],
+    op_a: Op,
+    b: &[T],
+    op_b: Op,
+    c: &mut [T],
+    beta: T,
+    threads: usize,
+) {
+    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul: operands too short");
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        if beta == T::zero() {
+            c[..m * n].fill(T::zero());
+        }
+        return;
+    }
+    // (row stride, column stride) of each operand as read.
+    let (a_rs, a_cs) = match op_a {
+        Op::N => (k as isize, 1),
+        Op::T => (1, m as isize),
+    };
+    let (b_rs, b_cs) = match op_b {
+        Op::N => (n as isize, 1),
+        Op::T => (1, k as isize),
+    };
+    let parallelism = if threads > 1 && 2 * m * n * k >= PARALLEL_MIN_FLOPS {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
+    // SAFETY: the lengths were checked above against the strides used, and `c` does not alias
+    // `a` or `b` (it is a unique borrow).
+    unsafe {
+        gemm::gemm(
+            m,
+            n,
+            k,
+            c.as_mut_ptr(),
+            1,
+            n as isize,
+            beta != T::zero(),
+            a.as_ptr(),
+            a_cs,
+            a_rs,
+            b.as_ptr(),
+            b_cs,
+            b_rs,
+            beta,
+            T::one(),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn naive(m: usize, n: usize, k: usize, a: &[f64], ta: Op, b: &[f64], tb: Op) -> Vec<f64> {
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                let mut s = 0.0;
+                for p in 0..k {
+                    let x = if ta == Op::N { a[i * k + p] } else { a[p * m + i] };
+                    let y = if tb == Op::N { b[p * n + j] } else { b[j * k + p] };
+                    s += x * y;
+                }
+                c[i * n + j] = s;
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn all_transpose_combinations_match_naive_product() {
+        let (m, n, k) = (37, 11, 53);
+        let a: Vec<f64> = (0..m * k).map(|i| ((i * 7 % 13) as f64) - 6.0).collect();
+        let b: Vec<f64> = (0..k * n).map(|i| ((i * 5 % 11) as f64) * 0.5 - 2.0).collect();
+        for ta in [Op::N, Op::T] {
+            for tb in [Op::N, Op::T] {
+                let want = naive(m, n, k, &a, ta, &b, tb);
+                let mut c = vec![1.0; m * n];
+                matmul(m, n, k, &a, ta, &b, tb, &mut c, 0.0, 2);
+                assert_eq!(c, want, "{ta:?} {tb:?}");
+                matmul(m, n, k, &a, ta, &b, tb, &mut c, 1.0, 1);
+                let twice: Vec<f64> = want.iter().map(|x| 2.0 * x).collect();
+                assert_eq!(c, twice, "{ta:?} {tb:?} accumulate");
+            }
+        }
+    }
+}

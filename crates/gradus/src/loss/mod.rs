@@ -1,0 +1,334 @@
+//! Data losses: the loss of one example given its scores, and its (sub)gradient with respect to
+//! the scores.
+//!
+//! Each loss is a small type implementing [`ExampleLoss`]; [`Loss`] names them for configuration
+//! and computes batch means. For a batch of `N` rows the data loss is `(1/N) Σ_i L_i`; the
+//! regulariser is added by [`crate::objective::Objective`].
+//!
+//! | loss | `L_i` | outputs |
+//! | --- | --- | --- |
+//! | `svm` | `Σ_{j≠y} max(0, s_j − s_y + Δ)` (Weston–Watkins) | classes |
+//! | `squared-svm` | `Σ_{j≠y} max(0, s_j − s_y + Δ)²` | classes |
+//! | `softmax` | `−log(e^{s_y} / Σ_j e^{s_j})` | classes |
+//! | `logistic` | `log(1 + e^{s}) − y·s`, `y ∈ {0, 1}` | 1 |
+//! | `squared` | `½ (s − t)²` | 1 |
+//! | `huber` | `½ r²` if `|r| ≤ δ`, else `δ(|r| − ½δ)`, `r = s − t` | 1 |
+
+mod hinge;
+mod logistic;
+mod regression;
+mod softmax;
+
+pub use hinge::{MulticlassHinge, SquaredHinge};
+pub use logistic::Logistic;
+pub use regression::{Huber, Squared};
+pub use softmax::SoftmaxCrossEntropy;
+
+use crate::data::{TargetSlice, Task};
+use crate::error::{Error, Result};
+use crate::real::Real;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The target of one example.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Target {
+    /// A class label.
+    Class(u32),
+    /// A real value.
+    Value(f32),
+}
+
+/// The loss of one example.
+pub trait ExampleLoss {
+    /// Returns `L_i(s)` and writes `∂L_i/∂s` into `grad` (same length as `s`).
+    fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64;
+
+    /// Whether a score change of at most `h` in any coordinate can cross a point where `L_i` is
+    /// not differentiable (a hinge's corner); the gradient checker skips such examples.
+    fn near_kink(&self, _s: &[f64], _y: Target, _h: f64) -> bool {
+        false
+    }
+}
+
+/// A configured data loss.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "kebab-case")]
+pub enum Loss {
+    /// Multiclass SVM (hinge) with margin Δ.
+    Svm(MulticlassHinge),
+    /// Multiclass SVM with squared hinge terms.
+    SquaredSvm(SquaredHinge),
+    /// Softmax cross-entropy.
+    Softmax(SoftmaxCrossEntropy),
+    /// Binary cross-entropy on one output.
+    Logistic(Logistic),
+    /// Least squares.
+    Squared(Squared),
+    /// Huber loss with threshold δ.
+    Huber(Huber),
+}
+
+/// Loss names as the command line spells them.
+pub const LOSS_NAMES: &str = "svm, squared-svm, softmax, logistic, squared, huber";
+
+impl Loss {
+    /// The loss called `name`, with margin Δ (`svm`, `squared-svm`) and threshold δ (`huber`).
+    pub fn new(name: &str, margin: f64, delta: f64) -> Result<Self> {
+        let check_margin = || {
+            if margin.is_finite() && margin >= 0.0 {
+                Ok(margin)
+            } else {
+                Err(Error::param("--margin", format!("must be a finite number ≥ 0, got {margin}")))
+            }
+        };
+        Ok(match name {
+            "svm" => Loss::Svm(MulticlassHinge { margin: check_margin()? }),
+            "squared-svm" => Loss::SquaredSvm(SquaredHinge { margin: check_margin()? }),
+            "softmax" => Loss::Softmax(SoftmaxCrossEntropy),
+            "logistic" => Loss::Logistic(Logistic),
+            "squared" => Loss::Squared(Squared),
+            "huber" => {
+                if !(delta.is_finite() && delta > 0.0) {
+                    return Err(Error::param("--delta", format!("must be a finite number > 0, got {delta}")));
+                }
+                Loss::Huber(Huber { delta })
+            }
+            _ => return Err(Error::param("--loss", format!("must be one of {LOSS_NAMES}, got '{name}'"))),
+        })
+    }
+
+    /// The task the loss is for.
+    pub fn task(&self) -> Task {
+        match self {
+            Loss::Squared(_) | Loss::Huber(_) => Task::Regress,
+            _ => Task::Classify,
+        }
+    }
+
+    /// Number of scores the model must output for `n_classes` classes (ignored for
+    /// regression); an error if the loss does not fit the data.
+    pub fn outputs(&self, task: Task, n_classes: usize) -> Result<usize> {
+        if task != self.task() {
+            let want = match self.task() {
+                Task::Classify => "class labels",
+                Task::Regress => "real-valued targets (--task regress)",
+            };
+            return Err(Error::data(format!("the {self} loss needs {want}")));
+        }
+        match self {
+            Loss::Logistic(_) if n_classes != 2 => Err(Error::data(format!(
+                "the logistic loss is binary and needs 2 classes, the data has {n_classes}; use softmax or svm"
+            ))),
+            Loss::Logistic(_) | Loss::Squared(_) | Loss::Huber(_) => Ok(1),
+            _ if n_classes < 2 => Err(Error::data(format!("classification needs at least 2 classes, the data has {n_classes}"))),
+            _ => Ok(n_classes),
+        }
+    }
+
+    /// Sums `L_i` over the `rows × outputs` scores and writes `scale · ∂L_i/∂s` into `dscores`.
+    /// With `scale = 1/N` this makes `dscores` the gradient of the batch mean.
+    pub fn batch_value_grad<T: Real>(&self, scores: &[T], outputs: usize, targets: TargetSlice, dscores: &mut [T], scale: f64) -> f64 {
+        let k = T::of(scale);
+        let mut total = 0.0;
+        for (i, (s, g)) in scores.chunks_exact(outputs).zip(dscores.chunks_exact_mut(outputs)).enumerate() {
+            total += self.value_grad(s, target_of(targets, i), g);
+            g.iter_mut().for_each(|v| *v *= k);
+        }
+        total
+    }
+
+    /// The class predicted from one example's scores: the arg max, or `s > 0` for logistic.
+    pub fn predict_class<T: Real>(&self, s: &[T]) -> usize {
+        match self {
+            Loss::Logistic(_) => usize::from(s[0] > T::zero()),
+            _ => argmax(s),
+        }
+    }
+
+    /// Class probabilities from one example's scores, for the losses that model them (softmax,
+    /// logistic); `None` for margin and regression losses.
+    pub fn probabilities(&self, s: &[f32]) -> Option<Vec<f64>> {
+        match self {
+            Loss::Softmax(_) => Some(softmax::probabilities(s)),
+            Loss::Logistic(_) => {
+                let p = crate::model::activation::sigmoid(s[0] as f64);
+                Some(vec![1.0 - p, p])
+            }
+            _ => None,
+        }
+    }
+}
+
+impl ExampleLoss for Loss {
+    fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
+        match self {
+            Loss::Svm(l) => l.value_grad(s, y, grad),
+            Loss::SquaredSvm(l) => l.value_grad(s, y, grad),
+            Loss::Softmax(l) => l.value_grad(s, y, grad),
+            Loss::Logistic(l) => l.value_grad(s, y, grad),
+            Loss::Squared(l) => l.value_grad(s, y, grad),
+            Loss::Huber(l) => l.value_grad(s, y, grad),
+        }
+    }
+    fn near_kink(&self, s: &[f64], y: Target, h: f64) -> bool {
+        match self {
+            Loss::Svm(l) => l.near_kink(s, y, h),
+            Loss::SquaredSvm(l) => l.near_kink(s, y, h),
+            Loss::Huber(l) => l.near_kink(s, y, h),
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Loss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Loss::Svm(l) => write!(f, "svm (margin {})", l.margin),
+            Loss::SquaredSvm(l) => write!(f, "squared-svm (margin {})", l.margin),
+            Loss::Softmax(_) => f.write_str("softmax"),
+            Loss::Logistic(_) => f.write_str("logistic"),
+            Loss::Squared(_) => f.write_str("squared"),
+            Loss::Huber(l) => write!(f, "huber (delta {})", l.delta),
+        }
+    }
+}
+
+/// The target of row `i`.
+pub fn target_of(t: TargetSlice, i: usize) -> Target {
+    match t {
+        TargetSlice::Classes(l) => Target::Class(l[i]),
+        TargetSlice::Values(v) => Target::Value(v[i]),
+    }
+}
+
+/// Index of the largest value (the first, on ties).
+pub fn argmax<T: Real>(s: &[T]) -> usize {
+    let mut best = 0;
+    for (j, v) in s.iter().enumerate() {
+        if *v > s[best] {
+            best = j;
+        }
+    }
+    best
+}
+
+/// The class label of a target (0 for a real value).
+fn class(y: Target) -> usize {
+    match y {
+        Target::Class(c) => c as usize,
+        Target::Value(v) => v as usize,
+    }
+}
+
+/// The real value of a target.
+fn value(y: Target) -> f64 {
+    match y {
+        Target::Class(c) => c as f64,
+        Target::Value(v) => v as f64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all() -> Vec<(Loss, Target, usize)> {
+        vec![
+            (Loss::new("svm", 1.0, 1.0).unwrap(), Target::Class(1), 4),
+            (Loss::new("squared-svm", 0.5, 1.0).unwrap(), Target::Class(2), 4),
+            (Loss::new("softmax", 1.0, 1.0).unwrap(), Target::Class(0), 4),
+            (Loss::new("logistic", 1.0, 1.0).unwrap(), Target::Class(1), 1),
+            (Loss::new("logistic", 1.0, 1.0).unwrap(), Target::Class(0), 1),
+            (Loss::new("squared", 1.0, 1.0).unwrap(), Target::Value(0.7), 1),
+            (Loss::new("huber", 1.0, 0.5).unwrap(), Target::Value(-0.3), 1),
+            (Loss::new("huber", 1.0, 0.5).unwrap(), Target::Value(2.9), 1),
+        ]
+    }
+
+    /// Every loss's analytic gradient agrees with centred differences at random scores away
+    /// from kinks.
+    #[test]
+    fn gradients_match_centred_differences() {
+        let mut seed = 12345u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) * 6.0 - 3.0
+        };
+        let h = 1e-6;
+        for (loss, y, c) in all() {
+            let mut checked = 0;
+            for _ in 0..200 {
+                let s: Vec<f64> = (0..c).map(|_| rnd()).collect();
+                if loss.near_kink(&s, y, 10.0 * h) {
+                    continue;
+                }
+                let mut g = vec![0.0; c];
+                loss.value_grad(&s, y, &mut g);
+                for j in 0..c {
+                    let (mut p, mut m) = (s.clone(), s.clone());
+                    p[j] += h;
+                    m[j] -= h;
+                    let mut scratch = vec![0.0; c];
+                    let num = (loss.value_grad(&p, y, &mut scratch) - loss.value_grad(&m, y, &mut scratch)) / (2.0 * h);
+                    let err = (g[j] - num).abs() / g[j].abs().max(num.abs()).max(1e-8);
+                    assert!(err < 1e-5 || (g[j] - num).abs() < 1e-8, "{loss}: d/ds{j} analytic {} numeric {num}", g[j]);
+                }
+                checked += 1;
+            }
+            assert!(checked > 100, "{loss}: only {checked} points checked");
+        }
+    }
+
+    #[test]
+    fn hand_computed_values() {
+        // CS231n's worked example: scores (3.2, 5.1, −1.7), label 0, Δ = 1 → 2.9 + 0 = 2.9.
+        let mut g = [0.0; 3];
+        let svm = Loss::new("svm", 1.0, 1.0).unwrap();
+        let l = svm.value_grad(&[3.2, 5.1, -1.7], Target::Class(0), &mut g);
+        assert!((l - 2.9).abs() < 1e-12);
+        assert_eq!(g, [-1.0, 1.0, 0.0]);
+        // Softmax: −log(e^{3.2}/(e^{3.2}+e^{5.1}+e^{−1.7})) = 2.04035515…
+        let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
+        let l = sm.value_grad(&[3.2, 5.1, -1.7], Target::Class(0), &mut g);
+        let z = 3.2f64.exp() + 5.1f64.exp() + (-1.7f64).exp();
+        assert!((l - (z.ln() - 3.2)).abs() < 1e-12);
+        assert!((l - 2.040_355_15).abs() < 1e-8);
+        assert!((g[1] - 5.1f64.exp() / z).abs() < 1e-12);
+    }
+
+    #[test]
+    fn softmax_is_stable_for_huge_scores() {
+        let mut g = [0.0f32; 3];
+        let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
+        let l = sm.value_grad(&[1e30f32, -1e30, 0.0], Target::Class(1), &mut g);
+        assert!(l.is_finite() && l > 1e29);
+        assert!(g.iter().all(|v| v.is_finite()));
+        let l = Logistic.value_grad(&[-1e4f32], Target::Class(1), &mut g[..1]);
+        assert!((l - 1e4).abs() < 1e-3, "{l}");
+    }
+
+    #[test]
+    fn losses_check_the_data_they_get() {
+        let lg = Loss::new("logistic", 1.0, 1.0).unwrap();
+        assert!(lg.outputs(Task::Classify, 10).unwrap_err().to_string().contains("needs 2 classes"));
+        assert_eq!(lg.outputs(Task::Classify, 2).unwrap(), 1);
+        let sq = Loss::new("squared", 1.0, 1.0).unwrap();
+        assert!(sq.outputs(Task::Classify, 10).is_err());
+        assert_eq!(Loss::new("nope", 1.0, 1.0).unwrap_err().to_string(), format!("--loss must be one of {LOSS_NAMES}, got 'nope'"));
+        assert!(Loss::new("huber", 1.0, 0.0).unwrap_err().to_string().starts_with("--delta"));
+        assert!(Loss::new("svm", -1.0, 1.0).unwrap_err().to_string().starts_with("--margin"));
+    }
+
+    #[test]
+    fn batch_mean_scales_gradients() {
+        let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
+        let scores = [1.0f64, 2.0, 0.5, -1.0];
+        let mut d = [0.0; 4];
+        let total = sm.batch_value_grad(&scores, 2, TargetSlice::Classes(&[0, 1]), &mut d, 0.5);
+        let mut g0 = [0.0; 2];
+        let l0 = sm.value_grad(&scores[..2], Target::Class(0), &mut g0);
+        assert!((total - l0 - sm.value_grad(&scores[2..], Target::Class(1), &mut [0.0; 2])).abs() < 1e-12);
+        assert_eq!(d[0], 0.5 * g0[0]);
+    }
+}

@@ -1,0 +1,298 @@
+//! Model files: weights in safetensors format, readable by numpy and PyTorch
+//! (`safetensors.torch.load_file`), with everything else gradus needs in the same file's
+//! metadata.
+//!
+//! Tensors: `layers.{l}.weight` `[out, in]` and `layers.{l}.bias` `[out]` (f32, as
+//! `torch.nn.Linear`), `preprocess.shift` and `preprocess.scale` `[in]` (the fitted
+//! `x' = (x − shift)·scale`), and for checkpoints the update rule's state
+//! `optimizer.{slot}` `[n_params]`. Metadata: `format` = `gradus-1` and `gradus` = the JSON of
+//! [`ModelMeta`].
+//!
+//! Files are written to a temporary name in the same directory and renamed, so a file already
+//! there is replaced whole or not at all. Loading checks every tensor's dtype and shape against
+//! the metadata before copying anything, and allocates only what the file holds.
+
+use crate::data::{Affine, Scaling, Task};
+use crate::error::{Error, Result};
+use crate::loss::Loss;
+use crate::model::{Architecture, Network};
+use crate::objective::Objective;
+use crate::optim::State;
+use crate::regularizer::Regularizer;
+use crate::schedule::PlateauState;
+use crate::train::TrainConfig;
+use safetensors::tensor::{Dtype, SafeTensors, TensorView};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::Path;
+
+/// The value of the `format` metadata key.
+pub const FORMAT: &str = "gradus-1";
+
+/// Where the training data came from and how it was split, so `eval` can find the same test rows.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DataOrigin {
+    /// The `--data` spec.
+    pub spec: String,
+    /// The label column of a CSV source, as given.
+    pub label_column: Option<String>,
+    /// The split rule.
+    pub split: crate::data::spec::SplitRule,
+}
+
+/// Progress of a run, saved in checkpoints so training resumes exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Progress {
+    /// Epochs completed.
+    pub epoch: u64,
+    /// Optimizer steps taken.
+    pub step: u64,
+    /// The update rule's step counter.
+    pub optimizer_step: u64,
+    /// Reduce-on-plateau's state.
+    pub plateau: PlateauState,
+}
+
+/// Everything about a model except its numbers.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ModelMeta {
+    /// Hidden layers and activation.
+    pub architecture: Architecture,
+    /// Input features.
+    pub inputs: usize,
+    /// Output scores.
+    pub outputs: usize,
+    /// The data loss.
+    pub loss: Loss,
+    /// The penalty.
+    pub regularizer: Regularizer,
+    /// Classification or regression.
+    pub task: Task,
+    /// Number of classes (1 for regression).
+    pub n_classes: usize,
+    /// Class names, when known.
+    pub class_names: Option<Vec<String>>,
+    /// The preprocessing that was fitted.
+    pub scaling: Scaling,
+    /// The training data.
+    pub data: Option<DataOrigin>,
+    /// How it was trained.
+    pub train: Option<TrainConfig>,
+    /// Where training stands (checkpoints).
+    pub progress: Option<Progress>,
+}
+
+/// A trained model with its preprocessing, and optionally the optimizer state to resume from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SavedModel {
+    /// Description.
+    pub meta: ModelMeta,
+    /// Flat parameters in the network's layout.
+    pub params: Vec<f32>,
+    /// Fitted preprocessing.
+    pub affine: Affine,
+    /// Update-rule state, for checkpoints.
+    pub optimizer: Option<State<f32>>,
+}
+
+impl SavedModel {
+    /// The network the metadata describes.
+    pub fn network(&self) -> Result<Network> {
+        Network::new(self.meta.inputs, &self.meta.architecture, self.meta.outputs)
+    }
+    /// The objective the model was trained with.
+    pub fn objective(&self) -> Result<Objective> {
+        Ok(Objective { network: self.network()?, loss: self.meta.loss, regularizer: self.meta.regularizer })
+    }
+}
+
+fn bytes_of(v: &[f32]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+/// Writes `model` to `path` atomically.
+pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
+    let net = model.network()?;
+    let mut owned: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    for seg in net.layout().segments() {
+        owned.push((seg.name.clone(), seg.shape.clone(), bytes_of(&model.params[seg.range()])));
+    }
+    owned.push(("preprocess.shift".into(), vec![model.affine.len()], bytes_of(model.affine.shift())));
+    owned.push(("preprocess.scale".into(), vec![model.affine.len()], bytes_of(model.affine.scale())));
+    if let Some(state) = &model.optimizer {
+        for (name, buf) in &state.slots {
+            owned.push((format!("optimizer.{name}"), vec![buf.len()], bytes_of(buf)));
+        }
+    }
+    let meta_json = serde_json::to_string(&model.meta).map_err(|e| Error::format(path, format!("cannot encode metadata: {e}")))?;
+    let info = HashMap::from([("format".to_string(), FORMAT.to_string()), ("gradus".to_string(), meta_json)]);
+    let views = owned
+        .iter()
+        .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.clone(), v)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
+    let bytes = safetensors::tensor::serialize(views, Some(info)).map_err(|e| Error::format(path, format!("cannot encode: {e}")))?;
+    write_atomically(path, &bytes)
+}
+
+/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    result.map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Error::io(path, e)
+    })
+}
+
+/// Reads a model file, checking it whole.
+pub fn load(path: &Path) -> Result<SavedModel> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bad = |msg: String| Error::format(path, msg);
+    let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
+    let info = header.metadata().as_ref().ok_or_else(|| bad("no gradus metadata (not a gradus model file)".into()))?;
+    if info.get("format").map(String::as_str) != Some(FORMAT) {
+        return Err(bad(format!("not a {FORMAT} model file (format {:?})", info.get("format"))));
+    }
+    let meta: ModelMeta = info
+        .get("gradus")
+        .ok_or_else(|| bad("no gradus metadata".into()))
+        .and_then(|j| serde_json::from_str(j).map_err(|e| bad(format!("bad gradus metadata: {e}"))))?;
+    let net = Network::new(meta.inputs, &meta.architecture, meta.outputs).map_err(|e| bad(e.to_string()))?;
+    if meta.task == Task::Classify && (meta.n_classes < 2 || meta.outputs != meta.loss.outputs(Task::Classify, meta.n_classes).unwrap_or(0)) {
+        return Err(bad(format!("{} outputs do not fit {} classes with the {} loss", meta.outputs, meta.n_classes, meta.loss)));
+    }
+    let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
+        let t = st.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing")))?;
+        if t.dtype() != Dtype::F32 || t.shape() != shape {
+            return Err(bad(format!("tensor '{name}' is {:?} {:?}, expected F32 {shape:?}", t.dtype(), t.shape())));
+        }
+        let v: Vec<f32> = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
+            return Err(bad(format!("tensor '{name}' holds a non-finite value at index {i}")));
+        }
+        Ok(v)
+    };
+    let mut params = Vec::with_capacity(net.layout().len().min(bytes.len() / 4));
+    for seg in net.layout().segments() {
+        params.extend(read(&seg.name, &seg.shape)?);
+    }
+    let d = [meta.inputs];
+    let affine = Affine::new(read("preprocess.shift", &d)?, read("preprocess.scale", &d)?);
+    let optimizer = match &meta.progress {
+        Some(p) => {
+            let train = meta.train.as_ref().ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
+            let mut state: State<f32> = train.optimizer.init(0);
+            state.step = p.optimizer_step;
+            for (name, buf) in state.slots.iter_mut() {
+                *buf = read(&format!("optimizer.{name}"), &[params.len()])?;
+            }
+            Some(state)
+        }
+        None => None,
+    };
+    Ok(SavedModel { meta, params, affine, optimizer })
+}
+
+/// Infers what the model predicts from a model file without loading its weights (for messages).
+pub fn describe(meta: &ModelMeta) -> String {
+    format!("{} model, {} loss, {} inputs, {} outputs", meta.architecture, meta.loss, meta.inputs, meta.outputs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::spec::SplitRule;
+
+    pub(crate) fn sample() -> SavedModel {
+        let arch: Architecture = "mlp:3".parse().unwrap();
+        let net = Network::new(4, &arch, 2).unwrap();
+        SavedModel {
+            meta: ModelMeta {
+                architecture: arch,
+                inputs: 4,
+                outputs: 2,
+                loss: Loss::new("softmax", 1.0, 1.0).unwrap(),
+                regularizer: Regularizer::none(),
+                task: Task::Classify,
+                n_classes: 2,
+                class_names: Some(vec!["a".into(), "b".into()]),
+                scaling: Scaling::Unit,
+                data: Some(DataOrigin {
+                    spec: "digits".into(),
+                    label_column: None,
+                    split: SplitRule { test_fraction: 0.2, val_fraction: 0.0, seed: 3 },
+                }),
+                train: None,
+                progress: None,
+            },
+            params: net.init(1),
+            affine: Affine::new(vec![0.0; 4], vec![0.5; 4]),
+            optimizer: None,
+        }
+    }
+
+    #[test]
+    fn round_trip_is_exact_and_uses_pytorch_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.safetensors");
+        let m = sample();
+        save(&p, &m).unwrap();
+        assert_eq!(load(&p).unwrap(), m);
+        let bytes = std::fs::read(&p).unwrap();
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        assert_eq!(st.tensor("layers.0.weight").unwrap().shape(), &[3, 4]);
+        assert_eq!(st.tensor("layers.1.bias").unwrap().shape(), &[2]);
+        assert!(std::fs::read_dir(dir.path()).unwrap().count() == 1, "no temporary file left");
+    }
+
+    #[test]
+    fn truncated_corrupt_and_hostile_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.safetensors");
+        save(&p, &sample()).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        let q = dir.path().join("bad.safetensors");
+        let cases: Vec<Vec<u8>> = vec![
+            vec![],
+            good[..5].to_vec(),
+            good[..good.len() - 3].to_vec(),
+            {
+                // A header length claiming far more than the file holds.
+                let mut b = good.clone();
+                b[..8].copy_from_slice(&(u64::MAX / 2).to_le_bytes());
+                b
+            },
+            {
+                let mut b = good.clone();
+                b[20] = b'!';
+                b
+            },
+            b"not a model at all, just text".to_vec(),
+        ];
+        for (i, c) in cases.iter().enumerate() {
+            std::fs::write(&q, c).unwrap();
+            let e = load(&q).unwrap_err().to_string();
+            assert!(e.starts_with(&q.display().to_string()), "case {i}: {e}");
+        }
+        // Metadata claiming a gigantic network over a tiny file is refused before allocating.
+        let mut m = sample();
+        m.meta.architecture = "mlp:1000000".parse().unwrap();
+        let text = String::from_utf8_lossy(&good).replace("\"hidden\":[3]", "\"hidden\":[1000000]");
+        std::fs::write(&q, text.as_bytes()).unwrap();
+        assert!(load(&q).is_err());
+        assert!(load(&dir.path().join("missing")).unwrap_err().to_string().contains("No such file"));
+    }
+}

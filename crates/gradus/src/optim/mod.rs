@@ -1,0 +1,820 @@
+//! Update rules: the step from a gradient to new parameters, with `torch.optim` semantics.
+//!
+//! Every rule is a small state machine over flat slices. [`OptimizerParams`] holds the
+//! hyperparameters as the user gives them (each optional, so a flag that does not apply to the
+//! chosen rule is an error); [`OptimizerParams::build`] checks them once and returns an
+//! [`Optimizer`], which is plain data. The per-parameter buffers live apart from it, in a
+//! [`State`] made by [`Optimizer::init`]:
+//!
+//! ```text
+//! let opt = params.build()?;            // validated hyperparameters
+//! let mut state = opt.init::<f32>(n);   // step 0, zeroed buffers named as torch names them
+//! opt.step(&mut theta, &grad, lr, &mut state);
+//! ```
+//!
+//! | name | rule | state | default lr |
+//! |------|------|-------|-----------|
+//! | `sgd` | θ ← θ − α g | — | 1e-3 |
+//! | `momentum` | b ← μb + (1−τ)g, θ ← θ − α b | `momentum_buffer` | 1e-3 |
+//! | `nesterov` | b ← μb + g, θ ← θ − α(g + μb) | `momentum_buffer` | 1e-3 |
+//! | `adagrad` | G ← G + g², θ ← θ − α_t g/(√G + ε) | `sum` | 1e-2 |
+//! | `rmsprop` | v ← ρv + (1−ρ)g², θ ← θ − α g/(√v + ε) | `square_avg` (+ `momentum_buffer`, `grad_avg`) | 1e-2 |
+//! | `adadelta` | see [`AdaDelta`] | `square_avg`, `acc_delta` | 1.0 |
+//! | `adam`, `adamw` | see [`Adam`] | `exp_avg`, `exp_avg_sq` (+ `max_exp_avg_sq`) | 1e-3 |
+//!
+//! Each rule follows the operation order of torch's single-tensor (`foreach=False`)
+//! implementation, so `f64` trajectories agree with `torch.optim` in float64 to rounding
+//! (`tests/optim_parity.rs` checks 1e-9 relative over 150 steps). Scalars are computed in `f64`,
+//! as Python computes them, and rounded to `T` where torch's kernels would round them.
+//!
+//! Weight decay λ is coupled (g ← g + λθ, as torch) for every rule except `adamw`, which decays
+//! the parameters directly (θ ← θ(1 − αλ)).
+//!
+//! A checkpoint saves [`State::step`] and each slot by name; restoring them into a fresh
+//! [`Optimizer::init`] state (checked by [`Optimizer::check_state`]) continues the run bit for
+//! bit.
+
+mod adadelta;
+mod adagrad;
+mod adam;
+mod rmsprop;
+mod sgd;
+
+pub use adadelta::AdaDelta;
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use rmsprop::RmsProp;
+pub use sgd::Sgd;
+
+use crate::{Error, Real, Result};
+use serde::{Deserialize, Serialize};
+
+/// The rule names [`OptimizerParams::build`] accepts.
+pub const NAMES: [&str; 8] = [
+    "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+];
+
+/// The buffers of one rule, each as long as the parameter vector, in the rule's
+/// [`UpdateRule::slot_names`] order, named as torch names them in `optimizer.state`.
+pub type Slots<T> = [(&'static str, Vec<T>)];
+
+/// An update rule: hyperparameters, and the step they define.
+pub trait UpdateRule {
+    /// The rule's name (`"adam"`), as [`OptimizerParams::name`] spells it.
+    fn name(&self) -> &'static str;
+    /// torch's default learning rate for the rule.
+    fn default_lr(&self) -> f64;
+    /// The names of the per-parameter buffers the rule keeps, in order.
+    fn slot_names(&self) -> &'static [&'static str];
+    /// The rule and its hyperparameters, e.g. `adam(beta1=0.9, beta2=0.999, eps=1e-8,
+    /// weight_decay=0)`; on/off options are listed only when on.
+    fn describe(&self) -> String;
+    /// Applies step number `t` (1 at the first step) with learning rate `lr` to `params`.
+    ///
+    /// `grads` and every buffer in `slots` are as long as `params`, and `slots` holds the
+    /// buffers named by [`slot_names`](UpdateRule::slot_names), in that order; the rule
+    /// panics otherwise. [`Optimizer::step`] checks this and counts `t`.
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut Slots<T>);
+}
+
+/// Hyperparameters as given on the command line, before validation.
+///
+/// `None` (or `false`) means "not given": the rule's default is used, and a given value that
+/// the rule has no use for is an error. Serialized with the unset fields left out; this is also
+/// the form in which an [`Optimizer`] is serialized.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OptimizerParams {
+    /// The rule, one of [`NAMES`].
+    pub name: String,
+    /// Momentum μ (`momentum`, `nesterov`: default 0.9; `rmsprop`: default 0), ≥ 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub momentum: Option<f64>,
+    /// Dampening τ of the momentum (`momentum`: in [0, 1], default 0; `nesterov`: must be 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dampening: Option<f64>,
+    /// Decay ρ of the running averages, in [0, 1] (`rmsprop`: torch's `alpha`, default 0.99;
+    /// `adadelta`: default 0.9).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rho: Option<f64>,
+    /// β₁ of Adam, in [0, 1), default 0.9.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta1: Option<f64>,
+    /// β₂ of Adam, in [0, 1), default 0.999.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub beta2: Option<f64>,
+    /// ε of the adaptive rules, ≥ 0 (`adadelta`: > 0); defaults: `adagrad` 1e-10, `rmsprop`
+    /// and `adam` 1e-8, `adadelta` 1e-6.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub eps: Option<f64>,
+    /// Weight decay λ ≥ 0; default 0, `adamw` 0.01.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub weight_decay: Option<f64>,
+    /// `rmsprop`: normalise by the centred second moment v − ḡ².
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub centered: bool,
+    /// `adam`, `adamw`: normalise by the running maximum of the second moment.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub amsgrad: bool,
+    /// `adagrad`: learning-rate decay κ ≥ 0, α_t = α/(1 + (t−1)κ); default 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lr_decay: Option<f64>,
+}
+
+impl OptimizerParams {
+    /// The parameters with only `name` set: the rule with torch's defaults.
+    pub fn named(name: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            ..Self::default()
+        }
+    }
+
+    /// Checks the hyperparameters and builds the rule.
+    ///
+    /// # Errors
+    /// [`Error::Param`] naming the flag: an unknown rule (`--optimizer`), a flag that does not
+    /// apply to the rule (`--beta1 does not apply to sgd`), or a value out of its range
+    /// (`--beta1 must be in [0, 1), got 1.2`).
+    pub fn build(&self) -> Result<Optimizer> {
+        match self.name.as_str() {
+            "sgd" | "momentum" | "nesterov" => Sgd::from_params(self).map(Optimizer::Sgd),
+            "adagrad" => Adagrad::from_params(self).map(Optimizer::Adagrad),
+            "rmsprop" => RmsProp::from_params(self).map(Optimizer::RmsProp),
+            "adadelta" => AdaDelta::from_params(self).map(Optimizer::AdaDelta),
+            "adam" | "adamw" => Adam::from_params(self).map(Optimizer::Adam),
+            other => Err(Error::param(
+                "--optimizer",
+                format!("must be one of {}, got '{other}'", NAMES.join(", ")),
+            )),
+        }
+    }
+
+    /// Fails on the first flag that is given but not in `allowed`.
+    fn allow(&self, allowed: &[&str]) -> Result<()> {
+        let given = [
+            ("--momentum", self.momentum.is_some()),
+            ("--dampening", self.dampening.is_some()),
+            ("--rho", self.rho.is_some()),
+            ("--beta1", self.beta1.is_some()),
+            ("--beta2", self.beta2.is_some()),
+            ("--eps", self.eps.is_some()),
+            ("--weight-decay", self.weight_decay.is_some()),
+            ("--centered", self.centered),
+            ("--amsgrad", self.amsgrad),
+            ("--lr-decay", self.lr_decay.is_some()),
+        ];
+        match given
+            .iter()
+            .find(|(flag, set)| *set && !allowed.contains(flag))
+        {
+            Some((flag, _)) => Err(Error::param(
+                *flag,
+                format!("does not apply to {}", self.name),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The valid range of a hyperparameter.
+#[derive(Clone, Copy)]
+enum Range {
+    /// Finite, ≥ 0.
+    NonNegative,
+    /// Finite, > 0.
+    Positive,
+    /// [0, 1].
+    Unit,
+    /// [0, 1).
+    UnitOpen,
+}
+
+impl Range {
+    fn contains(self, x: f64) -> bool {
+        match self {
+            Range::NonNegative => x.is_finite() && x >= 0.0,
+            Range::Positive => x.is_finite() && x > 0.0,
+            Range::Unit => (0.0..=1.0).contains(&x),
+            Range::UnitOpen => (0.0..1.0).contains(&x),
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Range::NonNegative => "finite and >= 0",
+            Range::Positive => "finite and > 0",
+            Range::Unit => "in [0, 1]",
+            Range::UnitOpen => "in [0, 1)",
+        }
+    }
+}
+
+/// `value`, or `default` when not given, checked against `range`.
+fn checked(flag: &str, value: Option<f64>, default: f64, range: Range) -> Result<f64> {
+    let x = value.unwrap_or(default);
+    if range.contains(x) {
+        Ok(x)
+    } else {
+        Err(Error::param(
+            flag,
+            format!("must be {}, got {}", range.text(), num(x)),
+        ))
+    }
+}
+
+/// A number for [`UpdateRule::describe`]: plain when that is short, `1e-8` otherwise.
+fn num(x: f64) -> String {
+    if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e6) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
+}
+
+/// g + λθ, torch's coupled weight decay; exactly g when λ = 0, as torch skips the addition.
+#[inline(always)]
+fn coupled<T: Real>(g: T, theta: T, weight_decay: T) -> T {
+    if weight_decay == T::zero() {
+        g
+    } else {
+        g + weight_decay * theta
+    }
+}
+
+/// `torch.lerp(start, end, w)`: start + w(end − start), or end − (end − start)(1 − w) when
+/// |w| ≥ ½, the form that is exact at w = 1.
+#[inline(always)]
+fn lerp<T: Real>(start: T, end: T, w: T) -> T {
+    if w.abs() < T::of(0.5) {
+        start + w * (end - start)
+    } else {
+        end - (end - start) * (T::one() - w)
+    }
+}
+
+/// The `K` buffers of `slots` as slices; panics when there are not exactly `K`.
+fn buffers<T, const K: usize>(slots: &mut Slots<T>) -> [&mut [T]; K] {
+    let found = slots.len();
+    let slots: &mut [(&'static str, Vec<T>); K] = slots
+        .try_into()
+        .unwrap_or_else(|_| panic!("optimizer state holds {found} buffers, the rule needs {K}"));
+    slots.each_mut().map(|(_, buffer)| buffer.as_mut_slice())
+}
+
+/// A validated update rule; `momentum` and `nesterov` are [`Sgd`], `adamw` is [`Adam`] with
+/// decoupled weight decay.
+///
+/// Serialized as its [`OptimizerParams`] with every hyperparameter explicit, and validated again
+/// when deserialized.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(into = "OptimizerParams", try_from = "OptimizerParams")]
+pub enum Optimizer {
+    /// `sgd`, `momentum`, `nesterov`.
+    Sgd(Sgd),
+    /// `adagrad`.
+    Adagrad(Adagrad),
+    /// `rmsprop`.
+    RmsProp(RmsProp),
+    /// `adadelta`.
+    AdaDelta(AdaDelta),
+    /// `adam`, `adamw`.
+    Adam(Adam),
+}
+
+/// Calls `$body` with `$rule` bound to the rule inside `$opt`.
+macro_rules! dispatch {
+    ($opt:expr, $rule:ident => $body:expr) => {
+        match $opt {
+            Optimizer::Sgd($rule) => $body,
+            Optimizer::Adagrad($rule) => $body,
+            Optimizer::RmsProp($rule) => $body,
+            Optimizer::AdaDelta($rule) => $body,
+            Optimizer::Adam($rule) => $body,
+        }
+    };
+}
+
+impl Optimizer {
+    /// The rule's name, one of [`NAMES`].
+    pub fn name(&self) -> &'static str {
+        dispatch!(self, r => r.name())
+    }
+
+    /// torch's default learning rate: `sgd`, `momentum`, `nesterov` 1e-3; `adagrad`, `rmsprop`
+    /// 1e-2; `adadelta` 1.0; `adam`, `adamw` 1e-3.
+    pub fn default_lr(&self) -> f64 {
+        dispatch!(self, r => r.default_lr())
+    }
+
+    /// The names of the per-parameter buffers, in [`State::slots`] order.
+    pub fn slot_names(&self) -> &'static [&'static str] {
+        dispatch!(self, r => r.slot_names())
+    }
+
+    /// The rule and its hyperparameters, e.g. `adam(beta1=0.9, beta2=0.999, eps=1e-8,
+    /// weight_decay=0)`.
+    pub fn describe(&self) -> String {
+        dispatch!(self, r => r.describe())
+    }
+
+    /// The state before the first step for `n` parameters: step 0, every buffer zero.
+    pub fn init<T: Real>(&self, n: usize) -> State<T> {
+        let slots = self
+            .slot_names()
+            .iter()
+            .map(|&name| (name, vec![T::zero(); n]))
+            .collect();
+        State { step: 0, slots }
+    }
+
+    /// Checks that `state` belongs to this rule and `n` parameters (a restored checkpoint).
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the slot names differ from [`slot_names`](Self::slot_names) or a
+    /// buffer's length from `n`.
+    pub fn check_state<T>(&self, state: &State<T>, n: usize) -> Result<()> {
+        let names = self.slot_names();
+        if !state
+            .slots
+            .iter()
+            .map(|(name, _)| *name)
+            .eq(names.iter().copied())
+        {
+            let found: Vec<&str> = state.slots.iter().map(|(name, _)| *name).collect();
+            return Err(Error::data(format!(
+                "optimizer state holds [{}], {} needs [{}]",
+                found.join(", "),
+                self.name(),
+                names.join(", ")
+            )));
+        }
+        match state.slots.iter().find(|(_, buffer)| buffer.len() != n) {
+            Some((name, buffer)) => Err(Error::data(format!(
+                "optimizer state {name} holds {} values, the model has {n} parameters",
+                buffer.len()
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// One step: advances `state.step` to t and applies the rule's step t to `params`, with
+    /// learning rate `lr` and gradient `grads` (left untouched).
+    ///
+    /// # Panics
+    /// When `grads` and `params` differ in length, or `state` does not fit them
+    /// ([`check_state`](Self::check_state)).
+    pub fn step<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, state: &mut State<T>) {
+        assert_eq!(
+            params.len(),
+            grads.len(),
+            "parameters and gradients differ in length"
+        );
+        if let Err(e) = self.check_state(state, params.len()) {
+            panic!("{e}");
+        }
+        state.step += 1;
+        dispatch!(self, r => r.update(params, grads, lr, state.step, &mut state.slots));
+    }
+}
+
+impl From<Optimizer> for OptimizerParams {
+    /// Every hyperparameter of the rule, explicit.
+    fn from(opt: Optimizer) -> Self {
+        dispatch!(&opt, r => r.to_params())
+    }
+}
+
+impl TryFrom<OptimizerParams> for Optimizer {
+    type Error = Error;
+    fn try_from(params: OptimizerParams) -> Result<Self> {
+        params.build()
+    }
+}
+
+/// The per-parameter state of an update rule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct State<T> {
+    /// Steps taken so far (torch's `step`).
+    pub step: u64,
+    /// The buffers, named and ordered as [`Optimizer::slot_names`], each as long as the
+    /// parameter vector.
+    pub slots: Vec<(&'static str, Vec<T>)>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(name: &str) -> OptimizerParams {
+        OptimizerParams::named(name)
+    }
+
+    fn err(p: OptimizerParams) -> String {
+        p.build().unwrap_err().to_string()
+    }
+
+    /// Steps `opt` on f(θ) = ½ Σ cᵢθᵢ² from a fixed start.
+    fn run(opt: &Optimizer, steps: usize) -> Vec<f64> {
+        let c = [1.0, 10.0, 0.5];
+        let mut theta = vec![1.0, -2.0, 3.0];
+        let mut state = opt.init::<f64>(theta.len());
+        for _ in 0..steps {
+            let g: Vec<f64> = theta.iter().zip(c).map(|(x, c)| c * x).collect();
+            opt.step(&mut theta, &g, 0.05, &mut state);
+        }
+        theta
+    }
+
+    #[test]
+    fn momentum_zero_is_plain_sgd() {
+        let sgd = params("sgd").build().unwrap();
+        let zero = OptimizerParams {
+            momentum: Some(0.0),
+            ..params("momentum")
+        }
+        .build()
+        .unwrap();
+        assert_eq!(run(&sgd, 20), run(&zero, 20));
+        assert_eq!(zero.name(), "sgd");
+        assert!(zero.slot_names().is_empty());
+    }
+
+    #[test]
+    fn plain_sgd_is_gradient_descent() {
+        let opt = params("sgd").build().unwrap();
+        let mut theta = [1.0_f64, -2.0];
+        let mut state = opt.init(2);
+        opt.step(&mut theta, &[0.5, 4.0], 0.1, &mut state);
+        assert_eq!(theta, [1.0 - 0.1 * 0.5, -2.0 - 0.1 * 4.0]);
+        assert_eq!(state.step, 1);
+    }
+
+    #[test]
+    fn momentum_buffer_starts_at_the_gradient() {
+        let opt = OptimizerParams {
+            momentum: Some(0.5),
+            dampening: Some(0.5),
+            ..params("momentum")
+        }
+        .build()
+        .unwrap();
+        let mut theta = [0.0_f64];
+        let mut state = opt.init(1);
+        opt.step(&mut theta, &[2.0], 1.0, &mut state);
+        assert_eq!(state.slots[0].1, [2.0]);
+        opt.step(&mut theta, &[2.0], 1.0, &mut state);
+        assert_eq!(state.slots[0].1, [0.5 * 2.0 + 0.5 * 2.0]);
+        assert_eq!(theta, [-4.0]);
+    }
+
+    #[test]
+    fn every_rule_decreases_a_quadratic() {
+        for name in NAMES {
+            let opt = params(name).build().unwrap();
+            let start = run(&opt, 0);
+            let end = run(&opt, 50);
+            let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>();
+            assert!(norm(&end) < norm(&start), "{name}: {end:?}");
+        }
+    }
+
+    #[test]
+    fn names_and_slots() {
+        let slots = |p: OptimizerParams| p.build().unwrap().slot_names().to_vec();
+        assert_eq!(slots(params("sgd")), Vec::<&str>::new());
+        assert_eq!(slots(params("momentum")), ["momentum_buffer"]);
+        assert_eq!(slots(params("nesterov")), ["momentum_buffer"]);
+        assert_eq!(slots(params("adagrad")), ["sum"]);
+        assert_eq!(slots(params("rmsprop")), ["square_avg"]);
+        assert_eq!(
+            slots(OptimizerParams {
+                momentum: Some(0.9),
+                centered: true,
+                ..params("rmsprop")
+            }),
+            ["square_avg", "momentum_buffer", "grad_avg"]
+        );
+        assert_eq!(slots(params("adadelta")), ["square_avg", "acc_delta"]);
+        assert_eq!(slots(params("adam")), ["exp_avg", "exp_avg_sq"]);
+        assert_eq!(
+            slots(OptimizerParams {
+                amsgrad: true,
+                ..params("adamw")
+            }),
+            ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"]
+        );
+        for name in NAMES {
+            let opt = params(name).build().unwrap();
+            assert_eq!(opt.name(), name);
+            let state = opt.init::<f32>(3);
+            assert_eq!(state.step, 0);
+            assert!(state.slots.iter().all(|(_, b)| b == &[0.0; 3]));
+        }
+    }
+
+    #[test]
+    fn defaults_and_descriptions() {
+        let cases = [
+            ("sgd", 1e-3, "sgd(weight_decay=0)"),
+            (
+                "momentum",
+                1e-3,
+                "momentum(momentum=0.9, dampening=0, weight_decay=0)",
+            ),
+            ("nesterov", 1e-3, "nesterov(momentum=0.9, weight_decay=0)"),
+            (
+                "adagrad",
+                1e-2,
+                "adagrad(lr_decay=0, eps=1e-10, weight_decay=0)",
+            ),
+            (
+                "rmsprop",
+                1e-2,
+                "rmsprop(rho=0.99, eps=1e-8, momentum=0, weight_decay=0)",
+            ),
+            (
+                "adadelta",
+                1.0,
+                "adadelta(rho=0.9, eps=1e-6, weight_decay=0)",
+            ),
+            (
+                "adam",
+                1e-3,
+                "adam(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0)",
+            ),
+            (
+                "adamw",
+                1e-3,
+                "adamw(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)",
+            ),
+        ];
+        for (name, lr, text) in cases {
+            let opt = params(name).build().unwrap();
+            assert_eq!(opt.default_lr(), lr, "{name}");
+            assert_eq!(opt.describe(), text);
+        }
+        let on = OptimizerParams {
+            centered: true,
+            ..params("rmsprop")
+        }
+        .build()
+        .unwrap();
+        assert_eq!(
+            on.describe(),
+            "rmsprop(rho=0.99, eps=1e-8, momentum=0, weight_decay=0, centered)"
+        );
+        let on = OptimizerParams {
+            amsgrad: true,
+            ..params("adam")
+        }
+        .build()
+        .unwrap();
+        assert_eq!(
+            on.describe(),
+            "adam(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0, amsgrad)"
+        );
+    }
+
+    #[test]
+    fn validation_messages() {
+        let names = "sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw";
+        assert_eq!(
+            err(params("lbfgs")),
+            format!("--optimizer must be one of {names}, got 'lbfgs'")
+        );
+        let cases = [
+            (
+                OptimizerParams {
+                    beta1: Some(0.9),
+                    ..params("sgd")
+                },
+                "--beta1 does not apply to sgd",
+            ),
+            (
+                OptimizerParams {
+                    momentum: Some(0.9),
+                    ..params("sgd")
+                },
+                "--momentum does not apply to sgd",
+            ),
+            (
+                OptimizerParams {
+                    centered: true,
+                    ..params("adam")
+                },
+                "--centered does not apply to adam",
+            ),
+            (
+                OptimizerParams {
+                    amsgrad: true,
+                    ..params("rmsprop")
+                },
+                "--amsgrad does not apply to rmsprop",
+            ),
+            (
+                OptimizerParams {
+                    lr_decay: Some(0.1),
+                    ..params("adam")
+                },
+                "--lr-decay does not apply to adam",
+            ),
+            (
+                OptimizerParams {
+                    rho: Some(0.9),
+                    ..params("adagrad")
+                },
+                "--rho does not apply to adagrad",
+            ),
+            (
+                OptimizerParams {
+                    eps: Some(1e-8),
+                    ..params("nesterov")
+                },
+                "--eps does not apply to nesterov",
+            ),
+            (
+                OptimizerParams {
+                    beta1: Some(1.2),
+                    ..params("adam")
+                },
+                "--beta1 must be in [0, 1), got 1.2",
+            ),
+            (
+                OptimizerParams {
+                    beta2: Some(1.0),
+                    ..params("adamw")
+                },
+                "--beta2 must be in [0, 1), got 1",
+            ),
+            (
+                OptimizerParams {
+                    momentum: Some(-0.5),
+                    ..params("momentum")
+                },
+                "--momentum must be finite and >= 0, got -0.5",
+            ),
+            (
+                OptimizerParams {
+                    momentum: Some(f64::NAN),
+                    ..params("rmsprop")
+                },
+                "--momentum must be finite and >= 0, got NaN",
+            ),
+            (
+                OptimizerParams {
+                    dampening: Some(1.5),
+                    ..params("momentum")
+                },
+                "--dampening must be in [0, 1], got 1.5",
+            ),
+            (
+                OptimizerParams {
+                    momentum: Some(0.0),
+                    ..params("nesterov")
+                },
+                "--momentum must be > 0 for nesterov, got 0",
+            ),
+            (
+                OptimizerParams {
+                    dampening: Some(0.1),
+                    ..params("nesterov")
+                },
+                "--dampening must be 0 for nesterov, got 0.1",
+            ),
+            (
+                OptimizerParams {
+                    eps: Some(0.0),
+                    ..params("adadelta")
+                },
+                "--eps must be finite and > 0, got 0",
+            ),
+            (
+                OptimizerParams {
+                    eps: Some(-1e-8),
+                    ..params("adam")
+                },
+                "--eps must be finite and >= 0, got -1e-8",
+            ),
+            (
+                OptimizerParams {
+                    rho: Some(1.1),
+                    ..params("rmsprop")
+                },
+                "--rho must be in [0, 1], got 1.1",
+            ),
+            (
+                OptimizerParams {
+                    weight_decay: Some(f64::INFINITY),
+                    ..params("sgd")
+                },
+                "--weight-decay must be finite and >= 0, got inf",
+            ),
+            (
+                OptimizerParams {
+                    lr_decay: Some(-1.0),
+                    ..params("adagrad")
+                },
+                "--lr-decay must be finite and >= 0, got -1",
+            ),
+        ];
+        for (p, msg) in cases {
+            assert_eq!(err(p), msg);
+        }
+        assert!(
+            OptimizerParams {
+                dampening: Some(0.0),
+                ..params("nesterov")
+            }
+            .build()
+            .is_ok()
+        );
+        assert!(
+            OptimizerParams {
+                eps: Some(0.0),
+                ..params("adam")
+            }
+            .build()
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn serde_round_trip_validates() {
+        for p in [
+            params("sgd"),
+            OptimizerParams {
+                momentum: Some(0.0),
+                dampening: Some(0.2),
+                ..params("momentum")
+            },
+            OptimizerParams {
+                momentum: Some(0.5),
+                weight_decay: Some(0.1),
+                ..params("nesterov")
+            },
+            OptimizerParams {
+                lr_decay: Some(0.01),
+                ..params("adagrad")
+            },
+            OptimizerParams {
+                centered: true,
+                momentum: Some(0.3),
+                ..params("rmsprop")
+            },
+            OptimizerParams {
+                rho: Some(0.95),
+                ..params("adadelta")
+            },
+            OptimizerParams {
+                amsgrad: true,
+                beta1: Some(0.8),
+                ..params("adam")
+            },
+            params("adamw"),
+        ] {
+            let opt = p.build().unwrap();
+            let json = serde_json::to_string(&opt).unwrap();
+            let back: Optimizer = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, opt, "{json}");
+        }
+        let json = r#"{"name":"adam","beta1":1.5}"#;
+        let e = serde_json::from_str::<Optimizer>(json)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--beta1 must be in [0, 1), got 1.5"), "{e}");
+    }
+
+    #[test]
+    fn check_state_names_the_mismatch() {
+        let adam = params("adam").build().unwrap();
+        let sgd = params("momentum").build().unwrap();
+        let state = adam.init::<f32>(4);
+        assert!(adam.check_state(&state, 4).is_ok());
+        assert_eq!(
+            adam.check_state(&state, 5).unwrap_err().to_string(),
+            "optimizer state exp_avg holds 4 values, the model has 5 parameters"
+        );
+        assert_eq!(
+            sgd.check_state(&state, 4).unwrap_err().to_string(),
+            "optimizer state holds [exp_avg, exp_avg_sq], momentum needs [momentum_buffer]"
+        );
+    }
+
+    #[test]
+    fn f32_and_f64_agree_to_f32_precision() {
+        for name in NAMES {
+            let opt = params(name).build().unwrap();
+            let (mut a, mut b) = ([1.0_f32, -0.5], [1.0_f64, -0.5]);
+            let (mut sa, mut sb) = (opt.init::<f32>(2), opt.init::<f64>(2));
+            for _ in 0..20 {
+                let (ga, gb) = ([2.0 * a[0], 6.0 * a[1]], [2.0 * b[0], 6.0 * b[1]]);
+                opt.step(&mut a, &ga, 0.01, &mut sa);
+                opt.step(&mut b, &gb, 0.01, &mut sb);
+            }
+            for (x, y) in a.iter().zip(b) {
+                assert!((f64::from(*x) - y).abs() < 1e-5, "{name}: {a:?} vs {b:?}");
+            }
+        }
+    }
+}

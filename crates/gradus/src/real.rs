@@ -1,0 +1,47 @@
+//! The floating-point types the mathematics runs in.
+//!
+//! Training runs in `f32`; gradient checks and optimizer trajectories on 2-D test functions run in
+//! `f64`, so every piece of mathematics is written once, generic over [`Real`].
+
+use std::fmt::{Debug, Display};
+use std::iter::Sum;
+
+/// A floating-point scalar: `f32` or `f64`.
+pub trait Real:
+    num_traits::Float
+    + num_traits::NumAssign
+    + Sum
+    + Debug
+    + Display
+    + Default
+    + Send
+    + Sync
+    + 'static
+{
+    /// The value `x` rounded to this type.
+    fn of(x: f64) -> Self;
+    /// This value widened (or kept) as `f64`.
+    fn f64(self) -> f64;
+}
+
+impl Real for f32 {
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        x as f32
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self as f64
+    }
+}
+
+impl Real for f64 {
+    #[inline(always)]
+    fn of(x: f64) -> Self {
+        x
+    }
+    #[inline(always)]
+    fn f64(self) -> f64 {
+        self
+    }
+}

@@ -1,0 +1,591 @@
+//! Step-size schedules: the learning rate as a function of training progress.
+//!
+//! # Ticks
+//!
+//! [`LrSchedule::lr`] takes three counters, so resuming a run needs nothing but them (and, for
+//! `plateau`, a [`PlateauState`]):
+//!
+//! * `epoch`, the epochs completed so far (0 during the first epoch), drives every schedule:
+//!   like torch's `scheduler.step()` called once per epoch, the rate is constant within an
+//!   epoch;
+//! * `epochs`, the run's total, is the horizon T of `cosine`;
+//! * `step`, the optimizer steps taken so far in the whole run (0 for the first), drives only
+//!   the warm-up.
+//!
+//! For a 2-D trajectory every optimizer step is an epoch: pass `epoch = step` = the iteration
+//! index and `epochs` = the iteration count. The `plateau` schedule is fed through
+//! [`LrSchedule::observe`] once per epoch, after it ends, with the epoch's monitored loss.
+//!
+//! # Rates
+//!
+//! With α₀ the base rate and t = `epoch`, the schedules are closed forms, those of torch's
+//! schedulers where torch has one:
+//!
+//! | form | α_t | torch |
+//! |------|-----|-------|
+//! | `constant` | α₀ | |
+//! | `step:E,γ` | α₀ γ^⌊t/E⌋ | `StepLR(step_size=E, gamma=γ)` |
+//! | `multistep:E1+E2+…,γ` | α₀ γ^#{i : Eᵢ ≤ t} | `MultiStepLR` |
+//! | `exp:γ` | α₀ γ^t | `ExponentialLR` |
+//! | `inverse-time:K` | α₀ / (1 + Kt) | |
+//! | `power:K,P` | α₀ / (1 + Kt)^P | |
+//! | `cosine` | ½ α₀ (1 + cos(π min(t, T)/T)) | `CosineAnnealingLR(T_max=T, eta_min=0)` |
+//! | `plateau:P,F` | α₀ Fⁿ, n = reductions so far | `ReduceLROnPlateau(mode="min", patience=P, factor=F)` |
+//!
+//! **Warm-up** over W optimizer steps (0: none) multiplies any of these by (s + 1)/(W + 1) at
+//! step s < W: the rate climbs linearly, α/(W + 1), 2α/(W + 1), …, and meets the schedule at
+//! s = W, where the factor would reach 1.
+
+use crate::{Error, Result};
+use serde::{Deserialize, Serialize};
+use std::f64::consts::PI;
+use std::fmt;
+use std::str::FromStr;
+
+/// How the learning rate decays with the epoch; see the [module docs](self) for the formulas.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Schedule {
+    /// α₀.
+    Constant,
+    /// α₀ γ^⌊t/every⌋; `every` ≥ 1, γ ∈ (0, 1].
+    Step {
+        /// Epochs between decays.
+        every: u64,
+        /// The decay factor γ.
+        gamma: f64,
+    },
+    /// α₀ γ^(number of milestones ≤ t); milestones strictly increasing, γ ∈ (0, 1].
+    MultiStep {
+        /// The epochs at which the rate is multiplied by γ.
+        milestones: Vec<u64>,
+        /// The decay factor γ.
+        gamma: f64,
+    },
+    /// α₀ γ^t, γ ∈ (0, 1].
+    Exp {
+        /// The decay factor γ per epoch.
+        gamma: f64,
+    },
+    /// α₀ / (1 + K t), K ≥ 0.
+    InverseTime {
+        /// The decay rate K.
+        k: f64,
+    },
+    /// α₀ / (1 + K t)^P, K ≥ 0, P > 0.
+    Power {
+        /// The decay rate K.
+        k: f64,
+        /// The exponent P.
+        p: f64,
+    },
+    /// ½ α₀ (1 + cos(π t/T)) over the run's T epochs, reaching 0 at t = T.
+    Cosine,
+    /// α₀ Fⁿ, multiplied by F after more than `patience` epochs without improvement;
+    /// F ∈ (0, 1).
+    Plateau {
+        /// Epochs without improvement tolerated before a reduction.
+        patience: u64,
+        /// The reduction factor F.
+        factor: f64,
+    },
+}
+
+/// The accepted forms, for error messages.
+const FORMS: &str = "constant, step:EVERY,GAMMA, multistep:E1+E2+...,GAMMA, exp:GAMMA, \
+                     inverse-time:K, power:K,P, cosine, plateau:PATIENCE,FACTOR";
+
+impl FromStr for Schedule {
+    type Err = Error;
+
+    /// Parses `constant`, `step:EVERY,GAMMA`, `multistep:E1+E2+…,GAMMA`, `exp:GAMMA`,
+    /// `inverse-time:K`, `power:K,P`, `cosine` or `plateau:PATIENCE,FACTOR`, and validates the
+    /// values.
+    fn from_str(s: &str) -> Result<Self> {
+        let (kind, args) = s.split_once(':').unwrap_or((s, ""));
+        let args: Vec<&str> = if args.is_empty() {
+            Vec::new()
+        } else {
+            args.split(',').collect()
+        };
+        let form = match kind {
+            "constant" => "constant",
+            "step" => "step:EVERY,GAMMA",
+            "multistep" => "multistep:E1+E2+...,GAMMA",
+            "exp" => "exp:GAMMA",
+            "inverse-time" => "inverse-time:K",
+            "power" => "power:K,P",
+            "cosine" => "cosine",
+            "plateau" => "plateau:PATIENCE,FACTOR",
+            _ => {
+                return Err(Error::param(
+                    "--schedule",
+                    format!("must be one of {FORMS}, got '{s}'"),
+                ));
+            }
+        };
+        let arity_error = || Error::param("--schedule", format!("'{s}' must have the form {form}"));
+        let int = |name: &str, v: &str| {
+            v.parse::<u64>().map_err(|_| {
+                Error::param(
+                    "--schedule",
+                    format!("'{s}': {name} must be an integer, got '{v}'"),
+                )
+            })
+        };
+        let real = |name: &str, v: &str| {
+            v.parse::<f64>().map_err(|_| {
+                Error::param(
+                    "--schedule",
+                    format!("'{s}': {name} must be a number, got '{v}'"),
+                )
+            })
+        };
+        let schedule = match (kind, args.as_slice()) {
+            ("constant", []) => Schedule::Constant,
+            ("cosine", []) => Schedule::Cosine,
+            ("step", [every, gamma]) => Schedule::Step {
+                every: int("EVERY", every)?,
+                gamma: real("GAMMA", gamma)?,
+            },
+            ("multistep", [milestones, gamma]) => Schedule::MultiStep {
+                milestones: milestones
+                    .split('+')
+                    .map(|m| int("each milestone", m))
+                    .collect::<Result<_>>()?,
+                gamma: real("GAMMA", gamma)?,
+            },
+            ("exp", [gamma]) => Schedule::Exp {
+                gamma: real("GAMMA", gamma)?,
+            },
+            ("inverse-time", [k]) => Schedule::InverseTime { k: real("K", k)? },
+            ("power", [k, p]) => Schedule::Power {
+                k: real("K", k)?,
+                p: real("P", p)?,
+            },
+            ("plateau", [patience, factor]) => Schedule::Plateau {
+                patience: int("PATIENCE", patience)?,
+                factor: real("FACTOR", factor)?,
+            },
+            _ => return Err(arity_error()),
+        };
+        schedule.validate()?;
+        Ok(schedule)
+    }
+}
+
+impl fmt::Display for Schedule {
+    /// The form [`FromStr`] reads, e.g. `multistep:30+60,0.1`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Schedule::Constant => write!(f, "constant"),
+            Schedule::Step { every, gamma } => write!(f, "step:{every},{gamma}"),
+            Schedule::MultiStep { milestones, gamma } => {
+                let milestones: Vec<String> = milestones.iter().map(u64::to_string).collect();
+                write!(f, "multistep:{},{gamma}", milestones.join("+"))
+            }
+            Schedule::Exp { gamma } => write!(f, "exp:{gamma}"),
+            Schedule::InverseTime { k } => write!(f, "inverse-time:{k}"),
+            Schedule::Power { k, p } => write!(f, "power:{k},{p}"),
+            Schedule::Cosine => write!(f, "cosine"),
+            Schedule::Plateau { patience, factor } => write!(f, "plateau:{patience},{factor}"),
+        }
+    }
+}
+
+impl Schedule {
+    /// Checks the ranges: γ ∈ (0, 1], `every` ≥ 1, milestones strictly increasing (at least
+    /// one), K ≥ 0 and P > 0 (finite), F ∈ (0, 1).
+    ///
+    /// # Errors
+    /// [`Error::Param`] for `--schedule`, naming the value and its range.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |what: String| Err(Error::param("--schedule", format!("'{self}': {what}")));
+        let gamma_ok = |g: f64| g > 0.0 && g <= 1.0;
+        match *self {
+            Schedule::Constant | Schedule::Cosine => Ok(()),
+            Schedule::Step { every: 0, .. } => fail("EVERY must be >= 1, got 0".into()),
+            Schedule::Step { gamma, .. }
+            | Schedule::MultiStep { gamma, .. }
+            | Schedule::Exp { gamma }
+                if !gamma_ok(gamma) =>
+            {
+                fail(format!("GAMMA must be in (0, 1], got {gamma}"))
+            }
+            Schedule::MultiStep { ref milestones, .. }
+                if milestones.is_empty() || milestones.windows(2).any(|w| w[0] >= w[1]) =>
+            {
+                fail("milestones must be strictly increasing epochs, at least one".into())
+            }
+            Schedule::InverseTime { k } | Schedule::Power { k, .. }
+                if !(k.is_finite() && k >= 0.0) =>
+            {
+                fail(format!("K must be finite and >= 0, got {k}"))
+            }
+            Schedule::Power { p, .. } if !(p.is_finite() && p > 0.0) => {
+                fail(format!("P must be finite and > 0, got {p}"))
+            }
+            Schedule::Plateau { factor, .. } if !(factor > 0.0 && factor < 1.0) => {
+                fail(format!("FACTOR must be in (0, 1), got {factor}"))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A base learning rate, its schedule and a linear warm-up.
+///
+/// Deserializing validates, as [`LrSchedule::new`] does.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "RawLrSchedule")]
+pub struct LrSchedule {
+    /// α₀ > 0.
+    pub base_lr: f64,
+    /// How α decays with the epoch.
+    pub schedule: Schedule,
+    /// Optimizer steps of linear warm-up (0: none).
+    pub warmup: u64,
+}
+
+/// [`LrSchedule`] as read, before validation.
+#[derive(Deserialize)]
+struct RawLrSchedule {
+    base_lr: f64,
+    schedule: Schedule,
+    warmup: u64,
+}
+
+impl TryFrom<RawLrSchedule> for LrSchedule {
+    type Error = Error;
+    fn try_from(raw: RawLrSchedule) -> Result<Self> {
+        LrSchedule::new(raw.base_lr, raw.schedule, raw.warmup)
+    }
+}
+
+impl LrSchedule {
+    /// A schedule starting at `base_lr` with `warmup` steps of warm-up.
+    ///
+    /// # Errors
+    /// [`Error::Param`]: `--lr` when `base_lr` is not finite and > 0, `--schedule` when the
+    /// schedule is out of range ([`Schedule::validate`]).
+    pub fn new(base_lr: f64, schedule: Schedule, warmup: u64) -> Result<Self> {
+        if !(base_lr.is_finite() && base_lr > 0.0) {
+            return Err(Error::param(
+                "--lr",
+                format!("must be finite and > 0, got {base_lr}"),
+            ));
+        }
+        schedule.validate()?;
+        Ok(LrSchedule {
+            base_lr,
+            schedule,
+            warmup,
+        })
+    }
+
+    /// The learning rate during epoch `epoch` (0-based) of `epochs`, for optimizer step `step`
+    /// (0-based, counted over the whole run), after the reductions recorded in `plateau` (read
+    /// only by the `plateau` schedule); see the [module docs](self).
+    pub fn lr(&self, epoch: u64, epochs: u64, step: u64, plateau: &PlateauState) -> f64 {
+        let a = self.base_lr;
+        let t = epoch as f64;
+        let scheduled = match &self.schedule {
+            Schedule::Constant => a,
+            Schedule::Step { every, gamma } => {
+                a * gamma.powf(epoch.checked_div(*every).unwrap_or(0) as f64)
+            }
+            Schedule::MultiStep { milestones, gamma } => {
+                a * gamma.powf(milestones.partition_point(|&m| m <= epoch) as f64)
+            }
+            Schedule::Exp { gamma } => a * gamma.powf(t),
+            Schedule::InverseTime { k } => a / (1.0 + k * t),
+            Schedule::Power { k, p } => a / (1.0 + k * t).powf(*p),
+            Schedule::Cosine if epochs == 0 => a,
+            Schedule::Cosine => {
+                a * (1.0 + (PI * epoch.min(epochs) as f64 / epochs as f64).cos()) / 2.0
+            }
+            Schedule::Plateau { .. } => a * plateau.factor(),
+        };
+        if step < self.warmup {
+            scheduled * ((step + 1) as f64 / (self.warmup + 1) as f64)
+        } else {
+            scheduled
+        }
+    }
+
+    /// Records an epoch's monitored loss `metric` in `plateau`, for the `plateau` schedule; does
+    /// nothing for the others.
+    pub fn observe(&self, plateau: &mut PlateauState, metric: f64) {
+        if let Schedule::Plateau { patience, factor } = self.schedule {
+            plateau.observe(metric, patience, factor);
+        }
+    }
+}
+
+/// What the `plateau` schedule remembers between epochs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlateauState {
+    /// The lowest loss seen, if any.
+    best: Option<f64>,
+    /// Epochs since the last improvement (or reduction).
+    bad_epochs: u64,
+    /// The product of the reductions so far, Fⁿ.
+    scale: f64,
+}
+
+impl Default for PlateauState {
+    /// No loss seen, no reduction: [`factor`](Self::factor) 1.
+    fn default() -> Self {
+        PlateauState {
+            best: None,
+            bad_epochs: 0,
+            scale: 1.0,
+        }
+    }
+}
+
+impl PlateauState {
+    /// Records one epoch's `metric`, as torch's `ReduceLROnPlateau(mode="min",
+    /// threshold=1e-4, threshold_mode="rel", cooldown=0)`: the epoch improves when
+    /// metric < best·(1 − 10⁻⁴) (any finite metric improves on none); after more than
+    /// `patience` epochs in a row without improvement the rate is multiplied by `factor` and the
+    /// count restarts. Unlike torch there is no floor (`min_lr`, `eps`) on the rate.
+    pub fn observe(&mut self, metric: f64, patience: u64, factor: f64) {
+        let threshold = self.best.map_or(f64::INFINITY, |best| best * (1.0 - 1e-4));
+        if metric < threshold {
+            self.best = Some(metric);
+            self.bad_epochs = 0;
+        } else {
+            self.bad_epochs += 1;
+        }
+        if self.bad_epochs > patience {
+            self.scale *= factor;
+            self.bad_epochs = 0;
+        }
+    }
+
+    /// The multiplier Fⁿ of the base rate after n reductions (1 before any).
+    pub fn factor(&self) -> f64 {
+        self.scale
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sched(s: &str) -> LrSchedule {
+        LrSchedule::new(0.1, s.parse().unwrap(), 0).unwrap()
+    }
+
+    /// The rates at epochs 0..n of a run of `epochs`, one step per epoch.
+    fn rates(s: &LrSchedule, n: u64, epochs: u64) -> Vec<f64> {
+        let plateau = PlateauState::default();
+        (0..n).map(|t| s.lr(t, epochs, t, &plateau)).collect()
+    }
+
+    fn close(a: &[f64], b: &[f64]) {
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(b) {
+            assert!((x - y).abs() <= 1e-15 * y.abs(), "{a:?} vs {b:?}");
+        }
+    }
+
+    #[test]
+    fn closed_forms() {
+        close(&rates(&sched("constant"), 3, 3), &[0.1, 0.1, 0.1]);
+        close(
+            &rates(&sched("step:3,0.5"), 7, 7),
+            &[0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025],
+        );
+        close(
+            &rates(&sched("multistep:2+5,0.1"), 7, 7),
+            &[0.1, 0.1, 0.01, 0.01, 0.01, 0.001, 0.001],
+        );
+        close(&rates(&sched("exp:0.9"), 3, 3), &[0.1, 0.09, 0.081]);
+        close(
+            &rates(&sched("inverse-time:0.5"), 5, 5),
+            &[0.1, 0.1 / 1.5, 0.05, 0.1 / 2.5, 0.1 / 3.0],
+        );
+        close(
+            &rates(&sched("power:1,2"), 4, 4),
+            &[0.1, 0.025, 0.1 / 9.0, 0.1 / 16.0],
+        );
+        close(
+            &rates(&sched("power:0.5,0.5"), 3, 3),
+            &[0.1, 0.1 / 1.5f64.sqrt(), 0.1 / 2f64.sqrt()],
+        );
+        let cosine = rates(&sched("cosine"), 5, 4);
+        close(
+            &cosine[..4],
+            &[
+                0.1,
+                0.05 * (1.0 + 0.5f64.sqrt()),
+                0.05,
+                0.05 * (1.0 - 0.5f64.sqrt()),
+            ],
+        );
+        assert!(cosine[4].abs() < 1e-17);
+        // Past the horizon the rate stays at 0; with no horizon it stays at α₀.
+        assert!(sched("cosine").lr(9, 4, 9, &PlateauState::default()).abs() < 1e-17);
+        assert_eq!(sched("cosine").lr(3, 0, 3, &PlateauState::default()), 0.1);
+    }
+
+    #[test]
+    fn epochs_drive_the_schedule_and_steps_the_warmup() {
+        let s = LrSchedule::new(0.8, "step:1,0.5".parse().unwrap(), 3).unwrap();
+        let p = PlateauState::default();
+        // Epoch 0, steps 0..4: warm-up 1/4, 2/4, 3/4, then the schedule.
+        let epoch0: Vec<f64> = (0..5).map(|step| s.lr(0, 2, step, &p)).collect();
+        close(&epoch0, &[0.2, 0.4, 0.6, 0.8, 0.8]);
+        assert_eq!(s.lr(1, 2, 5, &p), 0.4);
+        assert_eq!(s.lr(1, 2, 1, &p), 0.2);
+    }
+
+    #[test]
+    fn plateau_reduces_after_patience() {
+        let s = sched("plateau:2,0.5");
+        let mut p = PlateauState::default();
+        let mut seen = Vec::new();
+        // Improves, improves, then flat (within 1e-4 relative counts as flat).
+        for (epoch, loss) in [1.0, 0.9, 0.89995, 0.9, 0.95, 0.5, 0.6, 0.6, 0.6]
+            .into_iter()
+            .enumerate()
+        {
+            seen.push(s.lr(epoch as u64, 9, epoch as u64, &p));
+            s.observe(&mut p, loss);
+        }
+        // Bad epochs after 0.9: 0.89995 (not 1e-4 better), 0.9, 0.95 → reduce after the third.
+        assert_eq!(seen, [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05]);
+        assert_eq!(s.lr(9, 9, 9, &p), 0.025);
+        assert_eq!(p.factor(), 0.25);
+        // Other schedules ignore observations.
+        let mut q = PlateauState::default();
+        for _ in 0..10 {
+            sched("constant").observe(&mut q, 1.0);
+        }
+        assert_eq!(q, PlateauState::default());
+    }
+
+    #[test]
+    fn plateau_nan_is_not_an_improvement() {
+        let mut p = PlateauState::default();
+        p.observe(f64::NAN, 0, 0.1);
+        assert_eq!(p.factor(), 0.1);
+    }
+
+    #[test]
+    fn parse_display_round_trip() {
+        for s in [
+            "constant",
+            "step:10,0.5",
+            "multistep:30+60+90,0.1",
+            "exp:0.95",
+            "inverse-time:0.01",
+            "power:0.1,0.75",
+            "cosine",
+            "plateau:5,0.2",
+        ] {
+            let parsed: Schedule = s.parse().unwrap();
+            assert_eq!(parsed.to_string(), s);
+        }
+        assert_eq!(
+            "multistep:3+7,0.5".parse::<Schedule>().unwrap(),
+            Schedule::MultiStep {
+                milestones: vec![3, 7],
+                gamma: 0.5
+            }
+        );
+    }
+
+    #[test]
+    fn parse_errors() {
+        let err = |s: &str| s.parse::<Schedule>().unwrap_err().to_string();
+        assert_eq!(
+            err("linear"),
+            format!("--schedule must be one of {FORMS}, got 'linear'")
+        );
+        assert_eq!(
+            err("step:5"),
+            "--schedule 'step:5' must have the form step:EVERY,GAMMA"
+        );
+        assert_eq!(
+            err("cosine:3"),
+            "--schedule 'cosine:3' must have the form cosine"
+        );
+        assert_eq!(err("exp"), "--schedule 'exp' must have the form exp:GAMMA");
+        assert_eq!(
+            err("step:x,0.5"),
+            "--schedule 'step:x,0.5': EVERY must be an integer, got 'x'"
+        );
+        assert_eq!(
+            err("step:0,0.5"),
+            "--schedule 'step:0,0.5': EVERY must be >= 1, got 0"
+        );
+        assert_eq!(
+            err("step:5,1.5"),
+            "--schedule 'step:5,1.5': GAMMA must be in (0, 1], got 1.5"
+        );
+        assert_eq!(
+            err("exp:0"),
+            "--schedule 'exp:0': GAMMA must be in (0, 1], got 0"
+        );
+        assert_eq!(
+            err("exp:NaN"),
+            "--schedule 'exp:NaN': GAMMA must be in (0, 1], got NaN"
+        );
+        assert_eq!(
+            err("multistep:5+3,0.1"),
+            "--schedule 'multistep:5+3,0.1': \
+             milestones must be strictly increasing epochs, at least one"
+        );
+        assert_eq!(
+            err("multistep:5+x,0.1"),
+            "--schedule 'multistep:5+x,0.1': each milestone must be an integer, got 'x'"
+        );
+        assert_eq!(
+            err("inverse-time:-1"),
+            "--schedule 'inverse-time:-1': K must be finite and >= 0, got -1"
+        );
+        assert_eq!(
+            err("power:1,0"),
+            "--schedule 'power:1,0': P must be finite and > 0, got 0"
+        );
+        assert_eq!(
+            err("power:1,y"),
+            "--schedule 'power:1,y': P must be a number, got 'y'"
+        );
+        assert_eq!(
+            err("plateau:3,1"),
+            "--schedule 'plateau:3,1': FACTOR must be in (0, 1), got 1"
+        );
+        assert_eq!(
+            err("plateau:-3,0.5"),
+            "--schedule 'plateau:-3,0.5': PATIENCE must be an integer, got '-3'"
+        );
+    }
+
+    #[test]
+    fn new_and_deserialize_validate() {
+        assert_eq!(
+            LrSchedule::new(0.0, Schedule::Constant, 0)
+                .unwrap_err()
+                .to_string(),
+            "--lr must be finite and > 0, got 0"
+        );
+        assert!(LrSchedule::new(f64::NAN, Schedule::Constant, 0).is_err());
+        assert!(LrSchedule::new(0.1, Schedule::Exp { gamma: 2.0 }, 0).is_err());
+        let s = LrSchedule::new(0.1, "multistep:3+7,0.5".parse().unwrap(), 10).unwrap();
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(serde_json::from_str::<LrSchedule>(&json).unwrap(), s);
+        let bad = json.replace("0.5", "5.0");
+        let e = serde_json::from_str::<LrSchedule>(&bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("GAMMA must be in (0, 1], got 5"), "{e}");
+        let mut p = PlateauState::default();
+        p.observe(1.0, 0, 0.5);
+        p.observe(2.0, 0, 0.5);
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<PlateauState>(&json).unwrap(), p);
+    }
+}

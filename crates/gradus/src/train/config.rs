@@ -1,0 +1,102 @@
+//! Training hyperparameters: [`TrainParams`] as the user gives them, checked once into a
+//! [`TrainConfig`] whose every value is known to be valid.
+
+use crate::data::batch::BatchSize;
+use crate::error::{Error, Result};
+use crate::optim::{Optimizer, OptimizerParams};
+use crate::schedule::{LrSchedule, Schedule};
+use serde::{Deserialize, Serialize};
+
+/// Training hyperparameters before validation.
+#[derive(Clone, Debug)]
+pub struct TrainParams {
+    /// Maximum number of epochs (≥ 1).
+    pub epochs: u64,
+    /// Rows per batch.
+    pub batch: BatchSize,
+    /// Base learning rate α₀; `None` takes the update rule's PyTorch default.
+    pub lr: Option<f64>,
+    /// The update rule and its hyperparameters.
+    pub optimizer: OptimizerParams,
+    /// The step-size schedule.
+    pub schedule: Schedule,
+    /// Linear warm-up steps.
+    pub warmup: u64,
+    /// Stop when the epoch objective changes by at most this much.
+    pub tol: Option<f64>,
+    /// Stop when the validation loss has not improved for this many epochs.
+    pub patience: Option<u64>,
+    /// Clip the global gradient norm to this value.
+    pub clip_norm: Option<f64>,
+    /// Seed of the epoch permutations.
+    pub seed: u64,
+    /// Threads for matrix products.
+    pub threads: usize,
+}
+
+/// Validated training hyperparameters.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Maximum number of epochs.
+    pub epochs: u64,
+    /// Rows per batch.
+    pub batch: BatchSize,
+    /// The update rule.
+    pub optimizer: Optimizer,
+    /// The learning rate as a function of progress.
+    pub schedule: LrSchedule,
+    /// Convergence tolerance on the epoch objective.
+    pub tol: Option<f64>,
+    /// Early-stopping patience in epochs.
+    pub patience: Option<u64>,
+    /// Global gradient-norm bound.
+    pub clip_norm: Option<f64>,
+    /// Seed of the epoch permutations.
+    pub seed: u64,
+    /// Threads for matrix products (does not change results).
+    #[serde(skip, default = "one")]
+    pub threads: usize,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl TrainParams {
+    /// Checks every value and builds the configuration; errors name the flag and the value.
+    pub fn check(&self) -> Result<TrainConfig> {
+        if self.epochs == 0 {
+            return Err(Error::param("--epochs", "must be at least 1, got 0"));
+        }
+        if self.batch == BatchSize::Rows(0) {
+            return Err(Error::param("--batch-size", "must be a positive number of rows or 'full', got 0"));
+        }
+        let positive = |name: &str, v: Option<f64>, allow_zero: bool| match v {
+            Some(x) if !x.is_finite() || x < 0.0 || (!allow_zero && x == 0.0) => {
+                let bound = if allow_zero { "≥ 0" } else { "> 0" };
+                Err(Error::param(name, format!("must be a finite number {bound}, got {x}")))
+            }
+            _ => Ok(v),
+        };
+        let tol = positive("--tol", self.tol, true)?;
+        let clip_norm = positive("--clip-norm", self.clip_norm, false)?;
+        let lr = positive("--lr", self.lr, false)?;
+        let optimizer = self.optimizer.build()?;
+        let lr = lr.unwrap_or_else(|| optimizer.default_lr());
+        let schedule = LrSchedule::new(lr, self.schedule.clone(), self.warmup)?;
+        if self.patience == Some(0) {
+            return Err(Error::param("--early-stopping", "must be at least 1 epoch, got 0"));
+        }
+        Ok(TrainConfig {
+            epochs: self.epochs,
+            batch: self.batch,
+            optimizer,
+            schedule,
+            tol,
+            patience: self.patience,
+            clip_norm,
+            seed: self.seed,
+            threads: self.threads.max(1),
+        })
+    }
+}

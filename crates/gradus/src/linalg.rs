@@ -1,9 +1,9 @@
 //! The one matrix-product entry point, over row-major slices.
 //!
 //! Every product of the models goes through [`matmul`], which calls the `gemm` crate with an
-//! explicit parallelism. `gemm` splits work over blocks of the output and never over the inner
-//! dimension, so each output element is summed in the same order whatever the thread count:
-//! results are deterministic.
+//! explicit parallelism. For a given thread count the work is split the same way every time, so
+//! results are bitwise reproducible; a different thread count may choose other blocks and round
+//! differently in the last bits.
 
 use crate::real::Real;
 

@@ -3,7 +3,7 @@
 //! [`Objective::value_and_grad`] is the one function that training, gradient checks and loss
 //! landscapes call. Batches larger than [`CHUNK_ROWS`] are processed in chunks whose gradients
 //! are summed in a fixed order, so full-batch gradient descent on 60,000 images needs the memory
-//! of one chunk, not of the whole set, and results do not depend on the thread count.
+//! of one chunk, not of the whole set.
 
 use crate::data::batch::Examples;
 use crate::data::{TargetBuf, TargetSlice};

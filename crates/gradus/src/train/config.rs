@@ -53,7 +53,7 @@ pub struct TrainConfig {
     pub clip_norm: Option<f64>,
     /// Seed of the epoch permutations.
     pub seed: u64,
-    /// Threads for matrix products (does not change results).
+    /// Threads for matrix products (results are reproducible for a given count).
     #[serde(skip, default = "one")]
     pub threads: usize,
 }

@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""Training throughput of the MLP 784-256-128-10 (ReLU, softmax, Adam lr 1e-3) on Fashion-MNIST:
+gradus against PyTorch on CPU with the same thread count, model, optimizer and batch size, side
+by side in one run; plus the GFLOP/s of gradus' training step against numpy's float32 matmul.
+
+Usage: python3 bench/compare_mlp.py [--epochs 3] [--threads 2] [--batches 256,64]
+Needs: cargo build --release; numpy and torch (installed when missing).
+"""
+import argparse, gzip, json, os, resource, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+DATA = "/usr/share/datasets/fashion-mnist"
+DIMS = [784, 256, 128, 10]
+
+
+def need(mods):
+    import importlib.util
+    missing = [m for m in mods if importlib.util.find_spec(m) is None]
+    if missing:
+        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + missing)
+
+
+def train_flops_per_sample():
+    macs = [a * b for a, b in zip(DIMS, DIMS[1:])]
+    # forward 2·MACs; backward: weight gradients 2·MACs, input gradients 2·MACs for every layer
+    # but the first (no gradient is needed for the pixels).
+    return 2 * sum(macs) + 2 * sum(macs) + 2 * sum(macs[1:])
+
+
+def gradus(batch, epochs, threads):
+    exe = os.path.join(ROOT, "target", "release", "gradus")
+    cmd = [exe, "train", "--data", "fashion-mnist", "--model", "mlp:256,128", "--activation", "relu",
+           "--loss", "softmax", "--optimizer", "adam", "--lr", "1e-3", "--scale", "standardize",
+           "--batch-size", str(batch), "--epochs", str(epochs), "--threads", str(threads), "--json"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    times = [float(l.rsplit(" ", 1)[1].rstrip("s")) for l in out.stderr.splitlines() if l.startswith("epoch")]
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    return 60000 / statistics.median(times), r["test_accuracy"], peak_mb
+
+
+def load():
+    import numpy as np
+    with gzip.open(f"{DATA}/train-images-idx3-ubyte.gz") as f:
+        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(f"{DATA}/train-labels-idx1-ubyte.gz") as f:
+        y = np.frombuffer(f.read(), np.uint8, offset=8)
+    return x, y
+
+
+def torch_mlp(x, y, batch, epochs, threads):
+    import torch
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    xf = torch.tensor(x, dtype=torch.float32)
+    mean, std = xf.mean(0), xf.std(0, unbiased=False)
+    std[std == 0] = 1
+    xs, ys = (xf - mean) / std, torch.tensor(y, dtype=torch.long)
+    layers = []
+    for i, (a, b) in enumerate(zip(DIMS, DIMS[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(DIMS) - 2:
+            layers.append(torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    lossf = torch.nn.CrossEntropyLoss()
+    times = []
+    for e in range(epochs):
+        t = time.perf_counter()
+        perm = torch.randperm(len(xs))
+        for i in range(0, len(xs), batch):
+            idx = perm[i:i + batch]
+            opt.zero_grad(set_to_none=True)
+            lossf(model(xs[idx]), ys[idx]).backward()
+            opt.step()
+        times.append(time.perf_counter() - t)
+    return 60000 / statistics.median(times)
+
+
+def numpy_gflops(threads):
+    import numpy as np
+    a = np.random.rand(1024, 1024).astype(np.float32)
+    b = np.random.rand(1024, 1024).astype(np.float32)
+    a @ b
+    reps, t = 20, time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * 1024 ** 3 * reps / (time.perf_counter() - t) / 1e9
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--batches", default="256,64")
+    a = ap.parse_args()
+    # numpy's BLAS and torch both read these; set before importing them.
+    for v in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
+        os.environ[v] = str(a.threads)
+    need(["numpy", "torch"])
+    x, y = load()
+    flops = train_flops_per_sample()
+    np_gflops = numpy_gflops(a.threads)
+    print(f"MLP 784-256-128-10 ReLU, softmax, Adam 1e-3, {a.threads} threads, median of {a.epochs} epochs")
+    print(f"{'batch':>6}{'gradus samples/s':>18}{'torch samples/s':>17}{'ratio':>8}{'gradus GFLOP/s':>16}{'test acc':>10}")
+    result = {"numpy_matmul_gflops": np_gflops, "threads": a.threads}
+    for batch in [int(b) for b in a.batches.split(",")]:
+        g, acc, peak = gradus(batch, a.epochs, a.threads)
+        t = torch_mlp(x, y, batch, a.epochs, a.threads)
+        gf = g * flops / 1e9
+        print(f"{batch:>6}{g:>18.0f}{t:>17.0f}{g / t:>8.2f}{gf:>16.1f}{acc:>10.4f}")
+        result[f"batch{batch}"] = {"gradus_samples_per_s": g, "torch_samples_per_s": t, "ratio": g / t,
+                                   "gradus_gflops": gf, "gradus_peak_mb": peak}
+    print(f"numpy float32 matmul (1024³): {np_gflops:.1f} GFLOP/s; gradus peak memory {peak:.0f} MB")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -170,3 +170,16 @@ fn corrupt_idx_files_are_one_line_errors() {
         assert!(e.contains(expect), "case {i}: {e}");
     }
 }
+
+#[test]
+fn a_resumed_checkpoint_continues_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, part, resumed) =
+        (path_in(dir.path(), "whole.st"), path_in(dir.path(), "part.st"), path_in(dir.path(), "resumed.st"));
+    let base = ["train", "--model", "mlp:16", "--optimizer", "adam", "--schedule", "step:1,0.5", "--batch-size", "50"];
+    ok(&[&base[..], &["--epochs", "4", "--out", &whole]].concat());
+    ok(&[&base[..], &["--epochs", "2", "--checkpoint", &part]].concat());
+    ok(&["train", "--resume", &part, "--epochs", "4", "--out", &resumed]);
+    assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&resumed).unwrap());
+    assert!(fails(&["train", "--resume", &whole]).contains("not a checkpoint"));
+}

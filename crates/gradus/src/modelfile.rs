@@ -5,8 +5,10 @@
 //! Tensors: `layers.{l}.weight` `[out, in]` and `layers.{l}.bias` `[out]` (f32, as
 //! `torch.nn.Linear`), `preprocess.shift` and `preprocess.scale` `[in]` (the fitted
 //! `x' = (x − shift)·scale`), and for checkpoints the update rule's state
-//! `optimizer.{slot}` `[n_params]`. Metadata: `format` = `gradus-1` and `gradus` = the JSON of
-//! [`ModelMeta`].
+//! `optimizer.{slot}` `[n_params]`. Metadata: one key, `gradus-1` (the format and its version),
+//! whose value is the JSON of [`ModelMeta`]. (One key, because safetensors writes its metadata
+//! map in hash order: two keys could swap places between runs, and the same seed must give the
+//! same bytes.)
 //!
 //! Files are written to a temporary name in the same directory and renamed, so a file already
 //! there is replaced whole or not at all. Loading checks every tensor's dtype and shape against
@@ -27,7 +29,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 
-/// The value of the `format` metadata key.
+/// The metadata key holding a gradus model's description.
 pub const FORMAT: &str = "gradus-1";
 
 /// Where the training data came from and how it was split, so `eval` can find the same test rows.
@@ -126,7 +128,7 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
         }
     }
     let meta_json = serde_json::to_string(&model.meta).map_err(|e| Error::format(path, format!("cannot encode metadata: {e}")))?;
-    let info = HashMap::from([("format".to_string(), FORMAT.to_string()), ("gradus".to_string(), meta_json)]);
+    let info = HashMap::from([(FORMAT.to_string(), meta_json)]);
     let views = owned
         .iter()
         .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.clone(), v)))
@@ -163,12 +165,9 @@ pub fn load(path: &Path) -> Result<SavedModel> {
     let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let info = header.metadata().as_ref().ok_or_else(|| bad("no gradus metadata (not a gradus model file)".into()))?;
-    if info.get("format").map(String::as_str) != Some(FORMAT) {
-        return Err(bad(format!("not a {FORMAT} model file (format {:?})", info.get("format"))));
-    }
     let meta: ModelMeta = info
-        .get("gradus")
-        .ok_or_else(|| bad("no gradus metadata".into()))
+        .get(FORMAT)
+        .ok_or_else(|| bad(format!("no '{FORMAT}' metadata (not a gradus model file, or another version)")))
         .and_then(|j| serde_json::from_str(j).map_err(|e| bad(format!("bad gradus metadata: {e}"))))?;
     let net = Network::new(meta.inputs, &meta.architecture, meta.outputs).map_err(|e| bad(e.to_string()))?;
     if meta.task == Task::Classify && (meta.n_classes < 2 || meta.outputs != meta.loss.outputs(Task::Classify, meta.n_classes).unwrap_or(0)) {
@@ -204,11 +203,6 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         None => None,
     };
     Ok(SavedModel { meta, params, affine, optimizer })
-}
-
-/// Infers what the model predicts from a model file without loading its weights (for messages).
-pub fn describe(meta: &ModelMeta) -> String {
-    format!("{} model, {} loss, {} inputs, {} outputs", meta.architecture, meta.loss, meta.inputs, meta.outputs)
 }
 
 #[cfg(test)]

@@ -188,11 +188,11 @@ impl<'a> Trainer<'a> {
                 let improved = best.as_ref().is_none_or(|(b, _, _)| vs.data_loss < *b);
                 if improved {
                     best = Some((vs.data_loss, epoch, params.to_vec()));
-                } else if let Some((_, best_epoch, kept)) = &best {
-                    if epoch - best_epoch >= patience {
-                        params.copy_from_slice(kept);
-                        return Ok(FitReport { history, stop: StopReason::EarlyStopped { best_epoch: *best_epoch }, train_seconds });
-                    }
+                } else if let Some((_, best_epoch, kept)) = &best
+                    && epoch - best_epoch >= patience
+                {
+                    params.copy_from_slice(kept);
+                    return Ok(FitReport { history, stop: StopReason::EarlyStopped { best_epoch: *best_epoch }, train_seconds });
                 }
             }
             if let (Some(tol), Some(p)) = (cfg.tol, prev) {

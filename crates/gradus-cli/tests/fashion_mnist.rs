@@ -47,3 +47,20 @@ fn same_seed_and_thread_count_give_identical_model_files() {
     let one = run("1", "c.safetensors");
     assert_eq!(one, run("1", "d.safetensors"), "same seed, one thread");
 }
+
+/// The README's table: every update rule trains the linear softmax classifier to ≥ 0.84.
+#[test]
+fn every_update_rule_reaches_0_84() {
+    for (rule, lr) in [
+        ("momentum", "0.003"),
+        ("nesterov", "0.003"),
+        ("adagrad", "0.01"),
+        ("rmsprop", "0.0003"),
+        ("adadelta", "0.3"),
+        ("adam", "0.0003"),
+        ("adamw", "0.0003"),
+    ] {
+        let acc = test_accuracy(&["--optimizer", rule, "--lr", lr, "--batch-size", "256", "--epochs", "20"]);
+        assert!(acc >= 0.84, "{rule}: test accuracy {acc}");
+    }
+}

@@ -34,8 +34,8 @@ def gradus(batch, epochs, threads):
            "--batch-size", str(batch), "--epochs", str(epochs), "--threads", str(threads), "--json"]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    times = [float(l.rsplit(" ", 1)[1].rstrip("s")) for l in out.stderr.splitlines() if l.startswith("epoch")]
     r = json.loads(out.stdout.strip().splitlines()[-1])
+    times = r["epoch_seconds"]
     return 60000 / statistics.median(times), r["test_accuracy"], peak_mb
 
 

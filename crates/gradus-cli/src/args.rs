@@ -8,7 +8,7 @@ use std::path::PathBuf;
 /// Train linear models and multilayer perceptrons with SGD and its relatives, and see how the
 /// optimisation behaves.
 #[derive(Parser, Debug)]
-#[command(name = "gradus", version, about, propagate_version = true)]
+#[command(name = "gradus", version, about, propagate_version = true, args_override_self = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -24,6 +24,12 @@ pub enum Command {
     Predict(PredictArgs),
     /// The loss of one example and its gradient with respect to the scores.
     Loss(LossArgs),
+    /// Check the analytic gradient against centred differences, tensor by tensor.
+    Gradcheck(GradcheckArgs),
+    /// Run an update rule on a 2-D test function: its path as CSV, a contour plot, an animation.
+    Trajectory(TrajectoryArgs),
+    /// A learning-rate schedule, tick by tick, as CSV or a plot.
+    Schedule(ScheduleArgs),
 }
 
 /// Where the data comes from and how it is split.
@@ -162,6 +168,9 @@ pub struct TrainArgs {
     /// Continue training from a checkpoint; --epochs is the new total.
     #[arg(long)]
     pub resume: Option<PathBuf>,
+    /// Draw the learning curves (objective per epoch, validation loss) into PATH.svg or PATH.png.
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
     /// Print the result as one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
@@ -261,4 +270,99 @@ pub struct LossArgs {
     /// Print {"loss": …, "grad": […]}.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct GradcheckArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Feature scaling fitted on the training split: none, unit, center or standardize.
+    #[arg(long, default_value = "standardize")]
+    pub scale: String,
+    /// Rows of the training split to check on (a seeded sample).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub samples: usize,
+    /// Step h of the centred difference (L(θ + h) − L(θ − h)) / 2h.
+    #[arg(long, default_value_t = 1e-6, value_name = "h", allow_negative_numbers = true)]
+    pub eps: f64,
+    /// Absolute tolerance: a coordinate passes when |analytic − numeric| ≤ atol + rtol·|numeric|.
+    #[arg(long, default_value_t = 1e-5, allow_negative_numbers = true)]
+    pub atol: f64,
+    /// Relative tolerance (see --atol).
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    pub rtol: f64,
+    /// Seed of the initialisation, the split, the rows and the sampled coordinates.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Print one JSON object with the per-tensor results.
+    #[arg(long)]
+    pub json: bool,
+    /// Testing aid: multiply the analytic gradient of the output bias by 1 + REL.
+    #[arg(long, hide = true, value_name = "REL", allow_negative_numbers = true)]
+    pub break_gradient: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct TrajectoryArgs {
+    /// booth, bowl, rosenbrock, beale, himmelblau, saddle or ravine:K.
+    #[arg(long)]
+    pub function: String,
+    #[command(flatten)]
+    pub optim: OptimArgs,
+    /// The start point, e.g. --start -1.5,2 (or --start=-1.5,2).
+    #[arg(long, value_name = "X,Y", allow_hyphen_values = true)]
+    pub start: String,
+    /// Number of update steps.
+    #[arg(long, default_value_t = 100)]
+    pub steps: u64,
+    /// Standard deviation σ of Gaussian noise added to each gradient component, to mimic
+    /// minibatch noise.
+    #[arg(long, value_name = "σ", default_value_t = 0.0, allow_negative_numbers = true)]
+    pub noise: f64,
+    /// Seed of the gradient noise.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Run several rules from the same start, e.g. sgd,momentum,nesterov,adagrad,rmsprop,adam
+    /// (each at its default lr unless --lr is given; a rule flag is used by the rules it applies
+    /// to).
+    #[arg(long, value_name = "RULES", conflicts_with_all = ["optimizer", "lr_sweep"])]
+    pub compare: Option<String>,
+    /// Run --optimizer at several learning rates, e.g. 0.01,0.09,0.1,0.12.
+    #[arg(long, value_name = "LRS", conflicts_with = "lr")]
+    pub lr_sweep: Option<String>,
+    /// Write the CSV here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Draw the paths on a contour plot of the function (.svg or .png).
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+    /// Animate the paths, step by step (.gif).
+    #[arg(long, value_name = "PATH")]
+    pub animate: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct ScheduleArgs {
+    /// constant, step:EVERY,GAMMA, multistep:E1+E2+…,GAMMA, exp:GAMMA, inverse-time:K,
+    /// power:K,P or cosine.
+    #[arg(long, default_value = "constant")]
+    pub schedule: String,
+    /// Base learning rate α₀.
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// Linear warm-up over the first N ticks.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub warmup: u64,
+    /// Number of ticks N (each one epoch and one step, as in a trajectory; the horizon of
+    /// cosine).
+    #[arg(long, value_name = "N")]
+    pub steps: u64,
+    /// Write the CSV (step,lr) here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Plot the rates (.svg or .png).
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
 }

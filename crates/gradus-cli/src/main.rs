@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod plot;
 mod progress;
 
 use clap::Parser;

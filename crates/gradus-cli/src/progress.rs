@@ -12,9 +12,9 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A reporter for a run of `epochs` epochs; `quiet` prints nothing.
-    pub fn new(epochs: u64, quiet: bool) -> Self {
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+    /// A reporter for a run of `epochs` epochs.
+    pub fn new(epochs: u64) -> Self {
+        let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(1);
             let style = ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} batches {msg}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -22,7 +22,7 @@ impl Progress {
             bar.set_style(style);
             bar
         });
-        Self { bar, epochs: if quiet { 0 } else { epochs } }
+        Self { bar, epochs }
     }
 
     /// Clears the bar.
@@ -59,11 +59,9 @@ impl Observer for Progress {
     }
 
     fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState) -> gradus::Result<()> {
-        if self.epochs > 0 {
-            match &self.bar {
-                Some(b) => b.println(line(r, self.epochs)),
-                None => eprintln!("{}", line(r, self.epochs)),
-            }
+        match &self.bar {
+            Some(b) => b.println(line(r, self.epochs)),
+            None => eprintln!("{}", line(r, self.epochs)),
         }
         Ok(())
     }

@@ -28,6 +28,7 @@
 pub mod data;
 pub mod error;
 pub mod functions;
+pub mod gradcheck;
 pub mod linalg;
 pub mod loss;
 pub mod metrics;
@@ -40,6 +41,7 @@ pub mod real;
 pub mod regularizer;
 pub mod schedule;
 pub mod train;
+pub mod trajectory;
 
 pub use error::{Error, Result};
 pub use real::Real;

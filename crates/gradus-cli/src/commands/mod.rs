@@ -1,9 +1,12 @@
 //! One module per subcommand, plus the pieces they share: turning flags into library values.
 
 mod eval;
+mod gradcheck;
 mod loss;
 mod predict;
+mod schedule;
 mod train;
+mod trajectory;
 
 use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Context, Result};
@@ -24,6 +27,9 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(a) => eval::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Loss(a) => loss::run(a),
+        Command::Gradcheck(a) => gradcheck::run(a),
+        Command::Trajectory(a) => trajectory::run(a),
+        Command::Schedule(a) => schedule::run(a),
     }
 }
 

@@ -22,6 +22,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let (spec, csv) = data_source(&a.data)?;
     let (arch, loss, regularizer) = model_parts(&a.model)?;
     let scaling: Scaling = a.scale.parse()?;
+    if let Some(p) = &a.plot {
+        crate::plot::check_picture(p)?;
+    }
     let val_fraction = a.val_fraction.unwrap_or(if a.early_stopping.is_some() { 0.1 } else { 0.0 });
     if a.early_stopping.is_some() && val_fraction == 0.0 {
         bail!("--early-stopping needs a validation split: --val-fraction must be > 0");
@@ -92,7 +95,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         config.schedule.base_lr,
         config.batch,
     );
-    let mut progress = Progress::new(config.epochs, a.json);
+    let mut progress = Progress::new(config.epochs);
     let snapshot = |theta: &[f32], state: &TrainState| SavedModel {
         meta: meta(Some(Saved { epoch: state.epoch, step: state.step, optimizer_step: state.optimizer.step, plateau: state.plateau.clone() })),
         params: theta.to_vec(),
@@ -126,6 +129,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         "seconds": seconds,
         "train_seconds": fit.train_seconds,
         "seconds_per_epoch": fit.train_seconds / epochs.max(1) as f64,
+        "epoch_seconds": fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>(),
     });
     match splits.train.task() {
         Task::Classify => {
@@ -148,8 +152,32 @@ pub fn run(a: TrainArgs) -> Result<()> {
         modelfile::save(out, &SavedModel { meta: meta(None), params: theta.clone(), affine: affine.clone(), optimizer: None })?;
         summary["model_file"] = json!(out);
     }
+    if let Some(path) = &a.plot {
+        plot_curves(&fit, &summary, path)?;
+        summary["plot"] = json!(path);
+    }
     print_summary(&summary, &fit, a.json);
     Ok(())
+}
+
+/// Learning curves: the training objective per epoch, and the validation loss when there is one.
+fn plot_curves(fit: &FitReport, summary: &serde_json::Value, path: &Path) -> Result<()> {
+    let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
+        fit.history.iter().filter_map(|h| f(h).map(|v| (h.epoch as f64, v))).collect()
+    };
+    let mut series = vec![("training objective".to_string(), curve(&|h| Some(h.objective)))];
+    let val = curve(&|h| h.val_loss);
+    if !val.is_empty() {
+        series.push(("validation loss".to_string(), val));
+    }
+    let title = format!(
+        "{} on {}: {} (lr {})",
+        summary["model"].as_str().unwrap_or("model"),
+        summary["data"].as_str().unwrap_or("data"),
+        summary["optimizer"].as_str().unwrap_or("sgd"),
+        summary["lr"]
+    );
+    crate::plot::line_chart(&title, "epoch", "loss", &series, true, path)
 }
 
 /// Loads a checkpoint to continue from; `--epochs` sets the new total.

@@ -246,6 +246,12 @@ impl<T: Real> Workspace<T> {
         let last = self.acts.len() - 1;
         (&self.acts[last][..n], &mut self.dscores[..n])
     }
+
+    /// Each layer's outputs from the last forward pass (post-activation for hidden layers,
+    /// the scores last), each buffer `≥ rows × width`: the gradient checker reads ReLU patterns.
+    pub(crate) fn activations(&self) -> &[Vec<T>] {
+        &self.acts
+    }
 }
 
 #[cfg(test)]

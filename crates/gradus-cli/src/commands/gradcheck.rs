@@ -1,0 +1,160 @@
+//! `gradus gradcheck`: the analytic gradient of a freshly initialised model against centred
+//! differences `(L(θ + h e_i) − L(θ − h e_i)) / 2h`, in f64, on a few training rows.
+
+use super::{data_source, model_parts};
+use crate::args::GradcheckArgs;
+use anyhow::{Result, bail};
+use gradus::data::Scaling;
+use gradus::data::batch::Prepared;
+use gradus::data::spec::SplitRule;
+use gradus::gradcheck::{self, GradCheckConfig, GradCheckReport};
+use gradus::model::Network;
+use gradus::objective::Objective;
+use serde_json::json;
+
+pub fn run(a: GradcheckArgs) -> Result<()> {
+    let (spec, csv) = data_source(&a.data)?;
+    let (arch, loss, regularizer) = model_parts(&a.model)?;
+    let scaling: Scaling = a.scale.parse()?;
+    let cfg = GradCheckConfig {
+        eps: a.eps,
+        atol: a.atol,
+        rtol: a.rtol,
+        seed: a.seed,
+        ..GradCheckConfig::default()
+    }
+    .check()?;
+    if a.break_gradient.is_some_and(|r| !r.is_finite()) {
+        bail!("--break-gradient must be a finite number");
+    }
+    let rule = SplitRule {
+        test_fraction: a.data.test_fraction,
+        val_fraction: 0.0,
+        seed: a.seed,
+    }
+    .check()?;
+    let train = rule.apply(spec.load(&csv)?)?.train;
+    let rows = gradcheck::pick_rows(train.len(), a.samples, a.seed)?;
+    let outputs = loss.outputs(train.task(), train.n_classes())?;
+    let network = Network::new(train.n_features(), &arch, outputs)?;
+    let params = network.init::<f64>(a.seed);
+    let objective = Objective {
+        network,
+        loss,
+        regularizer,
+    };
+    let affine = scaling.fit(&train);
+    let data = Prepared {
+        data: &train,
+        affine: &affine,
+    };
+    eprintln!(
+        "gradus: gradcheck of {} / {} / reg {} on {spec}: {} rows, {} parameters, h = {}",
+        objective.network.architecture(),
+        objective.loss,
+        objective.regularizer.penalty,
+        rows.len(),
+        params.len(),
+        cfg.eps,
+    );
+
+    let report = match a.break_gradient {
+        None => gradcheck::check(&objective, &params, &data, &rows, &cfg)?,
+        // A testing aid: the output bias's gradient made wrong by a relative error.
+        Some(rel) => {
+            let bias = objective
+                .network
+                .layout()
+                .segments()
+                .last()
+                .map(|s| s.range())
+                .unwrap_or_default();
+            gradcheck::check_with(&objective, &params, &data, &rows, &cfg, |p| {
+                let mut g = gradcheck::gradient(&objective, p, &data, &rows)?;
+                g[bias].iter_mut().for_each(|v| *v *= 1.0 + rel);
+                Ok(g)
+            })?
+        }
+    };
+
+    let (checked, skipped): (usize, usize) = report
+        .tensors
+        .iter()
+        .fold((0, 0), |(c, s), t| (c + t.checked, s + t.skipped));
+    if a.json {
+        println!(
+            "{}",
+            json!({
+                "data": spec.to_string(),
+                "model": objective.network.architecture().to_string(),
+                "loss": objective.loss.to_string(),
+                "reg": objective.regularizer.penalty.to_string(),
+                "reg_bias": objective.regularizer.include_bias,
+                "rows": rows.len(),
+                "parameters": params.len(),
+                "eps": cfg.eps,
+                "atol": cfg.atol,
+                "rtol": cfg.rtol,
+                "checked": checked,
+                "skipped": skipped,
+                "tensors": report.tensors,
+                "passed": report.passed,
+            })
+        );
+    } else {
+        print_table(&report);
+        let verdict = if report.passed { "PASS" } else { "FAIL" };
+        println!(
+            "{verdict}: {checked} coordinates checked, {skipped} skipped at kinks (|a − n| ≤ {} + {}·|n|)",
+            cfg.atol, cfg.rtol
+        );
+    }
+    if !report.passed {
+        let failed: Vec<String> = report
+            .failures()
+            .map(|t| {
+                format!(
+                    "{} ({} of {} coordinates off, max relative error {:.2e})",
+                    t.name, t.failed, t.checked, t.max_rel_error
+                )
+            })
+            .collect();
+        bail!("gradient check failed: {}", failed.join(", "));
+    }
+    Ok(())
+}
+
+fn print_table(report: &GradCheckReport) {
+    let width = report
+        .tensors
+        .iter()
+        .map(|t| t.name.len())
+        .max()
+        .unwrap_or(0)
+        .max("tensor".len());
+    println!(
+        "{:<width$}  {:>10}  {:>8}  {:>8}  {:>13}  {:>13}  result",
+        "tensor", "shape", "checked", "skipped", "max rel error", "max abs error"
+    );
+    for t in &report.tensors {
+        let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
+        // A tensor whose every coordinate sat on a kink has no errors to show.
+        let error = |e: f64| {
+            if t.checked > 0 {
+                format!("{e:.2e}")
+            } else {
+                "-".into()
+            }
+        };
+        println!(
+            "{:<width$}  {:>10}  {:>8}  {:>8}  {:>13}  {:>13}  {}",
+            t.name,
+            shape.join("×"),
+            t.checked,
+            t.skipped,
+            error(t.max_rel_error),
+            error(t.max_abs_error),
+            if t.passed { "pass" } else { "FAIL" }
+        );
+    }
+}

@@ -1,0 +1,1121 @@
+//! Plots: optimizer paths over a contour map of a 2-D test function, and line charts.
+//!
+//! Text is drawn with DejaVu Sans, embedded in the binary (`assets/`), so plotting needs no
+//! system fonts. The format follows the file's extension (`.svg` or `.png`; `.gif` for
+//! animations), and every file is written under a temporary name in its directory and renamed
+//! into place, so a reader never sees half a picture.
+
+use anyhow::{Result, anyhow, bail};
+use gradus::functions::TestFunction;
+use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+use std::collections::HashMap;
+use std::path::Path as FilePath;
+use std::sync::OnceLock;
+
+/// DejaVu Sans (Bitstream Vera licence, see `assets/README.md`).
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+/// The font family every text style names.
+const SANS: &str = "sans-serif";
+/// Pixel size of a still picture.
+const SIZE: (u32, u32) = (1000, 800);
+/// Pixel size of an animation.
+const GIF_SIZE: (u32, u32) = (800, 640);
+/// Frames of an animation's moving part, at most.
+const GIF_FRAMES: usize = 50;
+/// Milliseconds per frame.
+const GIF_DELAY_MS: u32 = 80;
+/// Copies of the last frame, so that the finished picture stays up for a moment.
+const GIF_HOLD: usize = 8;
+/// Series colours (Tableau 10).
+const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+/// Fill colours of the contour map, low to high values: viridis, lightened towards white so
+/// that the paths stand out.
+const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// One optimizer's path, as drawn.
+pub struct Path {
+    /// The legend entry.
+    pub label: String,
+    /// The points, the start first.
+    pub points: Vec<[f64; 2]>,
+}
+
+/// Checks that `out` is a picture this module can write: `.svg` or `.png`.
+pub fn check_picture(out: &FilePath) -> Result<()> {
+    picture_format(out).map(|_| ())
+}
+
+/// Checks that `out` names an animation: `.gif`.
+pub fn check_animation(out: &FilePath) -> Result<()> {
+    match extension(out).as_deref() {
+        Some("gif") => Ok(()),
+        _ => bail!("--animate must end in .gif, got {}", out.display()),
+    }
+}
+
+/// Draws `paths` over a contour map of `f` with `title`, the start and end of each path and
+/// the global minima of `f` marked, into `out` (`.svg` or `.png`).
+///
+/// The window is `f`'s [`TestFunction::view`], widened to show the starts and the paths that
+/// end within one view's size of it; a path that ends farther out (one that diverges) is drawn
+/// until it first leaves the window, and cut at the edge.
+pub fn contour_with_paths(
+    f: &TestFunction,
+    paths: &[Path],
+    title: &str,
+    out: &FilePath,
+) -> Result<()> {
+    save(&Contour::new(f, paths, title, None), out)
+}
+
+/// Animates [`contour_with_paths`] into `out` (`.gif`): the paths grow step by step, all at
+/// the same pace.
+pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
+    check_animation(out)?;
+    font()?;
+    let longest = paths
+        .iter()
+        .map(|p| p.points.len())
+        .max()
+        .unwrap_or(1)
+        .max(1);
+    // Frame k shows the first shown[k] points of every path (at least the start).
+    let frames = GIF_FRAMES.min(longest);
+    let shown: Vec<usize> = (1..=frames)
+        .map(|k| (k * longest).div_ceil(frames))
+        .chain(std::iter::repeat_n(longest, GIF_HOLD))
+        .collect();
+    let tmp = temp_path(out, "gif");
+    create(&tmp, out)?;
+    let result = (|| -> Result<()> {
+        let backend = BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS)
+            .map_err(|e| anyhow!("{}: {e}", out.display()))?;
+        let area = backend.into_drawing_area();
+        for &n in &shown {
+            let step = n - 1;
+            let frame_title = format!("{title} — step {step}");
+            let figure = Contour::new(f, paths, &frame_title, Some(n));
+            figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+            area.present().map_err(|e| drawing_error(out, e))?;
+        }
+        Ok(())
+    })();
+    finish(result, &tmp, out)
+}
+
+/// A line chart of `series` (label, (x, y) points) with `title` and axis labels, the y axis
+/// logarithmic when `log_y` (non-positive values are then left out), into `out` (`.svg` or
+/// `.png`). A legend is drawn when a series has a label.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    log_y: bool,
+    out: &FilePath,
+) -> Result<()> {
+    save(
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            log_y,
+        },
+        out,
+    )
+}
+
+/// The result of drawing on a backend `DB`.
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Something that draws itself on any backend.
+trait Figure {
+    /// Draws the whole picture on `area`.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Drawn<DB>;
+}
+
+/// The supported picture formats.
+enum Format {
+    Svg,
+    Png,
+}
+
+/// The file name's extension, lower case.
+fn extension(out: &FilePath) -> Option<String> {
+    out.extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+}
+
+/// The format `out`'s extension asks for.
+fn picture_format(out: &FilePath) -> Result<Format> {
+    match extension(out).as_deref() {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => bail!("--plot must end in .svg or .png, got {}", out.display()),
+    }
+}
+
+/// Registers the embedded font, once.
+fn font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    if *REGISTERED.get_or_init(|| register_font(SANS, FontStyle::Normal, FONT).is_ok()) {
+        Ok(())
+    } else {
+        bail!("the embedded font could not be loaded")
+    }
+}
+
+/// An error while drawing or writing `out`, on one line.
+fn drawing_error(out: &FilePath, e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{}: {e}", out.display())
+}
+
+/// A hidden name next to `out` ending in `.ext` (the bitmap encoder picks the format by
+/// extension).
+fn temp_path(out: &FilePath, ext: &str) -> std::path::PathBuf {
+    let name = out
+        .file_stem()
+        .map_or_else(|| "plot".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.tmp{}.{ext}", std::process::id()))
+}
+
+/// Creates `tmp`, empty, so that an unwritable place is reported as the operating system says
+/// it, before any drawing (the bitmap encoder's own message is less clear).
+fn create(tmp: &FilePath, out: &FilePath) -> Result<()> {
+    std::fs::File::create(tmp)
+        .map(drop)
+        .map_err(|e| drawing_error(out, e))
+}
+
+/// Renames `tmp` to `out` after a successful `result`, removes it otherwise.
+fn finish(result: Result<()>, tmp: &FilePath, out: &FilePath) -> Result<()> {
+    let result = result.and_then(|()| std::fs::rename(tmp, out).map_err(|e| drawing_error(out, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    result
+}
+
+/// Draws `figure` into `out`, as SVG or PNG by the extension.
+fn save(figure: &impl Figure, out: &FilePath) -> Result<()> {
+    let format = picture_format(out)?;
+    font()?;
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+                area.present().map_err(|e| drawing_error(out, e))?;
+            }
+            gradus::modelfile::write_atomically(out, svg.as_bytes())?;
+            Ok(())
+        }
+        Format::Png => {
+            let tmp = temp_path(out, "png");
+            create(&tmp, out)?;
+            let result = (|| {
+                let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+                area.present().map_err(|e| drawing_error(out, e))
+            })();
+            finish(result, &tmp, out)
+        }
+    }
+}
+
+/// Font size of the title, in pixels.
+const TITLE_PX: u32 = 24;
+/// Font size of the axis names.
+const AXIS_PX: u32 = 20;
+/// Font size of the tick labels.
+const TICK_PX: u32 = 15;
+/// Font size of the legend.
+const LEGEND_PX: u32 = 16;
+
+/// The size in pixels of plotters' legend box for `labels`, estimated.
+fn legend_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[&str],
+) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((SANS, LEGEND_PX).into_font());
+    let mut width = 0;
+    for label in labels {
+        width = width.max(area.estimate_text_size(label, &style)?.0 as i32);
+    }
+    // plotters' legend: 30 px of glyph, 10 px margins, lines 1.25 font sizes apart.
+    let height = (labels.len() as f64 * 1.25 * LEGEND_PX as f64).ceil() as i32 + 20;
+    Ok((width + 30 + 20, height))
+}
+
+/// Where in a `plot`-sized plotting area a `size` legend covers the fewest of `points` (pixel
+/// positions, weighted): a corner, or else the middle of a side; the upper right on a tie.
+fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)]) -> (i32, i32) {
+    let (w, h) = (plot.0 as i32, plot.1 as i32);
+    let inset = 8;
+    let (left, right, centre) = (inset, w - size.0 - inset, (w - size.0) / 2);
+    let (top, bottom, middle) = (inset, h - size.1 - inset, (h - size.1) / 2);
+    let places = [
+        (right, top),
+        (left, top),
+        (right, bottom),
+        (left, bottom),
+        (right, middle),
+        (left, middle),
+        (centre, top),
+        (centre, bottom),
+    ];
+    let covered = |(x, y): (i32, i32)| -> u32 {
+        points
+            .iter()
+            .filter(|((px, py), _)| {
+                (x - 14..=x + size.0 + 14).contains(px) && (y - 14..=y + size.1 + 14).contains(py)
+            })
+            .map(|(_, weight)| weight)
+            .sum()
+    };
+    places
+        .into_iter()
+        .min_by_key(|&c| covered(c))
+        .unwrap_or(places[0])
+}
+
+/// A number for a tick label: short, in scientific notation when very large or small.
+fn tick(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e5 || v.abs() < 1e-3 {
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.into() }
+    }
+}
+
+/// The contour map with paths.
+struct Contour<'a> {
+    f: &'a TestFunction,
+    paths: &'a [Path],
+    title: &'a str,
+    /// Draw only the first n points of each path (an animation frame).
+    upto: Option<usize>,
+    x: [f64; 2],
+    y: [f64; 2],
+}
+
+impl<'a> Contour<'a> {
+    fn new(f: &'a TestFunction, paths: &'a [Path], title: &'a str, upto: Option<usize>) -> Self {
+        let (x, y) = window(f, paths);
+        Contour {
+            f,
+            paths,
+            title,
+            upto,
+            x,
+            y,
+        }
+    }
+
+    /// The points of `path` drawn: the first `upto` (all when `None`), and of a path that runs
+    /// away, those up to the first one outside the window (the last segment is cut at the edge).
+    fn shown<'p>(&self, path: &'p Path, upto: Option<usize>) -> &'p [[f64; 2]] {
+        let mut n = upto.unwrap_or(usize::MAX).min(path.points.len());
+        if runs_away(self.f, path) {
+            let (x, y) = (self.x, self.y);
+            let outside =
+                |&[px, py]: &[f64; 2]| !(x[0]..=x[1]).contains(&px) || !(y[0]..=y[1]).contains(&py);
+            if let Some(k) = path.points.iter().position(outside) {
+                n = n.min(k + 1);
+            }
+        }
+        &path.points[..n]
+    }
+}
+
+/// Whether `p` lies within one view's width or height of `f`'s view.
+fn near(f: &TestFunction, [px, py]: [f64; 2]) -> bool {
+    let (bx, by) = f.view();
+    let (w, h) = (bx[1] - bx[0], by[1] - by[0]);
+    (bx[0] - w..=bx[1] + w).contains(&px) && (by[0] - h..=by[1] + h).contains(&py)
+}
+
+/// Whether `path` runs away: it ends far from the function's view (diverging, or on its way).
+fn runs_away(f: &TestFunction, path: &Path) -> bool {
+    path.points.last().is_some_and(|&p| !near(f, p))
+}
+
+/// The function's view, widened to take in the starts and the points of the paths that do not
+/// run away, where they lie [`near`] it (with a little margin on the sides that grew).
+fn window(f: &TestFunction, paths: &[Path]) -> ([f64; 2], [f64; 2]) {
+    let (bx, by) = f.view();
+    let (mut x, mut y) = (bx, by);
+    for path in paths {
+        let stays = !runs_away(f, path);
+        for (k, &[px, py]) in path.points.iter().enumerate() {
+            if k == 0 || (stays && near(f, [px, py])) {
+                x = [x[0].min(px), x[1].max(px)];
+                y = [y[0].min(py), y[1].max(py)];
+            }
+        }
+    }
+    let pad = |r: [f64; 2], base: [f64; 2]| {
+        let m = 0.04 * (r[1] - r[0]);
+        [
+            if r[0] < base[0] { r[0] - m } else { r[0] },
+            if r[1] > base[1] { r[1] + m } else { r[1] },
+        ]
+    };
+    (pad(x, bx), pad(y, by))
+}
+
+/// The values of f on a grid, mapped to the scale the levels are spaced in.
+struct Field {
+    /// Cells across.
+    nx: usize,
+    /// Cells up.
+    ny: usize,
+    /// The window's x range.
+    x: [f64; 2],
+    /// The window's y range.
+    y: [f64; 2],
+    /// u(f) at the (nx + 1) × (ny + 1) grid vertices, row by row from the bottom.
+    vertex: Vec<f64>,
+    /// u(f) at the cell centres.
+    centre: Vec<f64>,
+    /// The contour levels, increasing, in the scale of u.
+    levels: Vec<f64>,
+}
+
+/// Number of contour levels.
+const LEVELS: usize = 18;
+
+impl Field {
+    /// Samples `f` over the window. Functions with a minimum (value 0) get logarithmically
+    /// spaced levels over six decades below the window's maximum, u = ln f; the saddle gets
+    /// evenly spaced ones, u = f.
+    fn new(f: &TestFunction, x: [f64; 2], y: [f64; 2], nx: usize, ny: usize) -> Field {
+        let at = |i: f64, j: f64| {
+            f.value([
+                x[0] + (x[1] - x[0]) * i / nx as f64,
+                y[0] + (y[1] - y[0]) * j / ny as f64,
+            ])
+        };
+        let mut vertex = Vec::with_capacity((nx + 1) * (ny + 1));
+        for j in 0..=ny {
+            for i in 0..=nx {
+                vertex.push(at(i as f64, j as f64));
+            }
+        }
+        let mut centre = Vec::with_capacity(nx * ny);
+        for j in 0..ny {
+            for i in 0..nx {
+                centre.push(at(i as f64 + 0.5, j as f64 + 0.5));
+            }
+        }
+        let finite = || vertex.iter().copied().filter(|v| v.is_finite());
+        let hi = finite().fold(f64::NEG_INFINITY, f64::max);
+        let lo = finite().fold(f64::INFINITY, f64::min);
+        let (levels, map): (Vec<f64>, Box<dyn Fn(f64) -> f64>) =
+            if f.minima().is_empty() || hi <= 0.0 {
+                let step = (hi - lo) / (LEVELS + 1) as f64;
+                let levels = (1..=LEVELS).map(|k| lo + step * k as f64).collect();
+                (
+                    levels,
+                    Box::new(|v: f64| if v.is_finite() { v } else { f64::MAX }),
+                )
+            } else {
+                let (top, bottom) = (hi.ln(), hi.ln() - 6.0 * std::f64::consts::LN_10);
+                let step = (top - bottom) / LEVELS as f64;
+                let levels = (0..LEVELS).map(|k| bottom + step * k as f64).collect();
+                let floor = bottom - 2.0 * std::f64::consts::LN_10;
+                (
+                    levels,
+                    Box::new(move |v: f64| if v > 0.0 { v.ln().max(floor) } else { floor }),
+                )
+            };
+        Field {
+            nx,
+            ny,
+            x,
+            y,
+            vertex: vertex.into_iter().map(&map).collect(),
+            centre: centre.into_iter().map(&map).collect(),
+            levels,
+        }
+    }
+
+    fn point(&self, i: f64, j: f64) -> (f64, f64) {
+        (
+            self.x[0] + (self.x[1] - self.x[0]) * i / self.nx as f64,
+            self.y[0] + (self.y[1] - self.y[0]) * j / self.ny as f64,
+        )
+    }
+
+    /// The band of a value: how many levels lie at or below it.
+    fn band(&self, u: f64) -> usize {
+        self.levels.partition_point(|&l| l <= u)
+    }
+
+    /// The fill colour of band b.
+    fn colour(&self, b: usize) -> RGBColor {
+        let t = b as f64 / self.levels.len().max(1) as f64 * (VIRIDIS.len() - 1) as f64;
+        let k = (t.floor() as usize).min(VIRIDIS.len() - 2);
+        let s = t - k as f64;
+        let mix = |a: u8, b: u8| {
+            let v = a as f64 + (b as f64 - a as f64) * s;
+            // Lighten: 45% of the way to white.
+            (v + (255.0 - v) * 0.45).round() as u8
+        };
+        let (a, b) = (VIRIDIS[k], VIRIDIS[k + 1]);
+        RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+    }
+
+    /// Horizontal runs of cells in the same band: (row, first cell, end cell, band).
+    fn runs(&self) -> Vec<(usize, usize, usize, usize)> {
+        let mut runs = Vec::new();
+        for j in 0..self.ny {
+            let row = &self.centre[j * self.nx..(j + 1) * self.nx];
+            let mut first = 0;
+            for i in 1..=self.nx {
+                if i == self.nx || self.band(row[i]) != self.band(row[first]) {
+                    runs.push((j, first, i, self.band(row[first])));
+                    first = i;
+                }
+            }
+        }
+        runs
+    }
+
+    /// The contour lines at each level, by marching squares, joined into polylines.
+    fn isolines(&self) -> Vec<Vec<(f64, f64)>> {
+        let mut lines = Vec::new();
+        for &level in &self.levels {
+            lines.extend(self.isoline(level));
+        }
+        lines
+    }
+
+    fn isoline(&self, level: f64) -> Vec<Vec<(f64, f64)>> {
+        let (nx, ny) = (self.nx, self.ny);
+        let v = |i: usize, j: usize| self.vertex[j * (nx + 1) + i];
+        // An edge: (vertical?, i, j) of its lower or left end.
+        type Edge = (bool, usize, usize);
+        let crossing = |(vertical, i, j): Edge| -> (f64, f64) {
+            let (a, b) = if vertical {
+                (v(i, j), v(i, j + 1))
+            } else {
+                (v(i, j), v(i + 1, j))
+            };
+            let t = ((level - a) / (b - a)).clamp(0.0, 1.0);
+            if vertical {
+                self.point(i as f64, j as f64 + t)
+            } else {
+                self.point(i as f64 + t, j as f64)
+            }
+        };
+        let mut segments: Vec<(Edge, Edge)> = Vec::new();
+        for j in 0..ny {
+            for i in 0..nx {
+                let corners = [v(i, j), v(i + 1, j), v(i + 1, j + 1), v(i, j + 1)];
+                let above = corners.map(|c| c >= level);
+                // Edges in order bottom, right, top, left, each between corners k and k + 1.
+                let edges: [Edge; 4] = [
+                    (false, i, j),
+                    (true, i + 1, j),
+                    (false, i, j + 1),
+                    (true, i, j),
+                ];
+                let crossed: Vec<usize> =
+                    (0..4).filter(|&k| above[k] != above[(k + 1) % 4]).collect();
+                match crossed[..] {
+                    [a, b] => segments.push((edges[a], edges[b])),
+                    [_, _, _, _] => {
+                        let centre = corners.iter().sum::<f64>() / 4.0 >= level;
+                        if centre == above[0] {
+                            // Corners 1 and 3 are cut off.
+                            segments.push((edges[0], edges[1]));
+                            segments.push((edges[2], edges[3]));
+                        } else {
+                            // Corners 0 and 2 are cut off.
+                            segments.push((edges[3], edges[0]));
+                            segments.push((edges[1], edges[2]));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let mut touching: HashMap<Edge, Vec<usize>> = HashMap::new();
+        for (s, &(a, b)) in segments.iter().enumerate() {
+            touching.entry(a).or_default().push(s);
+            touching.entry(b).or_default().push(s);
+        }
+        let mut used = vec![false; segments.len()];
+        let mut lines = Vec::new();
+        for s in 0..segments.len() {
+            if used[s] {
+                continue;
+            }
+            used[s] = true;
+            let (a, b) = segments[s];
+            let mut forward = vec![b];
+            let mut backward = vec![a];
+            for chain in [&mut forward, &mut backward] {
+                while let Some(&end) = chain.last() {
+                    let next = touching[&end].iter().copied().find(|&t| !used[t]);
+                    let Some(t) = next else { break };
+                    used[t] = true;
+                    let (p, q) = segments[t];
+                    chain.push(if p == end { q } else { p });
+                }
+            }
+            backward.reverse();
+            backward.extend(forward);
+            lines.push(backward.into_iter().map(crossing).collect());
+        }
+        lines
+    }
+}
+
+/// The part of segment a–b inside the box lo–hi (Liang–Barsky), if any.
+fn clip_segment(
+    a: [f64; 2],
+    b: [f64; 2],
+    lo: [f64; 2],
+    hi: [f64; 2],
+) -> Option<([f64; 2], [f64; 2])> {
+    let d = [b[0] - a[0], b[1] - a[1]];
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    for i in 0..2 {
+        for (p, q) in [(-d[i], a[i] - lo[i]), (d[i], hi[i] - a[i])] {
+            if p == 0.0 {
+                if q < 0.0 {
+                    return None;
+                }
+            } else {
+                let r = q / p;
+                if p < 0.0 {
+                    t0 = t0.max(r);
+                } else {
+                    t1 = t1.min(r);
+                }
+            }
+        }
+    }
+    (t0 <= t1).then(|| {
+        let at = |t: f64| [a[0] + t * d[0], a[1] + t * d[1]];
+        (at(t0), at(t1))
+    })
+}
+
+/// The pieces of the polyline `points` inside the box lo–hi.
+fn clip_polyline(points: &[[f64; 2]], lo: [f64; 2], hi: [f64; 2]) -> Vec<Vec<(f64, f64)>> {
+    let mut pieces = Vec::new();
+    let mut current: Vec<[f64; 2]> = Vec::new();
+    for w in points.windows(2) {
+        match clip_segment(w[0], w[1], lo, hi) {
+            Some((p, q)) => {
+                if current.last() != Some(&p) && !current.is_empty() {
+                    pieces.push(std::mem::take(&mut current));
+                }
+                if current.is_empty() {
+                    current.push(p);
+                }
+                current.push(q);
+            }
+            None => {
+                if !current.is_empty() {
+                    pieces.push(std::mem::take(&mut current));
+                }
+            }
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+        .into_iter()
+        .map(|piece| piece.into_iter().map(|[x, y]| (x, y)).collect())
+        .collect()
+}
+
+/// `points` with those that fall on the same pixel as the point kept before them left out
+/// (the last point is always kept), so that a path of a million steps draws like a short one.
+fn thin(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<(f64, f64)> {
+    let mut kept: Vec<(f64, f64)> = Vec::new();
+    let mut last_pixel = None;
+    for p in points {
+        let at = pixel(p);
+        if last_pixel != Some(at) {
+            kept.push(*p);
+            last_pixel = Some(at);
+        }
+    }
+    if let (Some(&last), Some(&end)) = (kept.last(), points.last())
+        && last != end
+    {
+        kept.push(end);
+    }
+    kept
+}
+
+/// Each segment as its own line: plotters joins the segments of a wide polyline with miters,
+/// which shoot far out where a zigzagging path turns back on itself.
+fn segment_elements(
+    segments: &[[(f64, f64); 2]],
+    style: ShapeStyle,
+) -> impl Iterator<Item = PathElement<(f64, f64)>> + '_ {
+    segments
+        .iter()
+        .map(move |&[a, b]| PathElement::new(vec![a, b], style))
+}
+
+/// A five-pointed star's outline around (0, 0), in pixels.
+fn star(outer: f64) -> Vec<(i32, i32)> {
+    (0..10)
+        .map(|k| {
+            let r = if k % 2 == 0 { outer } else { outer * 0.42 };
+            let a = std::f64::consts::PI * (0.5 + k as f64 / 5.0);
+            ((r * a.cos()).round() as i32, (-r * a.sin()).round() as i32)
+        })
+        .collect()
+}
+
+const GOLD: RGBColor = RGBColor(255, 200, 0);
+
+impl Figure for Contour<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let (x, y) = (self.x, self.y);
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, (SANS, TITLE_PX))
+            .margin(15)
+            .margin_right(30)
+            .x_label_area_size(50)
+            .y_label_area_size(65)
+            .build_cartesian_2d(x[0]..x[1], y[0]..y[1])?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_desc("x")
+            .y_desc("y")
+            .axis_desc_style((SANS, AXIS_PX))
+            .label_style((SANS, TICK_PX))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .draw()?;
+
+        // The map: bands of colour, then the contour lines, on a grid of about 3-pixel cells.
+        let (pw, ph) = chart.plotting_area().dim_in_pixel();
+        let field = Field::new(
+            self.f,
+            x,
+            y,
+            (pw / 3).max(2) as usize,
+            (ph / 3).max(2) as usize,
+        );
+        chart.draw_series(field.runs().into_iter().map(|(j, a, b, band)| {
+            Rectangle::new(
+                [
+                    field.point(a as f64, j as f64),
+                    field.point(b as f64, (j + 1) as f64),
+                ],
+                field.colour(band).filled(),
+            )
+        }))?;
+        let line_style = RGBColor(40, 40, 40).mix(0.35).stroke_width(1);
+        chart.draw_series(
+            field
+                .isolines()
+                .into_iter()
+                .map(|line| PathElement::new(line, line_style)),
+        )?;
+
+        // The paths, each with its points, the end marked by a cross.
+        let (lo, hi) = ([x[0], y[0]], [x[1], y[1]]);
+        let inside =
+            |&[px, py]: &[f64; 2]| (x[0]..=x[1]).contains(&px) && (y[0]..=y[1]).contains(&py);
+        // Each path as segments thinned to the pixels, and its points inside the window: the
+        // whole path, and the part the frame shows.
+        let segments_of = |points: &[[f64; 2]]| -> Vec<[(f64, f64); 2]> {
+            clip_polyline(points, lo, hi)
+                .into_iter()
+                .map(|piece| thin(&piece, |p| chart.backend_coord(p)))
+                .flat_map(|piece| piece.windows(2).map(|w| [w[0], w[1]]).collect::<Vec<_>>())
+                .collect()
+        };
+        let whole: Vec<Vec<[(f64, f64); 2]>> = self
+            .paths
+            .iter()
+            .map(|path| segments_of(self.shown(path, None)))
+            .collect();
+        let framed: Vec<Vec<[(f64, f64); 2]>> = match self.upto {
+            None => whole.clone(),
+            Some(_) => self
+                .paths
+                .iter()
+                .map(|path| segments_of(self.shown(path, self.upto)))
+                .collect(),
+        };
+        let markers: Vec<Vec<(f64, f64)>> = self
+            .paths
+            .iter()
+            .map(|path| {
+                let inside_points: Vec<(f64, f64)> = self
+                    .shown(path, self.upto)
+                    .iter()
+                    .filter(|p| inside(p))
+                    .map(|&[px, py]| (px, py))
+                    .collect();
+                thin(&inside_points, |p| chart.backend_coord(p))
+            })
+            .collect();
+        // Samples along the whole paths' segments, so that the legend avoids lines as well as
+        // points, and stays in place through an animation.
+        let mut occupied: Vec<((i32, i32), u32)> = Vec::new();
+        for [a, b] in whole.iter().flatten() {
+            for s in 0..=4 {
+                let t = s as f64 / 4.0;
+                let p = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+                occupied.push((chart.backend_coord(&p), 1));
+            }
+        }
+        for (k, ((path, segments), markers)) in
+            self.paths.iter().zip(&framed).zip(markers).enumerate()
+        {
+            let colour = PALETTE[k % PALETTE.len()];
+            let points = self.shown(path, self.upto);
+            chart
+                .draw_series(segment_elements(segments, colour.stroke_width(2)))?
+                .label(&path.label)
+                .legend(move |(lx, ly)| {
+                    EmptyElement::at((lx, ly))
+                        + PathElement::new(vec![(0, 0), (22, 0)], colour.stroke_width(2))
+                        + Circle::new((11, 0), 3, colour.filled())
+                });
+            let radius = if points.len() > 150 { 2 } else { 3 };
+            chart.draw_series(
+                markers
+                    .into_iter()
+                    .map(|p| Circle::new(p, radius, colour.filled())),
+            )?;
+            if let Some(end) = points.last().filter(|p| inside(p) && points.len() > 1) {
+                chart.draw_series(std::iter::once(
+                    EmptyElement::at((end[0], end[1]))
+                        + Cross::new((0, 0), 8, BLACK.stroke_width(5))
+                        + Cross::new((0, 0), 8, colour.stroke_width(3)),
+                ))?;
+            }
+        }
+
+        // Starts, minima, and the legend entries for the markers.
+        let mut starts: Vec<[f64; 2]> = Vec::new();
+        for p in self.paths.iter().filter_map(|p| p.points.first()) {
+            if !starts.contains(p) && inside(p) {
+                starts.push(*p);
+            }
+        }
+        let start_marker = |(px, py): (f64, f64)| {
+            EmptyElement::at((px, py))
+                + Circle::new((0, 0), 7, WHITE.filled())
+                + Circle::new((0, 0), 7, BLACK.stroke_width(2))
+        };
+        chart
+            .draw_series(starts.iter().map(|&[px, py]| start_marker((px, py))))?
+            .label("start")
+            .legend(|(lx, ly)| {
+                EmptyElement::at((lx + 11, ly))
+                    + Circle::new((0, 0), 6, WHITE.filled())
+                    + Circle::new((0, 0), 6, BLACK.stroke_width(2))
+            });
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("end")
+            .legend(|(lx, ly)| {
+                EmptyElement::at((lx + 11, ly)) + Cross::new((0, 0), 7, BLACK.stroke_width(3))
+            });
+        let minima: Vec<[f64; 2]> = self.f.minima().into_iter().filter(|m| inside(m)).collect();
+        if !minima.is_empty() {
+            let label = if minima.len() == 1 {
+                "global minimum"
+            } else {
+                "global minima"
+            };
+            chart
+                .draw_series(minima.iter().map(|&[mx, my]| {
+                    EmptyElement::at((mx, my))
+                        + Polygon::new(star(12.0), GOLD.filled())
+                        + PathElement::new(
+                            {
+                                let mut s = star(12.0);
+                                s.push(s[0]);
+                                s
+                            },
+                            BLACK.stroke_width(1),
+                        )
+                }))?
+                .label(label)
+                .legend(|(lx, ly)| {
+                    let mut outline = star(9.0);
+                    outline.push(outline[0]);
+                    EmptyElement::at((lx + 11, ly))
+                        + Polygon::new(star(9.0), GOLD.filled())
+                        + PathElement::new(outline, BLACK.stroke_width(1))
+                });
+            for m in &minima {
+                occupied.push((chart.backend_coord(&(m[0], m[1])), 50));
+            }
+        }
+        for s in &starts {
+            occupied.push((chart.backend_coord(&(s[0], s[1])), 50));
+        }
+
+        // The legend, where it hides least.
+        let mut labels: Vec<&str> = self.paths.iter().map(|p| p.label.as_str()).collect();
+        labels.extend(["start", "end", "global minimum"]);
+        let area = chart.plotting_area().strip_coord_spec();
+        let size = legend_size(&area, &labels)?;
+        // `occupied` is in the root's pixels; the legend is placed in the plotting area's.
+        let (ox, oy) = (area.get_base_pixel().0, area.get_base_pixel().1);
+        let local: Vec<((i32, i32), u32)> = occupied
+            .iter()
+            .map(|&((px, py), w)| ((px - ox, py - oy), w))
+            .collect();
+        let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::Coordinate(lx, ly))
+            .background_style(WHITE.mix(0.88))
+            .border_style(BLACK)
+            .label_font((SANS, LEGEND_PX))
+            .draw()?;
+        Ok(())
+    }
+}
+
+/// A line chart.
+struct Lines<'a> {
+    title: &'a str,
+    x_label: &'a str,
+    y_label: &'a str,
+    series: &'a [(String, Vec<(f64, f64)>)],
+    log_y: bool,
+}
+
+impl Lines<'_> {
+    /// The points drawn: all of them, or the positive ones on a log scale.
+    fn points(&self) -> impl Iterator<Item = &(f64, f64)> {
+        self.series
+            .iter()
+            .flat_map(|(_, pts)| pts)
+            .filter(|(px, py)| px.is_finite() && py.is_finite() && (!self.log_y || *py > 0.0))
+    }
+
+    fn draw_on<DB: DrawingBackend, Y>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        x: [f64; 2],
+        y: Y,
+    ) -> Drawn<DB>
+    where
+        Y: AsRangedCoord<Value = f64>,
+        Y::CoordDescType: ValueFormatter<f64>,
+    {
+        let mut chart = ChartBuilder::on(root)
+            .caption(self.title, (SANS, TITLE_PX))
+            .margin(15)
+            .margin_right(30)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(x[0]..x[1], y)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBColor(235, 235, 235))
+            .bold_line_style(RGBColor(210, 210, 210))
+            .x_desc(self.x_label)
+            .y_desc(self.y_label)
+            .axis_desc_style((SANS, AXIS_PX))
+            .label_style((SANS, TICK_PX))
+            .x_label_formatter(&|v| tick(*v))
+            .y_label_formatter(&|v| tick(*v))
+            .draw()?;
+        let mut occupied = Vec::new();
+        for (k, (label, pts)) in self.series.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let pts: Vec<(f64, f64)> = pts
+                .iter()
+                .copied()
+                .filter(|(px, py)| px.is_finite() && py.is_finite() && (!self.log_y || *py > 0.0))
+                .collect();
+            let markers = pts.len() <= 200;
+            let pts = thin(&pts, |p| chart.backend_coord(p));
+            occupied.extend(pts.iter().map(|p| (chart.backend_coord(p), 1)));
+            let segments: Vec<[(f64, f64); 2]> = pts.windows(2).map(|w| [w[0], w[1]]).collect();
+            let series = chart.draw_series(segment_elements(&segments, colour.stroke_width(2)))?;
+            if !label.is_empty() {
+                series.label(label).legend(move |(lx, ly)| {
+                    PathElement::new(vec![(lx, ly), (lx + 22, ly)], colour.stroke_width(2))
+                });
+            }
+            if markers {
+                chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
+            }
+        }
+        let labels: Vec<&str> = self
+            .series
+            .iter()
+            .map(|(l, _)| l.as_str())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if !labels.is_empty() {
+            let area = chart.plotting_area().strip_coord_spec();
+            let size = legend_size(&area, &labels)?;
+            let (ox, oy) = area.get_base_pixel();
+            let local: Vec<((i32, i32), u32)> = occupied
+                .iter()
+                .map(|&((px, py), w)| ((px - ox, py - oy), w))
+                .collect();
+            let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::Coordinate(lx, ly))
+                .background_style(WHITE.mix(0.88))
+                .border_style(BLACK)
+                .label_font((SANS, LEGEND_PX))
+                .draw()?;
+        }
+        Ok(())
+    }
+}
+
+impl Figure for Lines<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        let (mut x, mut y) = (
+            [f64::INFINITY, f64::NEG_INFINITY],
+            [f64::INFINITY, f64::NEG_INFINITY],
+        );
+        for &(px, py) in self.points() {
+            x = [x[0].min(px), x[1].max(px)];
+            y = [y[0].min(py), y[1].max(py)];
+        }
+        if x[0] > x[1] {
+            // Nothing to draw: an empty frame.
+            (x, y) = ([0.0, 1.0], [0.0, 1.0]);
+            if self.log_y {
+                y = [0.1, 1.0];
+            }
+        }
+        if x[0] == x[1] {
+            x = [x[0] - 1.0, x[1] + 1.0];
+        }
+        // Room for the markers at the ends.
+        let m = 0.015 * (x[1] - x[0]);
+        let x = [x[0] - m, x[1] + m];
+        if self.log_y {
+            // A little room above and below, in ratio.
+            let y = if y[0] == y[1] {
+                [y[0] / 2.0, y[1] * 2.0]
+            } else {
+                [y[0] / 1.15, y[1] * 1.15]
+            };
+            self.draw_on(root, x, (y[0]..y[1]).log_scale())
+        } else {
+            // From zero when every value is positive, with room above.
+            let bottom = if y[0] >= 0.0 {
+                0.0
+            } else {
+                y[0] - 0.05 * (y[1] - y[0])
+            };
+            let top = if y[1] > bottom {
+                y[1] + 0.05 * (y[1] - bottom)
+            } else {
+                bottom + 1.0
+            };
+            self.draw_on(root, x, bottom..top)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_are_clipped_to_the_box() {
+        let (lo, hi) = ([0.0, 0.0], [1.0, 1.0]);
+        assert_eq!(
+            clip_segment([0.5, 0.5], [0.6, 0.6], lo, hi),
+            Some(([0.5, 0.5], [0.6, 0.6]))
+        );
+        assert_eq!(
+            clip_segment([-1.0, 0.5], [2.0, 0.5], lo, hi),
+            Some(([0.0, 0.5], [1.0, 0.5]))
+        );
+        assert_eq!(clip_segment([2.0, 2.0], [3.0, 0.5], lo, hi), None);
+        // Out, in and out again: two pieces.
+        let pieces = clip_polyline(&[[0.5, 0.5], [0.5, 1.5], [0.75, 0.5], [0.875, 0.5]], lo, hi);
+        assert_eq!(
+            pieces,
+            vec![
+                vec![(0.5, 0.5), (0.5, 1.0)],
+                vec![(0.625, 1.0), (0.75, 0.5), (0.875, 0.5)]
+            ]
+        );
+    }
+
+    #[test]
+    fn isolines_of_a_bowl_are_closed_loops() {
+        let f = TestFunction::Bowl;
+        let field = Field::new(&f, [-2.0, 2.0], [-2.0, 2.0], 60, 60);
+        let loops = field.isoline(0.5f64.ln());
+        assert_eq!(loops.len(), 1);
+        let line = &loops[0];
+        assert_eq!(line.first(), line.last());
+        for &(x, y) in line {
+            assert!((f.value([x, y]) - 0.5).abs() < 0.02, "{x} {y}");
+        }
+    }
+
+    #[test]
+    fn picture_paths_are_checked() {
+        assert!(check_picture(FilePath::new("a.svg")).is_ok());
+        assert!(check_picture(FilePath::new("dir/a.PNG")).is_ok());
+        assert_eq!(
+            check_picture(FilePath::new("a.jpg"))
+                .unwrap_err()
+                .to_string(),
+            "--plot must end in .svg or .png, got a.jpg"
+        );
+        assert!(check_animation(FilePath::new("a.gif")).is_ok());
+        assert!(check_animation(FilePath::new("a.png")).is_err());
+    }
+}

@@ -373,7 +373,7 @@ impl<E: Examples> Probe<'_, E> {
             .objective;
         let net = &self.objective.network;
         let n = self.rows.len();
-        let acts = self.buf.ws.activations();
+        let acts = self.buf.first_workspace().activations();
         let (hidden, last) = acts.split_at(acts.len() - 1);
         out.scores.clear();
         out.scores.extend_from_slice(&last[0][..n * net.outputs()]);

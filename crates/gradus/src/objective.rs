@@ -12,6 +12,7 @@ use crate::loss::Loss;
 use crate::model::{Network, Workspace};
 use crate::real::Real;
 use crate::regularizer::Regularizer;
+use rayon::prelude::*;
 
 /// Rows processed at once; larger batches are accumulated chunk by chunk.
 pub const CHUNK_ROWS: usize = 2048;
@@ -27,19 +28,39 @@ pub struct Objective {
     pub regularizer: Regularizer,
 }
 
-/// Reusable buffers for evaluating an objective.
+/// Reusable buffers for evaluating an objective: one shard per thread.
+///
+/// A batch is split into as many contiguous parts as there are shards; each shard gathers its
+/// rows and runs forward and backward passes on one thread, and the shards' gradients are then
+/// summed in shard order. One fork–join per batch (instead of one per matrix product) keeps
+/// small batches fast, and for a given thread count the sums are always taken in the same order,
+/// so results are bitwise reproducible.
 #[derive(Clone, Debug)]
 pub struct Buffers<T> {
-    /// Forward/backward scratch.
-    pub ws: Workspace<T>,
+    shards: Vec<Shard<T>>,
+    /// The gradients of shards 1.. (shard 0 writes straight into the caller's buffer).
+    grads: Vec<Vec<T>>,
+}
+
+#[derive(Clone, Debug)]
+struct Shard<T> {
+    ws: Workspace<T>,
     x: Vec<T>,
     targets: TargetBuf,
 }
 
 impl<T: Real> Buffers<T> {
-    /// Empty buffers; matrix products use `threads` threads.
+    /// Empty buffers for `threads` shards.
     pub fn new(threads: usize) -> Self {
-        Self { ws: Workspace::new(threads), x: Vec::new(), targets: TargetBuf::default() }
+        let shard = Shard { ws: Workspace::new(1), x: Vec::new(), targets: TargetBuf::default() };
+        let n = threads.max(1);
+        Self { shards: vec![shard; n], grads: vec![Vec::new(); n - 1] }
+    }
+
+    /// The first shard's workspace: after an evaluation on at most one shard's rows, the
+    /// activations of that forward pass.
+    pub(crate) fn first_workspace(&self) -> &Workspace<T> {
+        &self.shards[0].ws
     }
 }
 
@@ -83,7 +104,8 @@ impl Objective {
         stats
     }
 
-    /// The data loss over `rows` in chunks; with `grads`, also its gradient.
+    /// The data loss over `rows` in chunks split across the shards; with `grads`, also its
+    /// gradient.
     fn data_pass<T: Real, E: Examples>(
         &self,
         params: &[T],
@@ -92,22 +114,78 @@ impl Objective {
         buf: &mut Buffers<T>,
         mut grads: Option<&mut [T]>,
     ) -> BatchStats {
-        let net = &self.network;
         let scale = 1.0 / rows.len().max(1) as f64;
+        let shards = buf.shards.len();
+        let want_grads = grads.is_some();
+        if want_grads {
+            for g in &mut buf.grads {
+                g.clear();
+                g.resize(params.len(), T::zero());
+            }
+        }
         let (mut total, mut correct) = (0.0, 0);
         for (c, chunk) in rows.chunks(CHUNK_ROWS).enumerate() {
-            let n = chunk.len();
-            data.gather(chunk, &mut buf.x, &mut buf.targets);
-            net.forward(params, &buf.x, n, &mut buf.ws);
-            let (scores, dscores) = buf.ws.scores_and_dscores(net, n);
-            let targets = buf.targets.as_slice();
-            total += self.loss.batch_value_grad(scores, net.outputs(), targets, dscores, scale);
-            correct += self.count_correct(scores, targets);
-            if let Some(g) = grads.as_deref_mut() {
-                net.backward(params, &buf.x, n, &mut buf.ws, g, c > 0);
+            let parts: Vec<&[usize]> = chunk.chunks(chunk.len().div_ceil(shards)).collect();
+            let (first, rest) = buf.shards.split_at_mut(1);
+            let shard_pass = |sh: &mut Shard<T>, part: &[usize], g: Option<&mut [T]>| {
+                let accumulate = c > 0;
+                self.shard_pass(params, data, part, sh, g, scale, accumulate)
+            };
+            let g0 = grads.as_deref_mut();
+            let (head, tail) = rayon::join(
+                || shard_pass(&mut first[0], parts[0], g0),
+                || {
+                    rest.par_iter_mut()
+                        .zip(buf.grads.par_iter_mut())
+                        .zip(&parts[1..])
+                        .map(|((sh, g), part)| {
+                            let g = want_grads.then_some(g.as_mut_slice());
+                            // Other shards always accumulate: they were zeroed above.
+                            self.shard_pass(params, data, part, sh, g, scale, true)
+                        })
+                        .collect::<Vec<_>>()
+                },
+            );
+            for (l, k) in std::iter::once(head).chain(tail) {
+                total += l;
+                correct += k;
+            }
+        }
+        if let Some(g) = grads {
+            for other in &buf.grads {
+                for (a, &b) in g.iter_mut().zip(other) {
+                    *a += b;
+                }
             }
         }
         BatchStats { objective: 0.0, data_loss: total * scale, penalty: 0.0, correct, rows: rows.len() }
+    }
+
+    /// Forward (and backward, with `grads`) over `part` on one shard: returns the summed loss
+    /// and the count of correct predictions.
+    #[allow(clippy::too_many_arguments)]
+    fn shard_pass<T: Real, E: Examples>(
+        &self,
+        params: &[T],
+        data: &E,
+        part: &[usize],
+        sh: &mut Shard<T>,
+        grads: Option<&mut [T]>,
+        scale: f64,
+        accumulate: bool,
+    ) -> (f64, usize) {
+        let net = &self.network;
+        let n = part.len();
+        data.gather(part, &mut sh.x, &mut sh.targets);
+        net.forward(params, &sh.x, n, &mut sh.ws);
+        let (scores, dscores) = sh.ws.scores_and_dscores(net, n);
+        let targets = sh.targets.as_slice();
+        let loss = self.loss.batch_value_grad(scores, net.outputs(), targets, dscores, scale);
+        let correct = self.count_correct(scores, targets);
+        if let Some(g) = grads {
+            net.backward(params, &sh.x, n, &mut sh.ws, g, accumulate);
+        }
+        (loss, correct)
     }
 
     fn count_correct<T: Real>(&self, scores: &[T], targets: TargetSlice) -> usize {
@@ -123,13 +201,13 @@ impl Objective {
 
     /// The `len × outputs` scores of every row of `data`, in order.
     pub fn scores<E: Examples>(&self, params: &[f32], data: &E, threads: usize) -> Vec<f32> {
-        let mut buf = Buffers::new(threads);
+        let (mut ws, mut x, mut targets) = (Workspace::new(threads), Vec::new(), TargetBuf::default());
         let out = self.network.outputs();
         let mut all = Vec::with_capacity(data.len() * out);
         let rows: Vec<usize> = (0..data.len()).collect();
         for chunk in rows.chunks(CHUNK_ROWS) {
-            data.gather(chunk, &mut buf.x, &mut buf.targets);
-            all.extend_from_slice(self.network.forward(params, &buf.x, chunk.len(), &mut buf.ws));
+            data.gather(chunk, &mut x, &mut targets);
+            all.extend_from_slice(self.network.forward(params, &x, chunk.len(), &mut ws));
         }
         all
     }

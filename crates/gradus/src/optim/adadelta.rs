@@ -1,6 +1,6 @@
 //! AdaDelta: step sizes from the ratio of two running root-mean-squares.
 
-use super::{OptimizerParams, Range, Slots, UpdateRule, buffers, checked, coupled, num};
+use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
 use crate::{Real, Result};
 
 /// `adadelta`: `torch.optim.Adadelta`.
@@ -70,7 +70,7 @@ impl UpdateRule for AdaDelta {
         grads: &[T],
         lr: f64,
         _t: u64,
-        slots: &mut Slots<T>,
+        slots: &mut [&mut [T]],
     ) {
         let [square_avg, acc_delta] = buffers(slots);
         let (rho, mix) = (T::of(self.rho), T::of(1.0 - self.rho));

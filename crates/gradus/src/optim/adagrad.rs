@@ -1,6 +1,6 @@
 //! AdaGrad: per-coordinate step sizes from the sum of squared gradients.
 
-use super::{OptimizerParams, Range, Slots, UpdateRule, buffers, checked, coupled, num};
+use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
 use crate::{Real, Result};
 
 /// `adagrad`: `torch.optim.Adagrad`.
@@ -70,7 +70,7 @@ impl UpdateRule for Adagrad {
         grads: &[T],
         lr: f64,
         t: u64,
-        slots: &mut Slots<T>,
+        slots: &mut [&mut [T]],
     ) {
         let [sum] = buffers(slots);
         let clr = lr / (1.0 + t.saturating_sub(1) as f64 * self.lr_decay);

@@ -1,6 +1,6 @@
 //! Adam and AdamW: bias-corrected running moments of the gradient.
 
-use super::{OptimizerParams, Range, Slots, UpdateRule, buffers, checked, coupled, lerp, num};
+use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
 use crate::{Real, Result};
 
 /// `adam` and `adamw`: `torch.optim.Adam` and `torch.optim.AdamW`.
@@ -101,7 +101,7 @@ impl UpdateRule for Adam {
         grads: &[T],
         lr: f64,
         t: u64,
-        slots: &mut Slots<T>,
+        slots: &mut [&mut [T]],
     ) {
         let (exp_avg, exp_avg_sq, mut max_exp_avg_sq) = if self.amsgrad {
             let [m, v, v_max] = buffers(slots);
@@ -123,25 +123,34 @@ impl UpdateRule for Adam {
         let wd = self.weight_decay;
         let shrink = (self.decoupled && wd != 0.0).then(|| T::of(1.0 - lr * wd));
         let coupled_wd = if self.decoupled { T::zero() } else { T::of(wd) };
-        let moments = exp_avg.iter_mut().zip(exp_avg_sq);
-        for (i, ((p, &g), (m, v))) in params.iter_mut().zip(grads).zip(moments).enumerate() {
-            if let Some(shrink) = shrink {
-                *p *= shrink;
-            }
+        // AdamW's decay θ ← θ(1 − αλ) comes first and touches nothing else, so it is a pass of
+        // its own; the loops below then have no per-element branches and vectorise.
+        if let Some(shrink) = shrink {
+            params.iter_mut().for_each(|p| *p *= shrink);
+        }
+        let moments = exp_avg.iter_mut().zip(exp_avg_sq.iter_mut());
+        let update = |p: &mut T, g: T, m: &mut T, v: &mut T| {
             let g = coupled(g, *p, coupled_wd);
             *m = lerp(*m, g, w1);
             *v = *v * beta2 + w2 * g * g;
-            let second = match max_exp_avg_sq.as_deref_mut() {
-                Some(v_max) => {
-                    // torch.maximum: NaN wins.
-                    if *v > v_max[i] || v.is_nan() {
-                        v_max[i] = *v;
-                    }
-                    v_max[i]
+        };
+        match max_exp_avg_sq.as_deref_mut() {
+            None => {
+                for ((p, &g), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
+                    update(p, g, m, v);
+                    *p += neg_step * *m / (v.sqrt() / c2 + eps);
                 }
-                None => *v,
-            };
-            *p += neg_step * *m / (second.sqrt() / c2 + eps);
+            }
+            Some(v_max) => {
+                for (((p, &g), (m, v)), vm) in params.iter_mut().zip(grads).zip(moments).zip(v_max) {
+                    update(p, g, m, v);
+                    // torch.maximum: NaN wins.
+                    if *v > *vm || v.is_nan() {
+                        *vm = *v;
+                    }
+                    *p += neg_step * *m / (vm.sqrt() / c2 + eps);
+                }
+            }
         }
     }
 }

@@ -47,6 +47,7 @@ pub use rmsprop::RmsProp;
 pub use sgd::Sgd;
 
 use crate::{Error, Real, Result};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// The rule names [`OptimizerParams::build`] accepts.
@@ -54,9 +55,8 @@ pub const NAMES: [&str; 8] = [
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
 ];
 
-/// The buffers of one rule, each as long as the parameter vector, in the rule's
-/// [`UpdateRule::slot_names`] order, named as torch names them in `optimizer.state`.
-pub type Slots<T> = [(&'static str, Vec<T>)];
+/// Parameters per parallel task of [`Optimizer::step`]: below twice this, one thread steps all.
+const PARALLEL_CHUNK: usize = 1 << 14;
 
 /// An update rule: hyperparameters, and the step they define.
 pub trait UpdateRule {
@@ -73,8 +73,9 @@ pub trait UpdateRule {
     ///
     /// `grads` and every buffer in `slots` are as long as `params`, and `slots` holds the
     /// buffers named by [`slot_names`](UpdateRule::slot_names), in that order; the rule
-    /// panics otherwise. [`Optimizer::step`] checks this and counts `t`.
-    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut Slots<T>);
+    /// panics otherwise. [`Optimizer::step`] checks this and counts `t`. Every rule is
+    /// elementwise, so `step` may apply it to matching chunks of the slices in parallel.
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut [&mut [T]]);
 }
 
 /// Hyperparameters as given on the command line, before validation.
@@ -253,13 +254,13 @@ fn lerp<T: Real>(start: T, end: T, w: T) -> T {
     }
 }
 
-/// The `K` buffers of `slots` as slices; panics when there are not exactly `K`.
-fn buffers<T, const K: usize>(slots: &mut Slots<T>) -> [&mut [T]; K] {
+/// The `K` buffers of `slots`; panics when there are not exactly `K`.
+fn buffers<'s, T, const K: usize>(slots: &'s mut [&mut [T]]) -> [&'s mut [T]; K] {
     let found = slots.len();
-    let slots: &mut [(&'static str, Vec<T>); K] = slots
+    let slots: &mut [&mut [T]; K] = slots
         .try_into()
         .unwrap_or_else(|_| panic!("optimizer state holds {found} buffers, the rule needs {K}"));
-    slots.each_mut().map(|(_, buffer)| buffer.as_mut_slice())
+    slots.each_mut().map(|buffer| &mut **buffer)
 }
 
 /// A validated update rule; `momentum` and `nesterov` are [`Sgd`], `adamw` is [`Adam`] with
@@ -374,7 +375,21 @@ impl Optimizer {
             panic!("{e}");
         }
         state.step += 1;
-        dispatch!(self, r => r.update(params, grads, lr, state.step, &mut state.slots));
+        let t = state.step;
+        if params.len() < 2 * PARALLEL_CHUNK {
+            let mut slots: Vec<&mut [T]> = state.slots.iter_mut().map(|(_, b)| b.as_mut_slice()).collect();
+            dispatch!(self, r => r.update(params, grads, lr, t, &mut slots));
+            return;
+        }
+        // The rules are elementwise: matching chunks of parameters, gradients and buffers are
+        // independent tasks, and the result is the same bits as one sequential pass.
+        let mut slot_chunks: Vec<_> = state.slots.iter_mut().map(|(_, b)| b.chunks_mut(PARALLEL_CHUNK)).collect();
+        let tasks: Vec<(&mut [T], &[T], Vec<&mut [T]>)> = params
+            .chunks_mut(PARALLEL_CHUNK)
+            .zip(grads.chunks(PARALLEL_CHUNK))
+            .map(|(p, g)| (p, g, slot_chunks.iter_mut().filter_map(Iterator::next).collect()))
+            .collect();
+        tasks.into_par_iter().for_each(|(p, g, mut slots)| dispatch!(self, r => r.update(p, g, lr, t, &mut slots)));
     }
 }
 

@@ -1,6 +1,6 @@
 //! RMSprop: steps divided by a running root-mean-square of the gradient.
 
-use super::{OptimizerParams, Range, Slots, UpdateRule, buffers, checked, coupled, lerp, num};
+use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
 use crate::{Real, Result};
 
 /// `rmsprop`: `torch.optim.RMSprop`.
@@ -92,7 +92,7 @@ impl UpdateRule for RmsProp {
         grads: &[T],
         lr: f64,
         _t: u64,
-        slots: &mut Slots<T>,
+        slots: &mut [&mut [T]],
     ) {
         let (square_avg, mut momentum_buffer, mut grad_avg) =
             match (self.momentum > 0.0, self.centered) {

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with heavy-ball or Nesterov momentum.
 
-use super::{OptimizerParams, Range, Slots, UpdateRule, buffers, checked, coupled, num};
+use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
 use crate::{Error, Real, Result};
 
 /// `sgd`, `momentum` and `nesterov`: `torch.optim.SGD`.
@@ -127,7 +127,7 @@ impl UpdateRule for Sgd {
         grads: &[T],
         lr: f64,
         t: u64,
-        slots: &mut Slots<T>,
+        slots: &mut [&mut [T]],
     ) {
         let (wd, neg_lr) = (T::of(self.weight_decay), T::of(-lr));
         if self.momentum == 0.0 {

@@ -6,10 +6,21 @@ Usage: python3 bench/compare_linear.py [--epochs 5] [--threads 2]
 Needs: cargo build --release; pip install scikit-learn torch numpy (installed when missing).
 Prints each tool's seconds per epoch (median over epochs), the ratios, and gradus' peak memory.
 """
-import argparse, gzip, json, os, resource, statistics, subprocess, sys, time
+import argparse, gzip, json, os, statistics, subprocess, sys, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = "/usr/share/datasets/fashion-mnist"
+
+
+def run_measured(cmd):
+    """Runs cmd; returns its stdout and its own peak resident memory in MB (wait4's rusage)."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as p:
+        stdout = p.stdout.read()
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed with status {p.returncode}")
+    return stdout, usage.ru_maxrss / 1024
 
 
 def need(mods):
@@ -33,9 +44,8 @@ def gradus(epochs, threads):
     cmd = [exe, "train", "--data", "fashion-mnist", "--loss", "softmax", "--optimizer", "sgd",
            "--lr", "0.03", "--scale", "standardize", "--batch-size", "256", "--epochs", str(epochs),
            "--threads", str(threads), "--json"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    r = json.loads(out.stdout.strip().splitlines()[-1])
+    out, peak_mb = run_measured(cmd)
+    r = json.loads(out.strip().splitlines()[-1])
     return statistics.median(r["epoch_seconds"]), r["test_accuracy"], peak_mb
 
 

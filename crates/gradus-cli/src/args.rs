@@ -17,7 +17,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Train a model and report its accuracy (or RMSE) on the test split.
-    Train(TrainArgs),
+    Train(Box<TrainArgs>),
     /// Evaluate a saved model: loss, accuracy, per-class precision and recall, confusion matrix.
     Eval(EvalArgs),
     /// Predict with a saved model, one CSV row per example.

@@ -83,12 +83,7 @@ pub fn check_animation(out: &FilePath) -> Result<()> {
 /// The window is `f`'s [`TestFunction::view`], widened to show the starts and the paths that
 /// end within one view's size of it; a path that ends farther out (one that diverges) is drawn
 /// until it first leaves the window, and cut at the edge.
-pub fn contour_with_paths(
-    f: &TestFunction,
-    paths: &[Path],
-    title: &str,
-    out: &FilePath,
-) -> Result<()> {
+pub fn contour_with_paths(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
     save(&Contour::new(f, paths, title, None), out)
 }
 
@@ -97,12 +92,7 @@ pub fn contour_with_paths(
 pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
     check_animation(out)?;
     font()?;
-    let longest = paths
-        .iter()
-        .map(|p| p.points.len())
-        .max()
-        .unwrap_or(1)
-        .max(1);
+    let longest = paths.iter().map(|p| p.points.len()).max().unwrap_or(1).max(1);
     // Frame k shows the first shown[k] points of every path (at least the start).
     let frames = GIF_FRAMES.min(longest);
     let shown: Vec<usize> = (1..=frames)
@@ -112,8 +102,8 @@ pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) ->
     let tmp = temp_path(out, "gif");
     create(&tmp, out)?;
     let result = (|| -> Result<()> {
-        let backend = BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS)
-            .map_err(|e| anyhow!("{}: {e}", out.display()))?;
+        let backend =
+            BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS).map_err(|e| anyhow!("{}: {e}", out.display()))?;
         let area = backend.into_drawing_area();
         for &n in &shown {
             let step = n - 1;
@@ -167,9 +157,7 @@ enum Format {
 
 /// The file name's extension, lower case.
 fn extension(out: &FilePath) -> Option<String> {
-    out.extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
+    out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
 }
 
 /// The format `out`'s extension asks for.
@@ -208,9 +196,7 @@ fn temp_path(out: &FilePath, ext: &str) -> std::path::PathBuf {
 /// Creates `tmp`, empty, so that an unwritable place is reported as the operating system says
 /// it, before any drawing (the bitmap encoder's own message is less clear).
 fn create(tmp: &FilePath, out: &FilePath) -> Result<()> {
-    std::fs::File::create(tmp)
-        .map(drop)
-        .map_err(|e| drawing_error(out, e))
+    std::fs::File::create(tmp).map(drop).map_err(|e| drawing_error(out, e))
 }
 
 /// Renames `tmp` to `out` after a successful `result`, removes it otherwise.
@@ -294,16 +280,11 @@ fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)
     let covered = |(x, y): (i32, i32)| -> u32 {
         points
             .iter()
-            .filter(|((px, py), _)| {
-                (x - 14..=x + size.0 + 14).contains(px) && (y - 14..=y + size.1 + 14).contains(py)
-            })
+            .filter(|((px, py), _)| (x - 14..=x + size.0 + 14).contains(px) && (y - 14..=y + size.1 + 14).contains(py))
             .map(|(_, weight)| weight)
             .sum()
     };
-    places
-        .into_iter()
-        .min_by_key(|&c| covered(c))
-        .unwrap_or(places[0])
+    places.into_iter().min_by_key(|&c| covered(c)).unwrap_or(places[0])
 }
 
 /// A number for a tick label: short, in scientific notation when very large or small.
@@ -350,8 +331,7 @@ impl<'a> Contour<'a> {
         let mut n = upto.unwrap_or(usize::MAX).min(path.points.len());
         if runs_away(self.f, path) {
             let (x, y) = (self.x, self.y);
-            let outside =
-                |&[px, py]: &[f64; 2]| !(x[0]..=x[1]).contains(&px) || !(y[0]..=y[1]).contains(&py);
+            let outside = |&[px, py]: &[f64; 2]| !(x[0]..=x[1]).contains(&px) || !(y[0]..=y[1]).contains(&py);
             if let Some(k) = path.points.iter().position(outside) {
                 n = n.min(k + 1);
             }
@@ -443,24 +423,20 @@ impl Field {
         let finite = || vertex.iter().copied().filter(|v| v.is_finite());
         let hi = finite().fold(f64::NEG_INFINITY, f64::max);
         let lo = finite().fold(f64::INFINITY, f64::min);
-        let (levels, map): (Vec<f64>, Box<dyn Fn(f64) -> f64>) =
-            if f.minima().is_empty() || hi <= 0.0 {
-                let step = (hi - lo) / (LEVELS + 1) as f64;
-                let levels = (1..=LEVELS).map(|k| lo + step * k as f64).collect();
-                (
-                    levels,
-                    Box::new(|v: f64| if v.is_finite() { v } else { f64::MAX }),
-                )
-            } else {
-                let (top, bottom) = (hi.ln(), hi.ln() - 6.0 * std::f64::consts::LN_10);
-                let step = (top - bottom) / LEVELS as f64;
-                let levels = (0..LEVELS).map(|k| bottom + step * k as f64).collect();
-                let floor = bottom - 2.0 * std::f64::consts::LN_10;
-                (
-                    levels,
-                    Box::new(move |v: f64| if v > 0.0 { v.ln().max(floor) } else { floor }),
-                )
-            };
+        let (levels, map): (Vec<f64>, Box<dyn Fn(f64) -> f64>) = if f.minima().is_empty() || hi <= 0.0 {
+            let step = (hi - lo) / (LEVELS + 1) as f64;
+            let levels = (1..=LEVELS).map(|k| lo + step * k as f64).collect();
+            (levels, Box::new(|v: f64| if v.is_finite() { v } else { f64::MAX }))
+        } else {
+            let (top, bottom) = (hi.ln(), hi.ln() - 6.0 * std::f64::consts::LN_10);
+            let step = (top - bottom) / LEVELS as f64;
+            let levels = (0..LEVELS).map(|k| bottom + step * k as f64).collect();
+            let floor = bottom - 2.0 * std::f64::consts::LN_10;
+            (
+                levels,
+                Box::new(move |v: f64| if v > 0.0 { v.ln().max(floor) } else { floor }),
+            )
+        };
         Field {
             nx,
             ny,
@@ -547,14 +523,8 @@ impl Field {
                 let corners = [v(i, j), v(i + 1, j), v(i + 1, j + 1), v(i, j + 1)];
                 let above = corners.map(|c| c >= level);
                 // Edges in order bottom, right, top, left, each between corners k and k + 1.
-                let edges: [Edge; 4] = [
-                    (false, i, j),
-                    (true, i + 1, j),
-                    (false, i, j + 1),
-                    (true, i, j),
-                ];
-                let crossed: Vec<usize> =
-                    (0..4).filter(|&k| above[k] != above[(k + 1) % 4]).collect();
+                let edges: [Edge; 4] = [(false, i, j), (true, i + 1, j), (false, i, j + 1), (true, i, j)];
+                let crossed: Vec<usize> = (0..4).filter(|&k| above[k] != above[(k + 1) % 4]).collect();
                 match crossed[..] {
                     [a, b] => segments.push((edges[a], edges[b])),
                     [_, _, _, _] => {
@@ -606,12 +576,7 @@ impl Field {
 }
 
 /// The part of segment a–b inside the box lo–hi (Liang–Barsky), if any.
-fn clip_segment(
-    a: [f64; 2],
-    b: [f64; 2],
-    lo: [f64; 2],
-    hi: [f64; 2],
-) -> Option<([f64; 2], [f64; 2])> {
+fn clip_segment(a: [f64; 2], b: [f64; 2], lo: [f64; 2], hi: [f64; 2]) -> Option<([f64; 2], [f64; 2])> {
     let d = [b[0] - a[0], b[1] - a[1]];
     let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
     for i in 0..2 {
@@ -693,9 +658,7 @@ fn segment_elements(
     segments: &[[(f64, f64); 2]],
     style: ShapeStyle,
 ) -> impl Iterator<Item = PathElement<(f64, f64)>> + '_ {
-    segments
-        .iter()
-        .map(move |&[a, b]| PathElement::new(vec![a, b], style))
+    segments.iter().map(move |&[a, b]| PathElement::new(vec![a, b], style))
 }
 
 /// A five-pointed star's outline around (0, 0), in pixels.
@@ -735,19 +698,10 @@ impl Figure for Contour<'_> {
 
         // The map: bands of colour, then the contour lines, on a grid of about 3-pixel cells.
         let (pw, ph) = chart.plotting_area().dim_in_pixel();
-        let field = Field::new(
-            self.f,
-            x,
-            y,
-            (pw / 3).max(2) as usize,
-            (ph / 3).max(2) as usize,
-        );
+        let field = Field::new(self.f, x, y, (pw / 3).max(2) as usize, (ph / 3).max(2) as usize);
         chart.draw_series(field.runs().into_iter().map(|(j, a, b, band)| {
             Rectangle::new(
-                [
-                    field.point(a as f64, j as f64),
-                    field.point(b as f64, (j + 1) as f64),
-                ],
+                [field.point(a as f64, j as f64), field.point(b as f64, (j + 1) as f64)],
                 field.colour(band).filled(),
             )
         }))?;
@@ -761,8 +715,7 @@ impl Figure for Contour<'_> {
 
         // The paths, each with its points, the end marked by a cross.
         let (lo, hi) = ([x[0], y[0]], [x[1], y[1]]);
-        let inside =
-            |&[px, py]: &[f64; 2]| (x[0]..=x[1]).contains(&px) && (y[0]..=y[1]).contains(&py);
+        let inside = |&[px, py]: &[f64; 2]| (x[0]..=x[1]).contains(&px) && (y[0]..=y[1]).contains(&py);
         // Each path as segments thinned to the pixels, and its points inside the window: the
         // whole path, and the part the frame shows.
         let segments_of = |points: &[[f64; 2]]| -> Vec<[(f64, f64); 2]> {
@@ -808,9 +761,7 @@ impl Figure for Contour<'_> {
                 occupied.push((chart.backend_coord(&p), 1));
             }
         }
-        for (k, ((path, segments), markers)) in
-            self.paths.iter().zip(&framed).zip(markers).enumerate()
-        {
+        for (k, ((path, segments), markers)) in self.paths.iter().zip(&framed).zip(markers).enumerate() {
             let colour = PALETTE[k % PALETTE.len()];
             let points = self.shown(path, self.upto);
             chart
@@ -822,11 +773,7 @@ impl Figure for Contour<'_> {
                         + Circle::new((11, 0), 3, colour.filled())
                 });
             let radius = if points.len() > 150 { 2 } else { 3 };
-            chart.draw_series(
-                markers
-                    .into_iter()
-                    .map(|p| Circle::new(p, radius, colour.filled())),
-            )?;
+            chart.draw_series(markers.into_iter().map(|p| Circle::new(p, radius, colour.filled())))?;
             if let Some(end) = points.last().filter(|p| inside(p) && points.len() > 1) {
                 chart.draw_series(std::iter::once(
                     EmptyElement::at((end[0], end[1]))
@@ -859,9 +806,7 @@ impl Figure for Contour<'_> {
         chart
             .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label("end")
-            .legend(|(lx, ly)| {
-                EmptyElement::at((lx + 11, ly)) + Cross::new((0, 0), 7, BLACK.stroke_width(3))
-            });
+            .legend(|(lx, ly)| EmptyElement::at((lx + 11, ly)) + Cross::new((0, 0), 7, BLACK.stroke_width(3)));
         let minima: Vec<[f64; 2]> = self.f.minima().into_iter().filter(|m| inside(m)).collect();
         if !minima.is_empty() {
             let label = if minima.len() == 1 {
@@ -905,10 +850,7 @@ impl Figure for Contour<'_> {
         let size = legend_size(&area, &labels)?;
         // `occupied` is in the root's pixels; the legend is placed in the plotting area's.
         let (ox, oy) = (area.get_base_pixel().0, area.get_base_pixel().1);
-        let local: Vec<((i32, i32), u32)> = occupied
-            .iter()
-            .map(|&((px, py), w)| ((px - ox, py - oy), w))
-            .collect();
+        let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
         let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
         chart
             .configure_series_labels()
@@ -939,12 +881,7 @@ impl Lines<'_> {
             .filter(|(px, py)| px.is_finite() && py.is_finite() && (!self.log_y || *py > 0.0))
     }
 
-    fn draw_on<DB: DrawingBackend, Y>(
-        &self,
-        root: &DrawingArea<DB, Shift>,
-        x: [f64; 2],
-        y: Y,
-    ) -> Drawn<DB>
+    fn draw_on<DB: DrawingBackend, Y>(&self, root: &DrawingArea<DB, Shift>, x: [f64; 2], y: Y) -> Drawn<DB>
     where
         Y: AsRangedCoord<Value = f64>,
         Y::CoordDescType: ValueFormatter<f64>,
@@ -981,9 +918,9 @@ impl Lines<'_> {
             let segments: Vec<[(f64, f64); 2]> = pts.windows(2).map(|w| [w[0], w[1]]).collect();
             let series = chart.draw_series(segment_elements(&segments, colour.stroke_width(2)))?;
             if !label.is_empty() {
-                series.label(label).legend(move |(lx, ly)| {
-                    PathElement::new(vec![(lx, ly), (lx + 22, ly)], colour.stroke_width(2))
-                });
+                series
+                    .label(label)
+                    .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 22, ly)], colour.stroke_width(2)));
             }
             if markers {
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
@@ -999,10 +936,7 @@ impl Lines<'_> {
             let area = chart.plotting_area().strip_coord_spec();
             let size = legend_size(&area, &labels)?;
             let (ox, oy) = area.get_base_pixel();
-            let local: Vec<((i32, i32), u32)> = occupied
-                .iter()
-                .map(|&((px, py), w)| ((px - ox, py - oy), w))
-                .collect();
+            let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
             let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
             chart
                 .configure_series_labels()
@@ -1019,10 +953,7 @@ impl Lines<'_> {
 impl Figure for Lines<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
         root.fill(&WHITE)?;
-        let (mut x, mut y) = (
-            [f64::INFINITY, f64::NEG_INFINITY],
-            [f64::INFINITY, f64::NEG_INFINITY],
-        );
+        let (mut x, mut y) = ([f64::INFINITY, f64::NEG_INFINITY], [f64::INFINITY, f64::NEG_INFINITY]);
         for &(px, py) in self.points() {
             x = [x[0].min(px), x[1].max(px)];
             y = [y[0].min(py), y[1].max(py)];
@@ -1050,11 +981,7 @@ impl Figure for Lines<'_> {
             self.draw_on(root, x, (y[0]..y[1]).log_scale())
         } else {
             // From zero when every value is positive, with room above.
-            let bottom = if y[0] >= 0.0 {
-                0.0
-            } else {
-                y[0] - 0.05 * (y[1] - y[0])
-            };
+            let bottom = if y[0] >= 0.0 { 0.0 } else { y[0] - 0.05 * (y[1] - y[0]) };
             let top = if y[1] > bottom {
                 y[1] + 0.05 * (y[1] - bottom)
             } else {
@@ -1110,9 +1037,7 @@ mod tests {
         assert!(check_picture(FilePath::new("a.svg")).is_ok());
         assert!(check_picture(FilePath::new("dir/a.PNG")).is_ok());
         assert_eq!(
-            check_picture(FilePath::new("a.jpg"))
-                .unwrap_err()
-                .to_string(),
+            check_picture(FilePath::new("a.jpg")).unwrap_err().to_string(),
             "--plot must end in .svg or .png, got a.jpg"
         );
         assert!(check_animation(FilePath::new("a.gif")).is_ok());

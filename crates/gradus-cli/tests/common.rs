@@ -6,13 +6,20 @@ use std::process::{Command, Output};
 
 /// Runs `gradus` with `args`.
 pub fn gradus(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_gradus")).args(args).output().expect("gradus runs")
+    Command::new(env!("CARGO_BIN_EXE_gradus"))
+        .args(args)
+        .output()
+        .expect("gradus runs")
 }
 
 /// Runs `gradus` expecting success; returns stdout.
 pub fn ok(args: &[&str]) -> String {
     let out = gradus(args);
-    assert!(out.status.success(), "gradus {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "gradus {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("utf-8 output")
 }
 
@@ -21,7 +28,10 @@ pub fn fails(args: &[&str]) -> String {
     let out = gradus(args);
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "gradus {args:?} should fail");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "gradus {args:?} panicked: {err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "gradus {args:?} panicked: {err}"
+    );
     let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("gradus: error:")).collect();
     assert_eq!(lines.len(), 1, "gradus {args:?}: expected one error line, got: {err}");
     lines[0].to_string()

@@ -13,20 +13,51 @@ fn test_accuracy(args: &[&str]) -> f64 {
 
 #[test]
 fn linear_softmax_reaches_0_84() {
-    let acc = test_accuracy(&["--loss", "softmax", "--lr", "0.03", "--batch-size", "256", "--epochs", "20"]);
+    let acc = test_accuracy(&[
+        "--loss",
+        "softmax",
+        "--lr",
+        "0.03",
+        "--batch-size",
+        "256",
+        "--epochs",
+        "20",
+    ]);
     assert!(acc >= 0.84, "test accuracy {acc}");
 }
 
 #[test]
 fn linear_svm_reaches_0_835() {
-    let acc = test_accuracy(&["--loss", "svm", "--lr", "0.005", "--reg", "l2:1e-3", "--batch-size", "256", "--epochs", "20"]);
+    let acc = test_accuracy(&[
+        "--loss",
+        "svm",
+        "--lr",
+        "0.005",
+        "--reg",
+        "l2:1e-3",
+        "--batch-size",
+        "256",
+        "--epochs",
+        "20",
+    ]);
     assert!(acc >= 0.835, "test accuracy {acc}");
 }
 
 #[test]
 fn mlp_with_adam_reaches_0_89() {
     let acc = test_accuracy(&[
-        "--model", "mlp:256,128", "--optimizer", "adam", "--lr", "1e-3", "--schedule", "cosine", "--batch-size", "256", "--epochs", "15",
+        "--model",
+        "mlp:256,128",
+        "--optimizer",
+        "adam",
+        "--lr",
+        "1e-3",
+        "--schedule",
+        "cosine",
+        "--batch-size",
+        "256",
+        "--epochs",
+        "15",
     ]);
     assert!(acc >= 0.89, "test accuracy {acc}");
 }
@@ -37,8 +68,23 @@ fn same_seed_and_thread_count_give_identical_model_files() {
     let run = |threads: &str, name: &str| {
         let out = path_in(dir.path(), name);
         ok(&[
-            "train", "--data", "fashion-mnist", "--model", "mlp:64", "--optimizer", "adam", "--epochs", "1", "--batch-size", "256",
-            "--threads", threads, "--seed", "3", "--out", &out,
+            "train",
+            "--data",
+            "fashion-mnist",
+            "--model",
+            "mlp:64",
+            "--optimizer",
+            "adam",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "256",
+            "--threads",
+            threads,
+            "--seed",
+            "3",
+            "--out",
+            &out,
         ]);
         std::fs::read(out).unwrap()
     };

@@ -17,18 +17,10 @@ fn mlp_softmax_l2_passes() {
     ]));
     assert_eq!(v["passed"], true, "{v}");
     let tensors = v["tensors"].as_array().unwrap();
-    let names: Vec<&str> = tensors
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = tensors.iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        [
-            "layers.0.weight",
-            "layers.0.bias",
-            "layers.1.weight",
-            "layers.1.bias"
-        ]
+        ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias"]
     );
     for t in tensors {
         assert!(t["checked"].as_u64().unwrap() > 0, "{t}");
@@ -37,10 +29,7 @@ fn mlp_softmax_l2_passes() {
     }
     // digits: 64 features, 10 classes; every coordinate of the 1,210 is checked or skipped.
     assert_eq!(v["parameters"], 64 * 16 + 16 + 16 * 10 + 10);
-    assert_eq!(
-        v["checked"].as_u64().unwrap() + v["skipped"].as_u64().unwrap(),
-        1210
-    );
+    assert_eq!(v["checked"].as_u64().unwrap() + v["skipped"].as_u64().unwrap(), 1210);
     assert_eq!(v["rows"], 8);
 }
 
@@ -58,10 +47,7 @@ fn table_output_ends_with_pass() {
         "4",
     ]);
     assert!(out.lines().next().unwrap().starts_with("tensor"), "{out}");
-    assert!(
-        out.contains("layers.0.weight") && out.contains("10×64"),
-        "{out}"
-    );
+    assert!(out.contains("layers.0.weight") && out.contains("10×64"), "{out}");
     assert!(out.lines().last().unwrap().starts_with("PASS"), "{out}");
 }
 
@@ -82,14 +68,7 @@ fn a_broken_gradient_fails_with_one_error_line() {
         err.contains("gradient check failed") && err.contains("layers.1.bias"),
         "{err}"
     );
-    let out = gradus(&[
-        "gradcheck",
-        "--model",
-        "linear",
-        "--break-gradient",
-        "0.05",
-        "--json",
-    ]);
+    let out = gradus(&["gradcheck", "--model", "linear", "--break-gradient", "0.05", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let v = last_json(&String::from_utf8_lossy(&out.stdout));
     assert_eq!(v["passed"], false);

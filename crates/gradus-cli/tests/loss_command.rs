@@ -7,7 +7,12 @@ fn loss_json(args: &[&str]) -> (f64, Vec<f64>) {
     let mut all = vec!["loss", "--json"];
     all.extend_from_slice(args);
     let v = last_json(&ok(&all));
-    let grad = v["grad"].as_array().unwrap().iter().map(|g| g.as_f64().unwrap()).collect();
+    let grad = v["grad"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g.as_f64().unwrap())
+        .collect();
     (v["loss"].as_f64().unwrap(), grad)
 }
 
@@ -29,7 +34,16 @@ fn svm_matches_the_lecture_example() {
 #[test]
 fn margin_and_squared_hinge() {
     // Δ = 2: max(0, 5.1 − 3.2 + 2)² + max(0, −1.7 − 3.2 + 2)² = 3.9² = 15.21
-    let (l, g) = loss_json(&["--loss", "squared-svm", "--margin", "2", "--scores", "3.2,5.1,-1.7", "--label", "0"]);
+    let (l, g) = loss_json(&[
+        "--loss",
+        "squared-svm",
+        "--margin",
+        "2",
+        "--scores",
+        "3.2,5.1,-1.7",
+        "--label",
+        "0",
+    ]);
     assert!((l - 15.21).abs() < 1e-12);
     assert!((g[0] + 7.8).abs() < 1e-12 && (g[1] - 7.8).abs() < 1e-12 && g[2] == 0.0);
 }

@@ -45,7 +45,10 @@ fn tolerance_and_early_stopping_end_a_run() {
 #[test]
 fn same_seed_same_model_file_and_eval_agrees() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (path_in(dir.path(), "a.safetensors"), path_in(dir.path(), "b.safetensors"));
+    let (a, b) = (
+        path_in(dir.path(), "a.safetensors"),
+        path_in(dir.path(), "b.safetensors"),
+    );
     let ra = train(&["--seed", "7", "--out", &a, "--reg", "l2:1e-4"]);
     train(&["--seed", "7", "--out", &b, "--reg", "l2:1e-4"]);
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
@@ -59,12 +62,23 @@ fn same_seed_same_model_file_and_eval_agrees() {
     assert_eq!(e["rows"], 359);
     assert_eq!(e["confusion"].as_array().unwrap().len(), 10);
     let text = ok(&["eval", "--model", &a]);
-    assert!(text.contains("precision") && text.contains("confusion matrix"), "{text}");
+    assert!(
+        text.contains("precision") && text.contains("confusion matrix"),
+        "{text}"
+    );
 
     let p = ok(&["predict", "--model", &a, "--data", "digits", "--split", "test"]);
     assert_eq!(p.lines().count(), 360);
-    let probs = ok(&["predict", "--model", &a, "--data", "digits", "--proba", "--split", "test"]);
-    let row: Vec<f64> = probs.lines().nth(1).unwrap().split(',').map(|v| v.parse().unwrap()).collect();
+    let probs = ok(&[
+        "predict", "--model", &a, "--data", "digits", "--proba", "--split", "test",
+    ]);
+    let row: Vec<f64> = probs
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
     assert_eq!(row.len(), 10);
     assert!((row.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 }
@@ -84,19 +98,47 @@ fn csv_classification_and_regression() {
     std::fs::write(&rp, reg).unwrap();
     std::fs::write(&cp, cls).unwrap();
     let r = last_json(&ok(&[
-        "train", "--data", &format!("csv:{rp}"), "--task", "regress", "--loss", "squared", "--label-column", "y",
-        "--epochs", "200", "--batch-size", "16", "--lr", "0.05", "--json",
+        "train",
+        "--data",
+        &format!("csv:{rp}"),
+        "--task",
+        "regress",
+        "--loss",
+        "squared",
+        "--label-column",
+        "y",
+        "--epochs",
+        "200",
+        "--batch-size",
+        "16",
+        "--lr",
+        "0.05",
+        "--json",
     ]));
     assert!(r["test_rmse"].as_f64().unwrap() < 1e-2, "{r}");
     let model = path_in(dir.path(), "cls.safetensors");
     let r = last_json(&ok(&[
-        "train", "--data", &format!("csv:{cp}"), "--loss", "logistic", "--epochs", "100", "--lr", "0.5", "--out", &model, "--json",
+        "train",
+        "--data",
+        &format!("csv:{cp}"),
+        "--loss",
+        "logistic",
+        "--epochs",
+        "100",
+        "--lr",
+        "0.5",
+        "--out",
+        &model,
+        "--json",
     ]));
     assert!(r["test_accuracy"].as_f64().unwrap() > 0.95, "{r}");
     // Prediction on a file without the label column gives class names.
     let unlabelled = path_in(dir.path(), "new.csv");
     std::fs::write(&unlabelled, "x1,x2\n3,0\n0,3\n").unwrap();
-    assert_eq!(ok(&["predict", "--model", &model, "--data", &format!("csv:{unlabelled}")]), "class\nbig\nsmall\n");
+    assert_eq!(
+        ok(&["predict", "--model", &model, "--data", &format!("csv:{unlabelled}")]),
+        "class\nbig\nsmall\n"
+    );
 }
 
 #[test]
@@ -104,7 +146,19 @@ fn divergence_is_a_clear_error_and_keeps_the_saved_model() {
     let dir = tempfile::tempdir().unwrap();
     let out = path_in(dir.path(), "m.safetensors");
     std::fs::write(&out, b"precious").unwrap();
-    let e = fails(&["train", "--loss", "squared-svm", "--lr", "1e6", "--scale", "none", "--epochs", "5", "--out", &out]);
+    let e = fails(&[
+        "train",
+        "--loss",
+        "squared-svm",
+        "--lr",
+        "1e6",
+        "--scale",
+        "none",
+        "--epochs",
+        "5",
+        "--out",
+        &out,
+    ]);
     assert!(e.contains("epoch 1") && e.contains("try a smaller --lr"), "{e}");
     assert_eq!(std::fs::read(&out).unwrap(), b"precious");
 }
@@ -147,13 +201,27 @@ fn bad_flags_and_data_are_one_line_errors() {
 #[test]
 fn corrupt_idx_files_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let images = |n: u8| [vec![0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2], vec![7; 4 * n as usize]].concat();
+    let images = |n: u8| {
+        [
+            vec![0, 0, 8, 3, 0, 0, 0, n, 0, 0, 0, 2, 0, 0, 0, 2],
+            vec![7; 4 * n as usize],
+        ]
+        .concat()
+    };
     let labels = |n: u8| [vec![0, 0, 8, 1, 0, 0, 0, n], vec![1; n as usize]].concat();
     let cases: [(&str, Vec<u8>, &str); 4] = [
         ("train-images-idx3-ubyte", images(3)[..20].to_vec(), "truncated"),
         ("train-labels-idx1-ubyte", vec![1, 2, 3], "train-labels"),
-        ("t10k-labels-idx1-ubyte", [vec![0, 0, 8, 1, 0, 0, 0, 2], vec![1, 99]].concat(), "out of range"),
-        ("t10k-images-idx3-ubyte", b"\x1f\x8b not really gzip".to_vec(), "t10k-images"),
+        (
+            "t10k-labels-idx1-ubyte",
+            [vec![0, 0, 8, 1, 0, 0, 0, 2], vec![1, 99]].concat(),
+            "out of range",
+        ),
+        (
+            "t10k-images-idx3-ubyte",
+            b"\x1f\x8b not really gzip".to_vec(),
+            "t10k-images",
+        ),
     ];
     for (i, (victim, bytes, expect)) in cases.iter().enumerate() {
         let d = dir.path().join(format!("case{i}"));
@@ -174,12 +242,35 @@ fn corrupt_idx_files_are_one_line_errors() {
 #[test]
 fn a_resumed_checkpoint_continues_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let (whole, part, resumed) =
-        (path_in(dir.path(), "whole.st"), path_in(dir.path(), "part.st"), path_in(dir.path(), "resumed.st"));
-    let base = ["train", "--model", "mlp:16", "--optimizer", "adam", "--schedule", "step:1,0.5", "--batch-size", "50"];
+    let (whole, part, resumed) = (
+        path_in(dir.path(), "whole.st"),
+        path_in(dir.path(), "part.st"),
+        path_in(dir.path(), "resumed.st"),
+    );
+    let base = [
+        "train",
+        "--model",
+        "mlp:16",
+        "--optimizer",
+        "adam",
+        "--schedule",
+        "step:1,0.5",
+        "--batch-size",
+        "50",
+    ];
     ok(&[&base[..], &["--epochs", "4", "--out", &whole]].concat());
     ok(&[&base[..], &["--epochs", "2", "--checkpoint", &part]].concat());
     ok(&["train", "--resume", &part, "--epochs", "4", "--out", &resumed]);
     assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&resumed).unwrap());
     assert!(fails(&["train", "--resume", &whole]).contains("not a checkpoint"));
+}
+
+#[test]
+fn learning_curves_are_plotted() {
+    let dir = tempfile::tempdir().unwrap();
+    let png = path_in(dir.path(), "curve.png");
+    let r = train(&["--early-stopping", "50", "--plot", &png]);
+    assert_eq!(r["plot"], png.as_str());
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
+    assert!(fails(&["train", "--plot", &path_in(dir.path(), "curve.jpg")]).contains("--plot must end in .svg or .png"));
 }

@@ -9,9 +9,7 @@ use gradus::schedule::{LrSchedule, Schedule};
 
 /// The words of `args`, then `extra` (paths, which may hold spaces).
 fn argv<'a>(args: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
-    args.split_whitespace()
-        .chain(extra.iter().copied())
-        .collect()
+    args.split_whitespace().chain(extra.iter().copied()).collect()
 }
 
 /// The data rows of a CSV text, split into fields.
@@ -82,10 +80,7 @@ fn printed_values_are_the_library_values_to_the_last_bit() {
 #[test]
 fn compare_draws_every_rule_on_one_svg() {
     let dir = tempfile::tempdir().unwrap();
-    let (svg, csv) = (
-        path_in(dir.path(), "compare.svg"),
-        path_in(dir.path(), "compare.csv"),
-    );
+    let (svg, csv) = (path_in(dir.path(), "compare.svg"), path_in(dir.path(), "compare.csv"));
     let rules = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam"];
     let out = gradus(&argv(
         "trajectory --function rosenbrock --start=-1.5,2 --steps 30 --momentum 0.8 \
@@ -103,10 +98,7 @@ fn compare_draws_every_rule_on_one_svg() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg"));
     for rule in rules {
-        assert!(
-            text.contains(&format!("{rule} (lr ")),
-            "{rule} not in the legend"
-        );
+        assert!(text.contains(&format!("{rule} (lr ")), "{rule} not in the legend");
     }
     let table = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(table.lines().next(), Some("optimizer,step,x,y,f"));
@@ -121,19 +113,12 @@ fn compare_draws_every_rule_on_one_svg() {
 #[test]
 fn png_plots_and_gif_animations_are_written() {
     let dir = tempfile::tempdir().unwrap();
-    let (png, gif) = (
-        path_in(dir.path(), "path.png"),
-        path_in(dir.path(), "path.gif"),
-    );
+    let (png, gif) = (path_in(dir.path(), "path.png"), path_in(dir.path(), "path.gif"));
     ok(&argv(
         "trajectory --function himmelblau --optimizer adam --lr 0.1 --start 0,0 --steps 10",
         &["--plot", &png, "--animate", &gif],
     ));
-    assert!(
-        std::fs::read(&png)
-            .unwrap()
-            .starts_with(b"\x89PNG\r\n\x1a\n")
-    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(std::fs::read(&gif).unwrap().starts_with(b"GIF89a"));
     assert_eq!(files(dir.path()), ["path.gif", "path.png"]);
 }
@@ -180,10 +165,7 @@ fn a_sweep_labels_each_rate_and_survives_divergence() {
 
 #[test]
 fn schedule_prints_each_tick() {
-    let out = ok(&argv(
-        "schedule --schedule step:10,0.5 --lr 0.1 --steps 30",
-        &[],
-    ));
+    let out = ok(&argv("schedule --schedule step:10,0.5 --lr 0.1 --steps 30", &[]));
     let mut want = String::from("step,lr\n");
     for t in 0..30 {
         want.push_str(&format!("{t},{}\n", [0.1, 0.05, 0.025][t / 10]));
@@ -197,16 +179,9 @@ fn schedule_prints_each_tick() {
         &["--plot", &png, "--csv", &csv],
     ));
     assert!(out.is_empty());
-    assert!(
-        std::fs::read(&png)
-            .unwrap()
-            .starts_with(b"\x89PNG\r\n\x1a\n")
-    );
+    assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
     let table = std::fs::read_to_string(&csv).unwrap();
-    assert_eq!(
-        table.lines().nth(1),
-        Some(format!("0,{}", 0.1 / 6.0).as_str())
-    );
+    assert_eq!(table.lines().nth(1), Some(format!("0,{}", 0.1 / 6.0).as_str()));
 }
 
 #[test]
@@ -217,12 +192,8 @@ fn bad_values_are_one_line_errors() {
     assert!(run("--start 1").contains("--start must be two finite numbers X,Y"));
     assert!(run("--start a,b").contains("--start must be two finite numbers X,Y"));
     assert!(run("--start 1e300,2").contains("--start is too far out for booth"));
-    assert!(
-        run("--start 1,2 --plot out.jpg").ends_with("--plot must end in .svg or .png, got out.jpg")
-    );
-    assert!(
-        run("--start 1,2 --animate out.png").ends_with("--animate must end in .gif, got out.png")
-    );
+    assert!(run("--start 1,2 --plot out.jpg").ends_with("--plot must end in .svg or .png, got out.jpg"));
+    assert!(run("--start 1,2 --animate out.png").ends_with("--animate must end in .gif, got out.png"));
     assert!(run("--start 1,2 --compare sgd,fast").contains("--compare must list rules from"));
     assert!(run("--start 1,2 --compare sgd,sgd").ends_with("--compare lists sgd twice"));
     assert!(run("--start 1,2 --compare sgd --optimizer adam").contains("cannot be used with"));

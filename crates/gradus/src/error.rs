@@ -46,15 +46,24 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// An I/O error on `path`.
     pub fn io(path: &Path, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), source }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
     }
     /// A format error in `path`.
     pub fn format(path: &Path, msg: impl Into<String>) -> Self {
-        Error::Format { path: path.to_path_buf(), msg: msg.into() }
+        Error::Format {
+            path: path.to_path_buf(),
+            msg: msg.into(),
+        }
     }
     /// An out-of-range hyperparameter: `name` `msg`.
     pub fn param(name: impl Into<String>, msg: impl Into<String>) -> Self {
-        Error::Param { name: name.into(), msg: msg.into() }
+        Error::Param {
+            name: name.into(),
+            msg: msg.into(),
+        }
     }
     /// A data or shape error.
     pub fn data(msg: impl Into<String>) -> Self {

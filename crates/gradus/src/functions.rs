@@ -55,10 +55,7 @@ impl FromStr for TestFunction {
                     }
                 },
                 None => {
-                    return Err(Error::param(
-                        "--function",
-                        format!("must be one of {FORMS}, got '{s}'"),
-                    ));
+                    return Err(Error::param("--function", format!("must be one of {FORMS}, got '{s}'")));
                 }
             },
         })
@@ -165,11 +162,7 @@ impl TestFunction {
 
 /// Beale's three terms 1.5 − x + xy, 2.25 − x + xy², 2.625 − x + xy³.
 fn beale_terms(x: f64, y: f64) -> [f64; 3] {
-    [
-        1.5 - x + x * y,
-        2.25 - x + x * y * y,
-        2.625 - x + x * y * y * y,
-    ]
+    [1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y * y * y]
 }
 
 #[cfg(test)]
@@ -212,11 +205,7 @@ mod tests {
                     minus[i] -= h;
                     let fd = (f.value(plus) - f.value(minus)) / (2.0 * h);
                     let tol = 1e-6 * (1.0 + gi.abs().max(f.value(p).abs()));
-                    assert!(
-                        (fd - gi).abs() <= tol,
-                        "{} at {p:?}, ∂{i}: {gi} vs {fd}",
-                        f.name()
-                    );
+                    assert!((fd - gi).abs() <= tol, "{} at {p:?}, ∂{i}: {gi} vs {fd}", f.name());
                 }
             }
         }
@@ -226,18 +215,9 @@ mod tests {
     fn minima_are_zeros_and_stationary() {
         for f in all() {
             for m in f.minima() {
-                assert!(
-                    f.value(m).abs() < 1e-24,
-                    "{} at {m:?}: {}",
-                    f.name(),
-                    f.value(m)
-                );
+                assert!(f.value(m).abs() < 1e-24, "{} at {m:?}: {}", f.name(), f.value(m));
                 let [gx, gy] = f.grad(m);
-                assert!(
-                    gx.abs() < 1e-12 && gy.abs() < 1e-12,
-                    "{} at {m:?}",
-                    f.name()
-                );
+                assert!(gx.abs() < 1e-12 && gy.abs() < 1e-12, "{} at {m:?}", f.name());
                 let ([x0, x1], [y0, y1]) = f.view();
                 assert!((x0..=x1).contains(&m[0]) && (y0..=y1).contains(&m[1]));
             }
@@ -249,10 +229,7 @@ mod tests {
     #[test]
     fn values() {
         assert_eq!(TestFunction::Booth.value([0.0, 0.0]), 74.0);
-        assert_eq!(
-            TestFunction::Rosenbrock.value([-1.5, 2.0]),
-            6.25 + 100.0 * 0.0625
-        );
+        assert_eq!(TestFunction::Rosenbrock.value([-1.5, 2.0]), 6.25 + 100.0 * 0.0625);
         assert_eq!(TestFunction::Saddle.value([1.0, 2.0]), -3.0);
         assert_eq!(TestFunction::Ravine(4.0).value([2.0, 1.0]), 4.0);
         assert_eq!(
@@ -275,18 +252,9 @@ mod tests {
             err("sphere"),
             format!("--function must be one of {FORMS}, got 'sphere'")
         );
-        assert_eq!(
-            err("ravine:0"),
-            "--function ravine:K needs a finite K > 0, got '0'"
-        );
-        assert_eq!(
-            err("ravine:x"),
-            "--function ravine:K needs a finite K > 0, got 'x'"
-        );
-        assert_eq!(
-            err("ravine:inf"),
-            "--function ravine:K needs a finite K > 0, got 'inf'"
-        );
+        assert_eq!(err("ravine:0"), "--function ravine:K needs a finite K > 0, got '0'");
+        assert_eq!(err("ravine:x"), "--function ravine:K needs a finite K > 0, got 'x'");
+        assert_eq!(err("ravine:inf"), "--function ravine:K needs a finite K > 0, got 'inf'");
         assert_eq!(
             err("ravine"),
             format!("--function must be one of {FORMS}, got 'ravine'")

@@ -75,10 +75,7 @@ impl GradCheckConfig {
         }
         for (name, v) in [("--atol", self.atol), ("--rtol", self.rtol)] {
             if !(v.is_finite() && v >= 0.0) {
-                return Err(Error::param(
-                    name,
-                    format!("must be a finite number ≥ 0, got {v}"),
-                ));
+                return Err(Error::param(name, format!("must be a finite number ≥ 0, got {v}")));
             }
         }
         if self.max_per_tensor == 0 {
@@ -144,12 +141,7 @@ pub fn pick_rows(n: usize, samples: usize, seed: u64) -> Result<Vec<usize>> {
 
 /// The analytic gradient `∇L(θ)` on `rows` of `data`, from [`Objective::value_and_grad`] in
 /// `f64`.
-pub fn gradient<E: Examples>(
-    objective: &Objective,
-    params: &[f64],
-    data: &E,
-    rows: &[usize],
-) -> Result<Vec<f64>> {
+pub fn gradient<E: Examples>(objective: &Objective, params: &[f64], data: &E, rows: &[usize]) -> Result<Vec<f64>> {
     validate(objective, params, data, rows)?;
     let mut grads = vec![0.0; params.len()];
     objective.value_and_grad(params, data, rows, &mut Buffers::new(1), &mut grads);
@@ -228,9 +220,7 @@ where
             theta[i] = down;
             probe.eval(&theta, &mut minus);
             theta[i] = x;
-            if (penalised && objective.regularizer.near_kink(x, cfg.eps))
-                || probe.crosses_kink(&base, &plus, &minus)
-            {
+            if (penalised && objective.regularizer.near_kink(x, cfg.eps)) || probe.crosses_kink(&base, &plus, &minus) {
                 tc.skipped += 1;
                 continue;
             }
@@ -271,12 +261,7 @@ fn coordinates(len: usize, t: usize, total: usize, cfg: &GradCheckConfig) -> Vec
 
 /// Checks that the parameters, rows and targets fit the objective (so nothing below can index
 /// out of range); returns the rows' targets.
-fn validate<E: Examples>(
-    objective: &Objective,
-    params: &[f64],
-    data: &E,
-    rows: &[usize],
-) -> Result<TargetBuf> {
+fn validate<E: Examples>(objective: &Objective, params: &[f64], data: &E, rows: &[usize]) -> Result<TargetBuf> {
     let net = &objective.network;
     let layout = net.layout();
     if params.len() != layout.len() {
@@ -304,10 +289,7 @@ fn validate<E: Examples>(
         )));
     }
     if let Some(&r) = rows.iter().find(|&&r| r >= data.len()) {
-        return Err(Error::data(format!(
-            "row {r} is out of range for {} rows",
-            data.len()
-        )));
+        return Err(Error::data(format!("row {r} is out of range for {} rows", data.len())));
     }
     if data.n_features() != net.inputs() {
         return Err(Error::data(format!(
@@ -336,9 +318,7 @@ fn validate<E: Examples>(
         )));
     }
     if let Some(&l) = labels.iter().find(|&&l| l as usize >= classes) {
-        return Err(Error::data(format!(
-            "label {l} is out of range for {classes} classes"
-        )));
+        return Err(Error::data(format!("label {l} is out of range for {classes} classes")));
     }
     Ok(targets)
 }
@@ -406,11 +386,7 @@ impl<E: Examples> Probe<'_, E> {
                 .fold(0.0, f64::max);
             // The ±h step moves this row's scores by at most `moved` (0: the row's loss is
             // unchanged, kink or not).
-            moved > 0.0
-                && self
-                    .objective
-                    .loss
-                    .near_kink(s, target_of(targets, r), moved)
+            moved > 0.0 && self.objective.loss.near_kink(s, target_of(targets, r), moved)
         })
     }
 }

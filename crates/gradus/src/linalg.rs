@@ -36,7 +36,10 @@ pub fn matmul<T: Real>(
     beta: T,
     threads: usize,
 ) {
-    assert!(a.len() >= m * k && b.len() >= k * n && c.len() >= m * n, "matmul: operands too short");
+    assert!(
+        a.len() >= m * k && b.len() >= k * n && c.len() >= m * n,
+        "matmul: operands too short"
+    );
     if m == 0 || n == 0 {
         return;
     }

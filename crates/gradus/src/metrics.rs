@@ -23,15 +23,30 @@ pub fn classification(predicted: &[usize], truth: &[u32], n_classes: usize) -> C
     }
     let correct: u64 = (0..n_classes).map(|c| confusion[c][c]).sum();
     let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    let precision = (0..n_classes).map(|c| ratio(confusion[c][c], confusion.iter().map(|r| r[c]).sum())).collect();
-    let recall = (0..n_classes).map(|c| ratio(confusion[c][c], confusion[c].iter().sum())).collect();
-    ClassMetrics { accuracy: ratio(correct, truth.len() as u64), confusion, precision, recall }
+    let precision = (0..n_classes)
+        .map(|c| ratio(confusion[c][c], confusion.iter().map(|r| r[c]).sum()))
+        .collect();
+    let recall = (0..n_classes)
+        .map(|c| ratio(confusion[c][c], confusion[c].iter().sum()))
+        .collect();
+    ClassMetrics {
+        accuracy: ratio(correct, truth.len() as u64),
+        confusion,
+        precision,
+        recall,
+    }
 }
 
 /// Root mean squared error `√((1/N) Σ (p − t)²)`.
 pub fn rmse(predicted: &[f32], truth: &[f32]) -> f64 {
     let n = truth.len().max(1) as f64;
-    (predicted.iter().zip(truth).map(|(&p, &t)| (p as f64 - t as f64).powi(2)).sum::<f64>() / n).sqrt()
+    (predicted
+        .iter()
+        .zip(truth)
+        .map(|(&p, &t)| (p as f64 - t as f64).powi(2))
+        .sum::<f64>()
+        / n)
+        .sqrt()
 }
 
 #[cfg(test)]

@@ -105,7 +105,11 @@ impl SavedModel {
     }
     /// The objective the model was trained with.
     pub fn objective(&self) -> Result<Objective> {
-        Ok(Objective { network: self.network()?, loss: self.meta.loss, regularizer: self.meta.regularizer })
+        Ok(Objective {
+            network: self.network()?,
+            loss: self.meta.loss,
+            regularizer: self.meta.regularizer,
+        })
     }
 }
 
@@ -118,23 +122,37 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
     let net = model.network()?;
     let mut owned: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for seg in net.layout().segments() {
-        owned.push((seg.name.clone(), seg.shape.clone(), bytes_of(&model.params[seg.range()])));
+        owned.push((
+            seg.name.clone(),
+            seg.shape.clone(),
+            bytes_of(&model.params[seg.range()]),
+        ));
     }
-    owned.push(("preprocess.shift".into(), vec![model.affine.len()], bytes_of(model.affine.shift())));
-    owned.push(("preprocess.scale".into(), vec![model.affine.len()], bytes_of(model.affine.scale())));
+    owned.push((
+        "preprocess.shift".into(),
+        vec![model.affine.len()],
+        bytes_of(model.affine.shift()),
+    ));
+    owned.push((
+        "preprocess.scale".into(),
+        vec![model.affine.len()],
+        bytes_of(model.affine.scale()),
+    ));
     if let Some(state) = &model.optimizer {
         for (name, buf) in &state.slots {
             owned.push((format!("optimizer.{name}"), vec![buf.len()], bytes_of(buf)));
         }
     }
-    let meta_json = serde_json::to_string(&model.meta).map_err(|e| Error::format(path, format!("cannot encode metadata: {e}")))?;
+    let meta_json =
+        serde_json::to_string(&model.meta).map_err(|e| Error::format(path, format!("cannot encode metadata: {e}")))?;
     let info = HashMap::from([(FORMAT.to_string(), meta_json)]);
     let views = owned
         .iter()
         .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.clone(), v)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
-    let bytes = safetensors::tensor::serialize(views, Some(info)).map_err(|e| Error::format(path, format!("cannot encode: {e}")))?;
+    let bytes = safetensors::tensor::serialize(views, Some(info))
+        .map_err(|e| Error::format(path, format!("cannot encode: {e}")))?;
     write_atomically(path, &bytes)
 }
 
@@ -144,7 +162,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "model".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "model".into());
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -164,21 +185,43 @@ pub fn load(path: &Path) -> Result<SavedModel> {
     let bad = |msg: String| Error::format(path, msg);
     let st = SafeTensors::deserialize(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
     let (_, header) = SafeTensors::read_metadata(&bytes).map_err(|e| bad(format!("not a safetensors file: {e}")))?;
-    let info = header.metadata().as_ref().ok_or_else(|| bad("no gradus metadata (not a gradus model file)".into()))?;
+    let info = header
+        .metadata()
+        .as_ref()
+        .ok_or_else(|| bad("no gradus metadata (not a gradus model file)".into()))?;
     let meta: ModelMeta = info
         .get(FORMAT)
-        .ok_or_else(|| bad(format!("no '{FORMAT}' metadata (not a gradus model file, or another version)")))
+        .ok_or_else(|| {
+            bad(format!(
+                "no '{FORMAT}' metadata (not a gradus model file, or another version)"
+            ))
+        })
         .and_then(|j| serde_json::from_str(j).map_err(|e| bad(format!("bad gradus metadata: {e}"))))?;
     let net = Network::new(meta.inputs, &meta.architecture, meta.outputs).map_err(|e| bad(e.to_string()))?;
-    if meta.task == Task::Classify && (meta.n_classes < 2 || meta.outputs != meta.loss.outputs(Task::Classify, meta.n_classes).unwrap_or(0)) {
-        return Err(bad(format!("{} outputs do not fit {} classes with the {} loss", meta.outputs, meta.n_classes, meta.loss)));
+    if meta.task == Task::Classify
+        && (meta.n_classes < 2 || meta.outputs != meta.loss.outputs(Task::Classify, meta.n_classes).unwrap_or(0))
+    {
+        return Err(bad(format!(
+            "{} outputs do not fit {} classes with the {} loss",
+            meta.outputs, meta.n_classes, meta.loss
+        )));
     }
     let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
-        let t = st.tensor(name).map_err(|_| bad(format!("tensor '{name}' is missing")))?;
+        let t = st
+            .tensor(name)
+            .map_err(|_| bad(format!("tensor '{name}' is missing")))?;
         if t.dtype() != Dtype::F32 || t.shape() != shape {
-            return Err(bad(format!("tensor '{name}' is {:?} {:?}, expected F32 {shape:?}", t.dtype(), t.shape())));
+            return Err(bad(format!(
+                "tensor '{name}' is {:?} {:?}, expected F32 {shape:?}",
+                t.dtype(),
+                t.shape()
+            )));
         }
-        let v: Vec<f32> = t.data().chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect();
+        let v: Vec<f32> = t
+            .data()
+            .chunks_exact(4)
+            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .collect();
         if let Some(i) = v.iter().position(|x| !x.is_finite()) {
             return Err(bad(format!("tensor '{name}' holds a non-finite value at index {i}")));
         }
@@ -192,7 +235,10 @@ pub fn load(path: &Path) -> Result<SavedModel> {
     let affine = Affine::new(read("preprocess.shift", &d)?, read("preprocess.scale", &d)?);
     let optimizer = match &meta.progress {
         Some(p) => {
-            let train = meta.train.as_ref().ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
+            let train = meta
+                .train
+                .as_ref()
+                .ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
             let mut state: State<f32> = train.optimizer.init(0);
             state.step = p.optimizer_step;
             for (name, buf) in state.slots.iter_mut() {
@@ -202,7 +248,12 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         }
         None => None,
     };
-    Ok(SavedModel { meta, params, affine, optimizer })
+    Ok(SavedModel {
+        meta,
+        params,
+        affine,
+        optimizer,
+    })
 }
 
 #[cfg(test)]
@@ -227,7 +278,11 @@ mod tests {
                 data: Some(DataOrigin {
                     spec: "digits".into(),
                     label_column: None,
-                    split: SplitRule { test_fraction: 0.2, val_fraction: 0.0, seed: 3 },
+                    split: SplitRule {
+                        test_fraction: 0.2,
+                        val_fraction: 0.0,
+                        seed: 3,
+                    },
                 }),
                 train: None,
                 progress: None,
@@ -249,7 +304,10 @@ mod tests {
         let st = SafeTensors::deserialize(&bytes).unwrap();
         assert_eq!(st.tensor("layers.0.weight").unwrap().shape(), &[3, 4]);
         assert_eq!(st.tensor("layers.1.bias").unwrap().shape(), &[2]);
-        assert!(std::fs::read_dir(dir.path()).unwrap().count() == 1, "no temporary file left");
+        assert!(
+            std::fs::read_dir(dir.path()).unwrap().count() == 1,
+            "no temporary file left"
+        );
     }
 
     #[test]
@@ -287,6 +345,11 @@ mod tests {
         let text = String::from_utf8_lossy(&good).replace("\"hidden\":[3]", "\"hidden\":[1000000]");
         std::fs::write(&q, text.as_bytes()).unwrap();
         assert!(load(&q).is_err());
-        assert!(load(&dir.path().join("missing")).unwrap_err().to_string().contains("No such file"));
+        assert!(
+            load(&dir.path().join("missing"))
+                .unwrap_err()
+                .to_string()
+                .contains("No such file")
+        );
     }
 }

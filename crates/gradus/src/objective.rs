@@ -52,9 +52,16 @@ struct Shard<T> {
 impl<T: Real> Buffers<T> {
     /// Empty buffers for `threads` shards.
     pub fn new(threads: usize) -> Self {
-        let shard = Shard { ws: Workspace::new(1), x: Vec::new(), targets: TargetBuf::default() };
+        let shard = Shard {
+            ws: Workspace::new(1),
+            x: Vec::new(),
+            targets: TargetBuf::default(),
+        };
         let n = threads.max(1);
-        Self { shards: vec![shard; n], grads: vec![Vec::new(); n - 1] }
+        Self {
+            shards: vec![shard; n],
+            grads: vec![Vec::new(); n - 1],
+        }
     }
 
     /// The first shard's workspace: after an evaluation on at most one shard's rows, the
@@ -96,10 +103,18 @@ impl Objective {
     }
 
     /// Evaluates `L` on the rows `rows` of `data`, without the gradient.
-    pub fn value<T: Real, E: Examples>(&self, params: &[T], data: &E, rows: &[usize], buf: &mut Buffers<T>) -> BatchStats {
+    pub fn value<T: Real, E: Examples>(
+        &self,
+        params: &[T],
+        data: &E,
+        rows: &[usize],
+        buf: &mut Buffers<T>,
+    ) -> BatchStats {
         let mut stats = self.data_pass(params, data, rows, buf, None);
         let mut scratch = vec![T::zero(); params.len()];
-        stats.penalty = self.regularizer.penalty_grad(params, self.network.layout(), &mut scratch);
+        stats.penalty = self
+            .regularizer
+            .penalty_grad(params, self.network.layout(), &mut scratch);
         stats.objective = stats.data_loss + stats.penalty;
         stats
     }
@@ -158,7 +173,13 @@ impl Objective {
                 }
             }
         }
-        BatchStats { objective: 0.0, data_loss: total * scale, penalty: 0.0, correct, rows: rows.len() }
+        BatchStats {
+            objective: 0.0,
+            data_loss: total * scale,
+            penalty: 0.0,
+            correct,
+            rows: rows.len(),
+        }
     }
 
     /// Forward (and backward, with `grads`) over `part` on one shard: returns the summed loss
@@ -180,7 +201,9 @@ impl Objective {
         net.forward(params, &sh.x, n, &mut sh.ws);
         let (scores, dscores) = sh.ws.scores_and_dscores(net, n);
         let targets = sh.targets.as_slice();
-        let loss = self.loss.batch_value_grad(scores, net.outputs(), targets, dscores, scale);
+        let loss = self
+            .loss
+            .batch_value_grad(scores, net.outputs(), targets, dscores, scale);
         let correct = self.count_correct(scores, targets);
         if let Some(g) = grads {
             net.backward(params, &sh.x, n, &mut sh.ws, g, accumulate);
@@ -216,7 +239,10 @@ impl Objective {
     pub fn check_params(&self, params: &[f32]) -> Result<()> {
         let want = self.network.layout().len();
         if params.len() != want {
-            return Err(crate::Error::data(format!("the model has {} parameters, expected {want}", params.len())));
+            return Err(crate::Error::data(format!(
+                "the model has {} parameters, expected {want}",
+                params.len()
+            )));
         }
         Ok(())
     }

@@ -59,7 +59,12 @@ impl ParamLayout {
     }
     /// Appends a tensor named `name` of `shape`; returns its range.
     pub fn push(&mut self, name: impl Into<String>, shape: &[usize], role: Role) -> Range<usize> {
-        let seg = Segment { name: name.into(), shape: shape.to_vec(), offset: self.len, role };
+        let seg = Segment {
+            name: name.into(),
+            shape: shape.to_vec(),
+            offset: self.len,
+            role,
+        };
         self.len += seg.len();
         let r = seg.range();
         self.segments.push(seg);

@@ -8,15 +8,7 @@ use std::iter::Sum;
 
 /// A floating-point scalar: `f32` or `f64`.
 pub trait Real:
-    num_traits::Float
-    + num_traits::NumAssign
-    + Sum
-    + Debug
-    + Display
-    + Default
-    + Send
-    + Sync
-    + 'static
+    num_traits::Float + num_traits::NumAssign + Sum + Debug + Display + Default + Send + Sync + 'static
 {
     /// The value `x` rounded to this type.
     fn of(x: f64) -> Self;

@@ -52,7 +52,10 @@ pub struct Regularizer {
 impl Regularizer {
     /// No regularisation.
     pub fn none() -> Self {
-        Self { penalty: Penalty::None, include_bias: false }
+        Self {
+            penalty: Penalty::None,
+            include_bias: false,
+        }
     }
 
     /// Adds `∂(λR)/∂θ` to `grads` and returns `λR(θ)`.
@@ -97,7 +100,10 @@ impl Regularizer {
 fn strength(name: &str, s: &str) -> Result<f64> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
-        _ => Err(Error::param("--reg", format!("{name} must be a finite number ≥ 0, got '{s}'"))),
+        _ => Err(Error::param(
+            "--reg",
+            format!("{name} must be a finite number ≥ 0, got '{s}'"),
+        )),
     }
 }
 
@@ -108,13 +114,26 @@ impl FromStr for Penalty {
         let (kind, args) = s.split_once(':').unwrap_or((s, ""));
         match (kind, args) {
             ("none", "") => Ok(Penalty::None),
-            ("l2", a) if !a.is_empty() => Ok(Penalty::L2 { lambda: strength("λ", a)? }),
-            ("l1", a) if !a.is_empty() => Ok(Penalty::L1 { lambda: strength("λ", a)? }),
+            ("l2", a) if !a.is_empty() => Ok(Penalty::L2 {
+                lambda: strength("λ", a)?,
+            }),
+            ("l1", a) if !a.is_empty() => Ok(Penalty::L1 {
+                lambda: strength("λ", a)?,
+            }),
             ("elastic", a) => match a.split_once(',') {
-                Some((l, b)) => Ok(Penalty::Elastic { lambda: strength("λ", l)?, beta: strength("β", b)? }),
-                None => Err(Error::param("--reg", format!("elastic needs λ,β (e.g. elastic:1e-4,0.5), got '{s}'"))),
+                Some((l, b)) => Ok(Penalty::Elastic {
+                    lambda: strength("λ", l)?,
+                    beta: strength("β", b)?,
+                }),
+                None => Err(Error::param(
+                    "--reg",
+                    format!("elastic needs λ,β (e.g. elastic:1e-4,0.5), got '{s}'"),
+                )),
             },
-            _ => Err(Error::param("--reg", format!("must be none, l2:λ, l1:λ or elastic:λ,β, got '{s}'"))),
+            _ => Err(Error::param(
+                "--reg",
+                format!("must be none, l2:λ, l1:λ or elastic:λ,β, got '{s}'"),
+            )),
         }
     }
 }
@@ -144,7 +163,10 @@ mod tests {
     #[test]
     fn penalties_and_gradients_by_hand() {
         let p = [1.0f64, -2.0, 0.0, 5.0];
-        let reg = |s: &str, bias| Regularizer { penalty: s.parse().unwrap(), include_bias: bias };
+        let reg = |s: &str, bias| Regularizer {
+            penalty: s.parse().unwrap(),
+            include_bias: bias,
+        };
         let mut g = [0.0; 4];
         assert_eq!(reg("l2:0.5", false).penalty_grad(&p, &layout(), &mut g), 2.5);
         assert_eq!(g, [1.0, -2.0, 0.0, 0.0]);

@@ -117,28 +117,17 @@ impl FromStr for Schedule {
             "cosine" => "cosine",
             "plateau" => "plateau:PATIENCE,FACTOR",
             _ => {
-                return Err(Error::param(
-                    "--schedule",
-                    format!("must be one of {FORMS}, got '{s}'"),
-                ));
+                return Err(Error::param("--schedule", format!("must be one of {FORMS}, got '{s}'")));
             }
         };
         let arity_error = || Error::param("--schedule", format!("'{s}' must have the form {form}"));
         let int = |name: &str, v: &str| {
-            v.parse::<u64>().map_err(|_| {
-                Error::param(
-                    "--schedule",
-                    format!("'{s}': {name} must be an integer, got '{v}'"),
-                )
-            })
+            v.parse::<u64>()
+                .map_err(|_| Error::param("--schedule", format!("'{s}': {name} must be an integer, got '{v}'")))
         };
         let real = |name: &str, v: &str| {
-            v.parse::<f64>().map_err(|_| {
-                Error::param(
-                    "--schedule",
-                    format!("'{s}': {name} must be a number, got '{v}'"),
-                )
-            })
+            v.parse::<f64>()
+                .map_err(|_| Error::param("--schedule", format!("'{s}': {name} must be a number, got '{v}'")))
         };
         let schedule = match (kind, args.as_slice()) {
             ("constant", []) => Schedule::Constant,
@@ -204,9 +193,7 @@ impl Schedule {
         match *self {
             Schedule::Constant | Schedule::Cosine => Ok(()),
             Schedule::Step { every: 0, .. } => fail("EVERY must be >= 1, got 0".into()),
-            Schedule::Step { gamma, .. }
-            | Schedule::MultiStep { gamma, .. }
-            | Schedule::Exp { gamma }
+            Schedule::Step { gamma, .. } | Schedule::MultiStep { gamma, .. } | Schedule::Exp { gamma }
                 if !gamma_ok(gamma) =>
             {
                 fail(format!("GAMMA must be in (0, 1], got {gamma}"))
@@ -216,9 +203,7 @@ impl Schedule {
             {
                 fail("milestones must be strictly increasing epochs, at least one".into())
             }
-            Schedule::InverseTime { k } | Schedule::Power { k, .. }
-                if !(k.is_finite() && k >= 0.0) =>
-            {
+            Schedule::InverseTime { k } | Schedule::Power { k, .. } if !(k.is_finite() && k >= 0.0) => {
                 fail(format!("K must be finite and >= 0, got {k}"))
             }
             Schedule::Power { p, .. } if !(p.is_finite() && p > 0.0) => {
@@ -269,10 +254,7 @@ impl LrSchedule {
     /// schedule is out of range ([`Schedule::validate`]).
     pub fn new(base_lr: f64, schedule: Schedule, warmup: u64) -> Result<Self> {
         if !(base_lr.is_finite() && base_lr > 0.0) {
-            return Err(Error::param(
-                "--lr",
-                format!("must be finite and > 0, got {base_lr}"),
-            ));
+            return Err(Error::param("--lr", format!("must be finite and > 0, got {base_lr}")));
         }
         schedule.validate()?;
         Ok(LrSchedule {
@@ -290,9 +272,7 @@ impl LrSchedule {
         let t = epoch as f64;
         let scheduled = match &self.schedule {
             Schedule::Constant => a,
-            Schedule::Step { every, gamma } => {
-                a * gamma.powf(epoch.checked_div(*every).unwrap_or(0) as f64)
-            }
+            Schedule::Step { every, gamma } => a * gamma.powf(epoch.checked_div(*every).unwrap_or(0) as f64),
             Schedule::MultiStep { milestones, gamma } => {
                 a * gamma.powf(milestones.partition_point(|&m| m <= epoch) as f64)
             }
@@ -300,9 +280,7 @@ impl LrSchedule {
             Schedule::InverseTime { k } => a / (1.0 + k * t),
             Schedule::Power { k, p } => a / (1.0 + k * t).powf(*p),
             Schedule::Cosine if epochs == 0 => a,
-            Schedule::Cosine => {
-                a * (1.0 + (PI * epoch.min(epochs) as f64 / epochs as f64).cos()) / 2.0
-            }
+            Schedule::Cosine => a * (1.0 + (PI * epoch.min(epochs) as f64 / epochs as f64).cos()) / 2.0,
             Schedule::Plateau { .. } => a * plateau.factor(),
         };
         if step < self.warmup {
@@ -406,10 +384,7 @@ mod tests {
             &rates(&sched("inverse-time:0.5"), 5, 5),
             &[0.1, 0.1 / 1.5, 0.05, 0.1 / 2.5, 0.1 / 3.0],
         );
-        close(
-            &rates(&sched("power:1,2"), 4, 4),
-            &[0.1, 0.025, 0.1 / 9.0, 0.1 / 16.0],
-        );
+        close(&rates(&sched("power:1,2"), 4, 4), &[0.1, 0.025, 0.1 / 9.0, 0.1 / 16.0]);
         close(
             &rates(&sched("power:0.5,0.5"), 3, 3),
             &[0.1, 0.1 / 1.5f64.sqrt(), 0.1 / 2f64.sqrt()],
@@ -417,12 +392,7 @@ mod tests {
         let cosine = rates(&sched("cosine"), 5, 4);
         close(
             &cosine[..4],
-            &[
-                0.1,
-                0.05 * (1.0 + 0.5f64.sqrt()),
-                0.05,
-                0.05 * (1.0 - 0.5f64.sqrt()),
-            ],
+            &[0.1, 0.05 * (1.0 + 0.5f64.sqrt()), 0.05, 0.05 * (1.0 - 0.5f64.sqrt())],
         );
         assert!(cosine[4].abs() < 1e-17);
         // Past the horizon the rate stays at 0; with no horizon it stays at α₀.
@@ -504,35 +474,20 @@ mod tests {
             err("linear"),
             format!("--schedule must be one of {FORMS}, got 'linear'")
         );
-        assert_eq!(
-            err("step:5"),
-            "--schedule 'step:5' must have the form step:EVERY,GAMMA"
-        );
-        assert_eq!(
-            err("cosine:3"),
-            "--schedule 'cosine:3' must have the form cosine"
-        );
+        assert_eq!(err("step:5"), "--schedule 'step:5' must have the form step:EVERY,GAMMA");
+        assert_eq!(err("cosine:3"), "--schedule 'cosine:3' must have the form cosine");
         assert_eq!(err("exp"), "--schedule 'exp' must have the form exp:GAMMA");
         assert_eq!(
             err("step:x,0.5"),
             "--schedule 'step:x,0.5': EVERY must be an integer, got 'x'"
         );
-        assert_eq!(
-            err("step:0,0.5"),
-            "--schedule 'step:0,0.5': EVERY must be >= 1, got 0"
-        );
+        assert_eq!(err("step:0,0.5"), "--schedule 'step:0,0.5': EVERY must be >= 1, got 0");
         assert_eq!(
             err("step:5,1.5"),
             "--schedule 'step:5,1.5': GAMMA must be in (0, 1], got 1.5"
         );
-        assert_eq!(
-            err("exp:0"),
-            "--schedule 'exp:0': GAMMA must be in (0, 1], got 0"
-        );
-        assert_eq!(
-            err("exp:NaN"),
-            "--schedule 'exp:NaN': GAMMA must be in (0, 1], got NaN"
-        );
+        assert_eq!(err("exp:0"), "--schedule 'exp:0': GAMMA must be in (0, 1], got 0");
+        assert_eq!(err("exp:NaN"), "--schedule 'exp:NaN': GAMMA must be in (0, 1], got NaN");
         assert_eq!(
             err("multistep:5+3,0.1"),
             "--schedule 'multistep:5+3,0.1': \
@@ -550,10 +505,7 @@ mod tests {
             err("power:1,0"),
             "--schedule 'power:1,0': P must be finite and > 0, got 0"
         );
-        assert_eq!(
-            err("power:1,y"),
-            "--schedule 'power:1,y': P must be a number, got 'y'"
-        );
+        assert_eq!(err("power:1,y"), "--schedule 'power:1,y': P must be a number, got 'y'");
         assert_eq!(
             err("plateau:3,1"),
             "--schedule 'plateau:3,1': FACTOR must be in (0, 1), got 1"
@@ -567,9 +519,7 @@ mod tests {
     #[test]
     fn new_and_deserialize_validate() {
         assert_eq!(
-            LrSchedule::new(0.0, Schedule::Constant, 0)
-                .unwrap_err()
-                .to_string(),
+            LrSchedule::new(0.0, Schedule::Constant, 0).unwrap_err().to_string(),
             "--lr must be finite and > 0, got 0"
         );
         assert!(LrSchedule::new(f64::NAN, Schedule::Constant, 0).is_err());
@@ -578,9 +528,7 @@ mod tests {
         let json = serde_json::to_string(&s).unwrap();
         assert_eq!(serde_json::from_str::<LrSchedule>(&json).unwrap(), s);
         let bad = json.replace("0.5", "5.0");
-        let e = serde_json::from_str::<LrSchedule>(&bad)
-            .unwrap_err()
-            .to_string();
+        let e = serde_json::from_str::<LrSchedule>(&bad).unwrap_err().to_string();
         assert!(e.contains("GAMMA must be in (0, 1], got 5"), "{e}");
         let mut p = PlateauState::default();
         p.observe(1.0, 0, 0.5);

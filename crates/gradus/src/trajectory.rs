@@ -46,10 +46,7 @@ impl Trajectory {
     /// The last point kept and its value: θ_steps, or θ_{K−1} for a path that diverged at K
     /// (NaNs for an empty `points`, which [`run`] never returns).
     pub fn last(&self) -> ([f64; 2], f64) {
-        self.points
-            .last()
-            .copied()
-            .unwrap_or(([f64::NAN; 2], f64::NAN))
+        self.points.last().copied().unwrap_or(([f64::NAN; 2], f64::NAN))
     }
 }
 
@@ -76,10 +73,7 @@ pub fn run(
 ) -> Result<Trajectory> {
     let [x0, y0] = start;
     if !(x0.is_finite() && y0.is_finite()) {
-        return Err(Error::param(
-            "--start",
-            format!("must be finite, got {x0},{y0}"),
-        ));
+        return Err(Error::param("--start", format!("must be finite, got {x0},{y0}")));
     }
     let f0 = f.value(start);
     if !in_range(start, f0) {
@@ -92,13 +86,9 @@ pub fn run(
         ));
     }
     if !(noise.is_finite() && noise >= 0.0) {
-        return Err(Error::param(
-            "--noise",
-            format!("must be finite and >= 0, got {noise}"),
-        ));
+        return Err(Error::param("--noise", format!("must be finite and >= 0, got {noise}")));
     }
-    let normal = Normal::new(0.0, noise)
-        .map_err(|e| Error::param("--noise", format!("{e}, got {noise}")))?;
+    let normal = Normal::new(0.0, noise).map_err(|e| Error::param("--noise", format!("{e}, got {noise}")))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     // Room for the whole path, up to a bound so that a huge `steps` does not reserve memory
     // before the first step.
@@ -166,15 +156,9 @@ mod tests {
         assert_eq!(t.points.len(), 2001);
         assert_eq!(t.lrs, vec![0.1; 2000]);
         assert_eq!(t.diverged_at, None);
-        assert_eq!(
-            t.points[0],
-            ([-8.0, 8.0], TestFunction::Booth.value([-8.0, 8.0]))
-        );
+        assert_eq!(t.points[0], ([-8.0, 8.0], TestFunction::Booth.value([-8.0, 8.0])));
         let ([x, y], value) = t.last();
-        assert!(
-            (x - 1.0).abs() < 1e-3 && (y - 3.0).abs() < 1e-3,
-            "({x}, {y})"
-        );
+        assert!((x - 1.0).abs() < 1e-3 && (y - 3.0).abs() < 1e-3, "({x}, {y})");
         assert!(value < 1e-6, "{value}");
     }
 
@@ -182,16 +166,7 @@ mod tests {
     fn tiny_steps_fall_short() {
         let start = [1.5, 1.5];
         let f0 = TestFunction::Bowl.value(start);
-        let t = run(
-            &TestFunction::Bowl,
-            &opt("sgd"),
-            &constant(1e-4),
-            start,
-            100,
-            0.0,
-            0,
-        )
-        .unwrap();
+        let t = run(&TestFunction::Bowl, &opt("sgd"), &constant(1e-4), start, 100, 0.0, 0).unwrap();
         let (_, value) = t.last();
         // Each step shrinks f by at most a factor (1 − 3α)² along the steepest direction.
         assert!(value < f0 && value > 0.9 * f0, "{value} vs {f0}");
@@ -287,33 +262,18 @@ mod tests {
             .unwrap_err()
             .to_string()
         };
-        assert_eq!(
-            go([f64::NAN, 0.0], 0.0),
-            "--start must be finite, got NaN,0"
-        );
+        assert_eq!(go([f64::NAN, 0.0], 0.0), "--start must be finite, got NaN,0");
         assert_eq!(
             go([1e4, 0.0], 0.0),
             "--start is too far out for rosenbrock: f = 1.000e18 there, beyond ±1e12"
         );
-        assert_eq!(
-            go([0.0, 0.0], -1.0),
-            "--noise must be finite and >= 0, got -1"
-        );
+        assert_eq!(go([0.0, 0.0], -1.0), "--noise must be finite and >= 0, got -1");
         assert_eq!(
             go([0.0, 0.0], f64::INFINITY),
             "--noise must be finite and >= 0, got inf"
         );
         // Zero steps: just the start.
-        let t = run(
-            &TestFunction::Bowl,
-            &opt("sgd"),
-            &constant(0.1),
-            [1.0, 0.0],
-            0,
-            0.0,
-            0,
-        )
-        .unwrap();
+        let t = run(&TestFunction::Bowl, &opt("sgd"), &constant(0.1), [1.0, 0.0], 0, 0.0, 0).unwrap();
         assert_eq!(t.points, [([1.0, 0.0], 1.0)]);
         assert!(t.lrs.is_empty());
     }

@@ -27,9 +27,7 @@ fn noise(i: usize) -> f32 {
 fn dataset(loss: &Loss) -> Dataset {
     let x: Vec<f32> = (0..ROWS * FEATURES).map(|i| 1.5 * noise(i)).collect();
     let targets = match loss {
-        Loss::Squared(_) | Loss::Huber(_) => {
-            Targets::Values((0..ROWS).map(|i| 3.0 * noise(1000 + i)).collect())
-        }
+        Loss::Squared(_) | Loss::Huber(_) => Targets::Values((0..ROWS).map(|i| 3.0 * noise(1000 + i)).collect()),
         Loss::Logistic(_) => Targets::Classes {
             labels: (0..ROWS).map(|i| (i % 2) as u32).collect(),
             n_classes: 2,
@@ -83,19 +81,9 @@ fn params(objective: &Objective) -> Vec<f64> {
 
 fn run(objective: &Objective, params: &[f64], data: &Dataset) -> GradCheckReport {
     let affine = Affine::identity(FEATURES);
-    let prepared = Prepared {
-        data,
-        affine: &affine,
-    };
+    let prepared = Prepared { data, affine: &affine };
     let rows = gradcheck::pick_rows(data.len(), 8, 3).unwrap();
-    gradcheck::check(
-        objective,
-        params,
-        &prepared,
-        &rows,
-        &GradCheckConfig::default(),
-    )
-    .unwrap()
+    gradcheck::check(objective, params, &prepared, &rows, &GradCheckConfig::default()).unwrap()
 }
 
 #[test]
@@ -107,14 +95,7 @@ fn every_model_loss_and_regulariser_passes() {
         ("mlp:5", Activation::Sigmoid),
         ("mlp:5", Activation::Tanh),
     ];
-    let losses = [
-        "svm",
-        "squared-svm",
-        "softmax",
-        "logistic",
-        "squared",
-        "huber",
-    ];
+    let losses = ["svm", "squared-svm", "softmax", "logistic", "squared", "huber"];
     let regs = [
         ("none", false),
         ("l2:0.01", false),
@@ -133,11 +114,7 @@ fn every_model_loss_and_regulariser_passes() {
                 let report = run(&obj, &params(&obj), &data);
                 let what = format!("{model} ({act}) / {name} / {reg} (bias {bias})");
                 assert!(report.passed, "{what}: {:#?}", report.tensors);
-                assert_eq!(
-                    report.tensors.len(),
-                    obj.network.layout().segments().len(),
-                    "{what}"
-                );
+                assert_eq!(report.tensors.len(), obj.network.layout().segments().len(), "{what}");
                 for t in &report.tensors {
                     assert!(t.checked > 0, "{what}: {} checked nothing: {t:?}", t.name);
                     assert_eq!(
@@ -166,18 +143,11 @@ fn a_broken_gradient_fails_and_names_its_tensor() {
     };
     let rows = gradcheck::pick_rows(data.len(), 8, 3).unwrap();
     let broken = obj.network.layout().get("layers.1.weight").unwrap().range();
-    let report = gradcheck::check_with(
-        &obj,
-        &theta,
-        &prepared,
-        &rows,
-        &GradCheckConfig::default(),
-        |p| {
-            let mut g = gradcheck::gradient(&obj, p, &prepared, &rows)?;
-            g[broken.clone()].iter_mut().for_each(|v| *v *= 1.01);
-            Ok(g)
-        },
-    )
+    let report = gradcheck::check_with(&obj, &theta, &prepared, &rows, &GradCheckConfig::default(), |p| {
+        let mut g = gradcheck::gradient(&obj, p, &prepared, &rows)?;
+        g[broken.clone()].iter_mut().for_each(|v| *v *= 1.01);
+        Ok(g)
+    })
     .unwrap();
     assert!(!report.passed);
     let failed: Vec<&str> = report.failures().map(|t| t.name.as_str()).collect();
@@ -196,11 +166,7 @@ fn coordinates_on_a_kink_are_skipped() {
     let zero = vec![0.0; obj.network.layout().len()];
     let report = run(&obj, &zero, &data);
     assert!(report.passed, "{:#?}", report.tensors);
-    assert!(
-        report.tensors.iter().all(|t| t.skipped > 0),
-        "{:#?}",
-        report.tensors
-    );
+    assert!(report.tensors.iter().all(|t| t.skipped > 0), "{:#?}", report.tensors);
 
     // A ReLU layer with zero weights and biases: every pre-activation is exactly 0, and a step
     // in any of its parameters flips a unit.
@@ -221,11 +187,7 @@ fn coordinates_on_a_kink_are_skipped() {
     let zero = vec![0.0; obj.network.layout().len()];
     let report = run(&obj, &zero, &data);
     assert!(report.passed, "{:#?}", report.tensors);
-    let counts: Vec<(usize, usize)> = report
-        .tensors
-        .iter()
-        .map(|t| (t.checked, t.skipped))
-        .collect();
+    let counts: Vec<(usize, usize)> = report.tensors.iter().map(|t| (t.checked, t.skipped)).collect();
     assert_eq!(counts, [(0, 21), (3, 0)], "{:#?}", report.tensors);
 }
 
@@ -242,10 +204,7 @@ fn bad_inputs_are_errors_not_panics() {
     };
     let cfg = GradCheckConfig::default();
     let err = |r: gradus::Result<GradCheckReport>| r.unwrap_err().to_string();
-    assert!(
-        err(gradcheck::check(&obj, &theta, &prepared, &[0, 99], &cfg))
-            .contains("row 99 is out of range")
-    );
+    assert!(err(gradcheck::check(&obj, &theta, &prepared, &[0, 99], &cfg)).contains("row 99 is out of range"));
     assert!(err(gradcheck::check(&obj, &theta, &prepared, &[], &cfg)).contains("1 to"));
     assert!(err(gradcheck::check(&obj, &theta[1..], &prepared, &[0], &cfg)).contains("parameters"));
     let mut nan = theta.clone();
@@ -286,19 +245,11 @@ fn bad_inputs_are_errors_not_panics() {
         data: &reg,
         affine: &affine,
     };
+    assert!(err(gradcheck::check(&obj, &theta, &prepared_reg, &[0], &cfg)).contains("needs class labels"));
     assert!(
-        err(gradcheck::check(&obj, &theta, &prepared_reg, &[0], &cfg))
-            .contains("needs class labels")
-    );
-    assert!(
-        err(gradcheck::check_with(
-            &obj,
-            &theta,
-            &prepared,
-            &[0],
-            &cfg,
-            |_| Ok(vec![0.0; 3])
-        ))
+        err(gradcheck::check_with(&obj, &theta, &prepared, &[0], &cfg, |_| Ok(
+            vec![0.0; 3]
+        )))
         .contains("analytic gradient has 3")
     );
 }

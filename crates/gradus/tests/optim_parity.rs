@@ -61,10 +61,7 @@ fn check_fixture(name: &str) {
     assert!(fx.cases.len() >= 16, "{name}: {} cases", fx.cases.len());
     let mut worst = (0.0_f64, String::new());
     for case in &fx.cases {
-        let opt = case
-            .optimizer
-            .build()
-            .unwrap_or_else(|e| panic!("{}: {e}", case.label));
+        let opt = case.optimizer.build().unwrap_or_else(|e| panic!("{}: {e}", case.label));
         let lr = case.lr.unwrap_or(opt.default_lr());
         assert_eq!(case.trajectory.len(), fx.steps, "{}", case.label);
         let mut theta = fx.start;
@@ -87,10 +84,7 @@ fn check_fixture(name: &str) {
             }
         }
     }
-    eprintln!(
-        "{name}: worst relative difference {:.3e} ({})",
-        worst.0, worst.1
-    );
+    eprintln!("{name}: worst relative difference {:.3e} ({})", worst.0, worst.1);
 }
 
 #[test]
@@ -124,12 +118,7 @@ fn resuming_from_saved_state_is_exact() {
             let saved: HashMap<String, Vec<u64>> = state
                 .slots
                 .iter()
-                .map(|(slot, values)| {
-                    (
-                        slot.to_string(),
-                        values.iter().map(|v| v.to_bits()).collect(),
-                    )
-                })
+                .map(|(slot, values)| (slot.to_string(), values.iter().map(|v| v.to_bits()).collect()))
                 .collect();
             drop(state);
 
@@ -143,12 +132,7 @@ fn resuming_from_saved_state_is_exact() {
             let resumed = run(f, &opt, lr, &mut theta, &mut state, 50);
 
             let bits = |v: &[[f64; 2]]| v.iter().flatten().map(|x| x.to_bits()).collect::<Vec<_>>();
-            assert_eq!(
-                bits(&resumed),
-                bits(&straight[50..]),
-                "{name}/{}",
-                case.label
-            );
+            assert_eq!(bits(&resumed), bits(&straight[50..]), "{name}/{}", case.label);
         }
     }
 }

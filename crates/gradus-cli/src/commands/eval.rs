@@ -1,6 +1,6 @@
 //! `gradus eval`: a saved model's loss and metrics on a data split.
 
-use super::{model_scores, rows_for_model, set_threads};
+use super::{class_names, model_scores, rows_for_model, set_threads};
 use crate::args::EvalArgs;
 use anyhow::Result;
 use gradus::data::{TargetSlice, Targets};
@@ -35,9 +35,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
                 return Ok(());
             }
             println!("{} rows  loss {mean_loss:.5}  accuracy {:.4}", data.len(), m.accuracy);
-            let names: Vec<String> = (0..model.meta.n_classes)
-                .map(|c| model.meta.class_names.as_ref().and_then(|n| n.get(c).cloned()).unwrap_or_else(|| c.to_string()))
-                .collect();
+            let names = class_names(&model.meta);
             let w = names.iter().map(String::len).max().unwrap_or(5).max(5);
             println!("{:>w$}  precision  recall", "class");
             for (c, name) in names.iter().enumerate() {

@@ -140,11 +140,7 @@ fn print_table(report: &GradCheckReport) {
         let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
         // A tensor whose every coordinate sat on a kink has no errors to show.
         let error = |e: f64| {
-            if t.checked > 0 {
-                format!("{e:.2e}")
-            } else {
-                "-".into()
-            }
+            if t.checked > 0 { format!("{e:.2e}") } else { "-".into() }
         };
         println!(
             "{:<width$}  {:>10}  {:>8}  {:>8}  {:>13}  {:>13}  {}",

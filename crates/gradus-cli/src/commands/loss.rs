@@ -18,7 +18,11 @@ pub fn run(a: LossArgs) -> Result<()> {
         .collect::<Result<Vec<f64>>>()?;
     let target = match (loss.task(), a.label, a.target) {
         (Task::Classify, Some(label), None) => {
-            let classes = if matches!(loss, Loss::Logistic(_)) { 2 } else { scores.len() };
+            let classes = if matches!(loss, Loss::Logistic(_)) {
+                2
+            } else {
+                scores.len()
+            };
             let want = loss.outputs(Task::Classify, classes)?;
             if scores.len() != want {
                 bail!("--scores has {} values, the {loss} loss needs {want}", scores.len());

@@ -23,7 +23,7 @@ use gradus::regularizer::{Penalty, Regularizer};
 /// Runs the chosen subcommand.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Train(a) => train::run(a),
+        Command::Train(a) => train::run(*a),
         Command::Eval(a) => eval::run(a),
         Command::Predict(a) => predict::run(a),
         Command::Loss(a) => loss::run(a),
@@ -46,7 +46,10 @@ pub fn set_threads(threads: Option<usize>) -> Result<usize> {
 
 /// The CSV reading options of `--label-column` and `--task`.
 pub fn csv_options(label: Option<&str>, task: Task) -> CsvOptions {
-    CsvOptions { label: label_column(label), task }
+    CsvOptions {
+        label: label_column(label),
+        task,
+    }
 }
 
 /// Parses `--task`.
@@ -56,7 +59,10 @@ pub fn task_of(s: &str) -> Task {
 
 /// The data spec and CSV options of the data flags.
 pub fn data_source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    Ok((d.data.parse()?, csv_options(d.label_column.as_deref(), task_of(&d.task))))
+    Ok((
+        d.data.parse()?,
+        csv_options(d.label_column.as_deref(), task_of(&d.task)),
+    ))
 }
 
 /// The architecture, loss and regulariser of the model flags.
@@ -65,7 +71,14 @@ pub fn model_parts(m: &ModelArgs) -> Result<(Architecture, Loss, Regularizer)> {
     arch.activation = m.activation.parse()?;
     let loss = Loss::new(&m.loss, m.margin, m.delta)?;
     let penalty: Penalty = m.reg.parse()?;
-    Ok((arch, loss, Regularizer { penalty, include_bias: m.reg_bias }))
+    Ok((
+        arch,
+        loss,
+        Regularizer {
+            penalty,
+            include_bias: m.reg_bias,
+        },
+    ))
 }
 
 /// The update-rule flags.
@@ -86,14 +99,32 @@ pub fn optimizer_params(o: &OptimArgs) -> OptimizerParams {
 }
 
 /// The rows of `--data` that `eval` and `predict` use with a saved model.
-pub fn rows_for_model(model: &SavedModel, spec_text: Option<&str>, label: Option<&str>, split: Split, allow_unlabelled: bool) -> Result<Dataset> {
+pub fn rows_for_model(
+    model: &SavedModel,
+    spec_text: Option<&str>,
+    label: Option<&str>,
+    split: Split,
+    allow_unlabelled: bool,
+) -> Result<Dataset> {
     let origin = model.meta.data.as_ref();
-    let spec_text = spec_text.map(str::to_string).or_else(|| origin.map(|o| o.spec.clone())).context("--data is required: the model does not record its training data")?;
+    let spec_text = spec_text
+        .map(str::to_string)
+        .or_else(|| origin.map(|o| o.spec.clone()))
+        .context("--data is required: the model does not record its training data")?;
     let spec: DataSpec = spec_text.parse()?;
     let same_source = origin.is_some_and(|o| o.spec == spec.to_string());
-    let label = label.map(str::to_string).or_else(|| if same_source { origin.and_then(|o| o.label_column.clone()) } else { None });
+    let label = label.map(str::to_string).or_else(|| {
+        if same_source {
+            origin.and_then(|o| o.label_column.clone())
+        } else {
+            None
+        }
+    });
     let csv = csv_options(label.as_deref(), model.meta.task);
-    let unlabelled = CsvOptions { label: LabelColumn::Absent, task: model.meta.task };
+    let unlabelled = CsvOptions {
+        label: LabelColumn::Absent,
+        task: model.meta.task,
+    };
     // A CSV file to predict on may have no label column: use it as it is when its width fits.
     let try_unlabelled = allow_unlabelled && label.is_none() && matches!(spec, DataSpec::Csv(_));
     let loaded = match try_unlabelled.then(|| spec.load(&unlabelled)) {
@@ -106,19 +137,32 @@ pub fn rows_for_model(model: &SavedModel, spec_text: Option<&str>, label: Option
         (Split::All, Some(test)) => concat(&loaded.train, &test)?,
         (Split::Auto, None) if !same_source => loaded.train,
         (split, None) => {
-            let rule = origin.map(|o| o.split).context("the model does not record how its data was split; use --split all")?;
+            let rule = origin
+                .map(|o| o.split)
+                .context("the model does not record how its data was split; use --split all")?;
             if !same_source {
-                anyhow::bail!("--split {split:?} needs the model's own training data ({}) or data with an official test split", origin.map_or("unknown".into(), |o| o.spec.clone()));
+                anyhow::bail!(
+                    "--split {split:?} needs the model's own training data ({}) or data with an official test split",
+                    origin.map_or("unknown".into(), |o| o.spec.clone())
+                );
             }
             let (train, test) = rule.test_split(&loaded.train);
             loaded.train.subset(if split == Split::Train { &train } else { &test })
         }
     };
     if data.n_features() != model.meta.inputs {
-        anyhow::bail!("{spec}: the rows have {} features, the model expects {}", data.n_features(), model.meta.inputs);
+        anyhow::bail!(
+            "{spec}: the rows have {} features, the model expects {}",
+            data.n_features(),
+            model.meta.inputs
+        );
     }
     if data.task() == Task::Classify && model.meta.task == Task::Classify && data.n_classes() > model.meta.n_classes {
-        anyhow::bail!("{spec}: the data has {} classes, the model knows {}", data.n_classes(), model.meta.n_classes);
+        anyhow::bail!(
+            "{spec}: the data has {} classes, the model knows {}",
+            data.n_classes(),
+            model.meta.n_classes
+        );
     }
     Ok(data)
 }
@@ -131,16 +175,38 @@ fn concat(a: &Dataset, b: &Dataset) -> Result<Dataset> {
         _ => anyhow::bail!("the two splits store features differently"),
     };
     let targets = match (a.targets(), b.targets()) {
-        (Targets::Classes { labels: x, n_classes }, Targets::Classes { labels: y, .. }) => Targets::Classes { labels: [x.as_slice(), y].concat(), n_classes: *n_classes },
+        (Targets::Classes { labels: x, n_classes }, Targets::Classes { labels: y, .. }) => Targets::Classes {
+            labels: [x.as_slice(), y].concat(),
+            n_classes: *n_classes,
+        },
         (Targets::Values(x), Targets::Values(y)) => Targets::Values([x.as_slice(), y].concat()),
         _ => anyhow::bail!("the two splits have different kinds of targets"),
     };
     Ok(Dataset::new(a.n_features(), features, targets)?)
 }
 
+/// The model's class names, or the class numbers where it has none.
+pub fn class_names(meta: &gradus::modelfile::ModelMeta) -> Vec<String> {
+    (0..meta.n_classes)
+        .map(|c| {
+            meta.class_names
+                .as_ref()
+                .and_then(|n| n.get(c).cloned())
+                .unwrap_or_else(|| c.to_string())
+        })
+        .collect()
+}
+
 /// A model's scores on `data`, preprocessed as at training time.
 pub fn model_scores(model: &SavedModel, data: &Dataset, threads: usize) -> Result<Vec<f32>> {
     let objective = model.objective()?;
     objective.check_params(&model.params)?;
-    Ok(objective.scores(&model.params, &Prepared { data, affine: &model.affine }, threads))
+    Ok(objective.scores(
+        &model.params,
+        &Prepared {
+            data,
+            affine: &model.affine,
+        },
+        threads,
+    ))
 }

@@ -1,6 +1,6 @@
 //! `gradus predict`: one CSV row of predictions per example.
 
-use super::{model_scores, rows_for_model, set_threads};
+use super::{class_names, model_scores, rows_for_model, set_threads};
 use crate::args::PredictArgs;
 use anyhow::{Result, bail};
 use gradus::data::Task;
@@ -17,9 +17,7 @@ pub fn run(a: PredictArgs) -> Result<()> {
     let scores = model_scores(&model, &data, threads)?;
     let out = model.meta.outputs;
     let loss = &model.meta.loss;
-    let names: Vec<String> = (0..model.meta.n_classes)
-        .map(|c| model.meta.class_names.as_ref().and_then(|n| n.get(c).cloned()).unwrap_or_else(|| c.to_string()))
-        .collect();
+    let names = class_names(&model.meta);
     let mut text = String::new();
     match (model.meta.task, a.proba) {
         (Task::Regress, _) => {
@@ -55,5 +53,9 @@ pub fn run(a: PredictArgs) -> Result<()> {
 
 /// Quotes a CSV field when it needs it.
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

@@ -44,9 +44,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     if let Some(out) = &a.plot {
         let (lo, hi) = lrs
             .iter()
-            .fold((f64::INFINITY, 0.0_f64), |(lo, hi), &(_, lr)| {
-                (lo.min(lr), hi.max(lr))
-            });
+            .fold((f64::INFINITY, 0.0_f64), |(lo, hi), &(_, lr)| (lo.min(lr), hi.max(lr)));
         // Decays over orders of magnitude read best on a log scale; cosine is drawn as it is.
         let log_y = schedule != Schedule::Cosine && lo > 0.0 && hi / lo > 100.0;
         let mut title = format!("learning rate: {schedule} from lr {}", a.lr);
@@ -54,14 +52,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
             let _ = write!(title, ", warm-up {}", a.warmup);
         }
         let _ = write!(title, ", {} steps", a.steps);
-        plot::line_chart(
-            &title,
-            "step",
-            "learning rate",
-            &[(String::new(), lrs)],
-            log_y,
-            out,
-        )?;
+        plot::line_chart(&title, "step", "learning rate", &[(String::new(), lrs)], log_y, out)?;
     }
     Ok(())
 }

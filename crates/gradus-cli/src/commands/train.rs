@@ -25,11 +25,18 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
-    let val_fraction = a.val_fraction.unwrap_or(if a.early_stopping.is_some() { 0.1 } else { 0.0 });
+    let val_fraction = a
+        .val_fraction
+        .unwrap_or(if a.early_stopping.is_some() { 0.1 } else { 0.0 });
     if a.early_stopping.is_some() && val_fraction == 0.0 {
         bail!("--early-stopping needs a validation split: --val-fraction must be > 0");
     }
-    let rule = SplitRule { test_fraction: a.data.test_fraction, val_fraction, seed: a.seed }.check()?;
+    let rule = SplitRule {
+        test_fraction: a.data.test_fraction,
+        val_fraction,
+        seed: a.seed,
+    }
+    .check()?;
     let params = TrainParams {
         epochs: a.epochs,
         batch: a.batch_size,
@@ -48,13 +55,6 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let splits = rule.apply(spec.load(&csv)?)?;
     let outputs = loss.outputs(splits.train.task(), splits.train.n_classes())?;
     let n_classes = splits.train.n_classes();
-    for (name, d) in [("test", Some(&splits.test)), ("validation", splits.val.as_ref())] {
-        if let Some(d) = d {
-            if d.n_classes() > n_classes {
-                bail!("the {name} split has labels up to {}, the training split only {n_classes} classes", d.n_classes() - 1);
-            }
-        }
-    }
 
     let (network, mut theta, affine, mut state) = match &a.resume {
         Some(path) => resume(path, &spec.to_string(), splits.train.n_features(), &mut config)?,
@@ -65,9 +65,19 @@ pub fn run(a: TrainArgs) -> Result<()> {
             (network, theta, scaling.fit(&splits.train), state)
         }
     };
-    let objective = Objective { network, loss, regularizer };
-    let train = Prepared { data: &splits.train, affine: &affine };
-    let val = splits.val.as_ref().map(|v| Prepared { data: v, affine: &affine });
+    let objective = Objective {
+        network,
+        loss,
+        regularizer,
+    };
+    let train = Prepared {
+        data: &splits.train,
+        affine: &affine,
+    };
+    let val = splits.val.as_ref().map(|v| Prepared {
+        data: v,
+        affine: &affine,
+    });
 
     let meta = |progress: Option<Saved>| ModelMeta {
         architecture: objective.network.architecture(),
@@ -79,7 +89,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
         n_classes,
         class_names: splits.train.class_names().map(<[String]>::to_vec),
         scaling,
-        data: Some(DataOrigin { spec: spec.to_string(), label_column: a.data.label_column.clone(), split: rule }),
+        data: Some(DataOrigin {
+            spec: spec.to_string(),
+            label_column: a.data.label_column.clone(),
+            split: rule,
+        }),
         train: Some(config.clone()),
         progress,
     };
@@ -97,12 +111,21 @@ pub fn run(a: TrainArgs) -> Result<()> {
     );
     let mut progress = Progress::new(config.epochs);
     let snapshot = |theta: &[f32], state: &TrainState| SavedModel {
-        meta: meta(Some(Saved { epoch: state.epoch, step: state.step, optimizer_step: state.optimizer.step, plateau: state.plateau.clone() })),
+        meta: meta(Some(Saved {
+            epoch: state.epoch,
+            step: state.step,
+            optimizer_step: state.optimizer.step,
+            plateau: state.plateau.clone(),
+        })),
         params: theta.to_vec(),
         affine: affine.clone(),
         optimizer: Some(state.optimizer.clone()),
     };
-    let mut observer = Checkpointer { path: a.checkpoint.as_deref(), progress: &mut progress, snapshot };
+    let mut observer = Checkpointer {
+        path: a.checkpoint.as_deref(),
+        progress: &mut progress,
+        snapshot,
+    };
     let fit = Trainer::new(&objective, &config).fit(&mut theta, &mut state, &train, val.as_ref(), &mut observer);
     progress.finish();
     let fit = fit?;
@@ -111,7 +134,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let mut buf = Buffers::new(threads);
     let all = |d: &Dataset| (0..d.len()).collect::<Vec<usize>>();
     let tr = objective.value(&theta, &train, &all(&splits.train), &mut buf);
-    let test = Prepared { data: &splits.test, affine: &affine };
+    let test = Prepared {
+        data: &splits.test,
+        affine: &affine,
+    };
     let te = objective.value(&theta, &test, &all(&splits.test), &mut buf);
     let seconds = started.elapsed().as_secs_f64();
     let epochs = fit.history.len();
@@ -138,7 +164,14 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
         Task::Regress => {
             let rmse = |d: &Dataset| {
-                let p = objective.scores(&theta, &Prepared { data: d, affine: &affine }, threads);
+                let p = objective.scores(
+                    &theta,
+                    &Prepared {
+                        data: d,
+                        affine: &affine,
+                    },
+                    threads,
+                );
                 match d.targets() {
                     gradus::data::Targets::Values(t) => metrics::rmse(&p, t),
                     _ => f64::NAN,
@@ -149,7 +182,15 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
     }
     if let Some(out) = &a.out {
-        modelfile::save(out, &SavedModel { meta: meta(None), params: theta.clone(), affine: affine.clone(), optimizer: None })?;
+        modelfile::save(
+            out,
+            &SavedModel {
+                meta: meta(None),
+                params: theta.clone(),
+                affine: affine.clone(),
+                optimizer: None,
+            },
+        )?;
         summary["model_file"] = json!(out);
     }
     if let Some(path) = &a.plot {
@@ -163,7 +204,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
 /// Learning curves: the training objective per epoch, and the validation loss when there is one.
 fn plot_curves(fit: &FitReport, summary: &serde_json::Value, path: &Path) -> Result<()> {
     let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
-        fit.history.iter().filter_map(|h| f(h).map(|v| (h.epoch as f64, v))).collect()
+        fit.history
+            .iter()
+            .filter_map(|h| f(h).map(|v| (h.epoch as f64, v)))
+            .collect()
     };
     let mut series = vec![("training objective".to_string(), curve(&|h| Some(h.objective)))];
     let val = curve(&|h| h.val_loss);
@@ -177,22 +221,47 @@ fn plot_curves(fit: &FitReport, summary: &serde_json::Value, path: &Path) -> Res
         summary["optimizer"].as_str().unwrap_or("sgd"),
         summary["lr"]
     );
-    crate::plot::line_chart(&title, "epoch", "loss", &series, true, path)
+    // A log axis only when the losses span more than a decade; within one it shows no ticks.
+    let values = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.1));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    crate::plot::line_chart(&title, "epoch", "loss", &series, lo > 0.0 && hi / lo > 10.0, path)
 }
 
 /// Loads a checkpoint to continue from; `--epochs` sets the new total.
-fn resume(path: &Path, spec: &str, features: usize, config: &mut TrainConfig) -> Result<(Network, Vec<f32>, Affine, TrainState)> {
+fn resume(
+    path: &Path,
+    spec: &str,
+    features: usize,
+    config: &mut TrainConfig,
+) -> Result<(Network, Vec<f32>, Affine, TrainState)> {
     let saved = modelfile::load(path)?;
-    let progress = saved.meta.progress.clone().with_context(|| format!("{}: not a checkpoint (no training progress saved)", path.display()))?;
-    let stored = saved.meta.train.clone().context("checkpoint without training configuration")?;
+    let progress = saved
+        .meta
+        .progress
+        .clone()
+        .with_context(|| format!("{}: not a checkpoint (no training progress saved)", path.display()))?;
+    let stored = saved
+        .meta
+        .train
+        .clone()
+        .context("checkpoint without training configuration")?;
     if saved.meta.data.as_ref().is_some_and(|d| d.spec != spec) || saved.meta.inputs != features {
         bail!("{}: the checkpoint was trained on other data", path.display());
     }
     let epochs = config.epochs;
-    *config = TrainConfig { epochs, threads: config.threads, ..stored };
+    *config = TrainConfig {
+        epochs,
+        threads: config.threads,
+        ..stored
+    };
     let network = saved.network()?;
     let optimizer = saved.optimizer.clone().context("checkpoint without optimizer state")?;
-    let state = TrainState { epoch: progress.epoch, step: progress.step, optimizer, plateau: progress.plateau };
+    let state = TrainState {
+        epoch: progress.epoch,
+        step: progress.step,
+        optimizer,
+        plateau: progress.plateau,
+    };
     Ok((network, saved.params, saved.affine, state))
 }
 

@@ -92,10 +92,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
             let mut runs = Vec::new();
             for rule in list("--compare", rules)? {
                 if !NAMES.contains(&rule) {
-                    bail!(
-                        "--compare must list rules from {}, got '{rule}'",
-                        NAMES.join(", ")
-                    );
+                    bail!("--compare must list rules from {}, got '{rule}'", NAMES.join(", "));
                 }
                 let opt = applicable(&flags, rule)?.build()?;
                 let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
@@ -109,9 +106,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
             for rate in list("--lr-sweep", rates)? {
                 match rate.parse::<f64>() {
                     Ok(lr) if lr.is_finite() && lr > 0.0 => runs.push(go(opt.clone(), lr)?),
-                    _ => bail!(
-                        "--lr-sweep must be learning rates > 0 separated by commas, got '{rate}'"
-                    ),
+                    _ => bail!("--lr-sweep must be learning rates > 0 separated by commas, got '{rate}'"),
                 }
             }
             (Mode::Sweep, runs)
@@ -137,12 +132,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
                 short(v)
             ),
         };
-        eprintln!(
-            "gradus: {} on {}, lr {}: {end}",
-            run.opt.describe(),
-            f.name(),
-            run.lr
-        );
+        eprintln!("gradus: {} on {}, lr {}: {end}", run.opt.describe(), f.name(), run.lr);
     }
     let text = csv(mode, &runs);
     match &a.csv {

@@ -44,7 +44,10 @@ pub struct CsvOptions {
 impl Default for CsvOptions {
     /// The last column holds class labels.
     fn default() -> Self {
-        Self { label: LabelColumn::Last, task: Task::Classify }
+        Self {
+            label: LabelColumn::Last,
+            task: Task::Classify,
+        }
     }
 }
 
@@ -77,31 +80,17 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
 
 /// Class ids for `labels` (`(line, text)` pairs), the number of classes, and the class names
 /// when the labels are strings rather than integers.
-fn classes(
-    path: &Path,
-    column: &str,
-    labels: &[(u64, String)],
-) -> Result<(Vec<u32>, usize, Option<Vec<String>>)> {
-    let err = |line: u64, msg: String| {
-        Error::format(path, format!("line {line}, column {column}: {msg}"))
-    };
+fn classes(path: &Path, column: &str, labels: &[(u64, String)]) -> Result<(Vec<u32>, usize, Option<Vec<String>>)> {
+    let err = |line: u64, msg: String| Error::format(path, format!("line {line}, column {column}: {msg}"));
     if let Some((line, _)) = labels.iter().find(|(_, s)| s.is_empty()) {
         return Err(err(*line, "empty label".into()));
     }
     let ids: Option<Vec<f64>> = labels
         .iter()
-        .map(|(_, s)| {
-            s.parse::<f64>()
-                .ok()
-                .filter(|x| *x >= 0.0 && x.fract() == 0.0)
-        })
+        .map(|(_, s)| s.parse::<f64>().ok().filter(|x| *x >= 0.0 && x.fract() == 0.0))
         .collect();
     if let Some(ids) = ids {
-        if let Some(((line, s), _)) = labels
-            .iter()
-            .zip(&ids)
-            .find(|(_, x)| **x >= MAX_CLASSES as f64)
-        {
+        if let Some(((line, s), _)) = labels.iter().zip(&ids).find(|(_, x)| **x >= MAX_CLASSES as f64) {
             return Err(err(
                 *line,
                 format!("class '{s}' would make more than {MAX_CLASSES} classes"),
@@ -130,11 +119,7 @@ fn classes(
         .iter()
         .map(|(_, s)| names.partition_point(|n| *n < s.as_str()) as u32)
         .collect();
-    Ok((
-        ids,
-        names.len(),
-        Some(names.into_iter().map(String::from).collect()),
-    ))
+    Ok((ids, names.len(), Some(names.into_iter().map(String::from).collect())))
 }
 
 /// Loads a CSV file as a dataset with `f32` features.
@@ -154,10 +139,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
         .map_err(|e| csv_error(path, e))?;
     let mut records = reader.records();
     let no_rows = || Error::format(path, "no data rows");
-    let first = records
-        .next()
-        .ok_or_else(no_rows)?
-        .map_err(|e| csv_error(path, e))?;
+    let first = records.next().ok_or_else(no_rows)?.map_err(|e| csv_error(path, e))?;
     let width = first.len();
     let first_line = first.position().map_or(1, |p| p.line());
 
@@ -180,9 +162,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
         LabelColumn::Name(name) if !is_header => {
             return Err(Error::format(
                 path,
-                format!(
-                    "label column '{name}' needs a header line, but line {first_line} is all numbers"
-                ),
+                format!("label column '{name}' needs a header line, but line {first_line} is all numbers"),
             ));
         }
         LabelColumn::Name(name) => match first.iter().position(|f| f == name) {
@@ -191,10 +171,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
                 let columns: Vec<String> = first.iter().map(|f| format!("'{f}'")).collect();
                 return Err(Error::format(
                     path,
-                    format!(
-                        "no column named '{name}'; the columns are {}",
-                        columns.join(", ")
-                    ),
+                    format!("no column named '{name}'; the columns are {}", columns.join(", ")),
                 ));
             }
         },
@@ -232,9 +209,8 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
             if Some(j) == label {
                 labels.push((line, field.to_string()));
             } else {
-                let x = number(field).map_err(|msg| {
-                    Error::format(path, format!("line {line}, column {}: {msg}", column(j)))
-                })?;
+                let x = number(field)
+                    .map_err(|msg| Error::format(path, format!("line {line}, column {}: {msg}", column(j))))?;
                 features.push(x);
             }
         }
@@ -250,9 +226,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
             let values = labels
                 .iter()
                 .map(|(line, s)| {
-                    number(s).map_err(|msg| {
-                        Error::format(path, format!("line {line}, column {}: {msg}", column(j)))
-                    })
+                    number(s).map_err(|msg| Error::format(path, format!("line {line}, column {}: {msg}", column(j))))
                 })
                 .collect::<Result<_>>()?;
             (Targets::Values(values), None)
@@ -274,11 +248,7 @@ mod tests {
     use super::*;
 
     /// Writes `content` to a temporary CSV file and loads it.
-    fn load_str(
-        content: impl AsRef<[u8]>,
-        label: LabelColumn,
-        task: Task,
-    ) -> (tempfile::TempPath, Result<Dataset>) {
+    fn load_str(content: impl AsRef<[u8]>, label: LabelColumn, task: Task) -> (tempfile::TempPath, Result<Dataset>) {
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         std::io::Write::write_all(&mut file, content.as_ref()).unwrap();
         let path = file.into_temp_path();
@@ -351,13 +321,8 @@ mod tests {
             .1
             .unwrap();
         assert_eq!(d.targets(), &Targets::Values(vec![0.5, -300.0]));
-        let d = load_str("1,2\n3,4\n", LabelColumn::Absent, Task::Classify)
-            .1
-            .unwrap();
-        assert_eq!(
-            (d.n_features(), d.targets()),
-            (2, &Targets::Values(vec![0.0, 0.0]))
-        );
+        let d = load_str("1,2\n3,4\n", LabelColumn::Absent, Task::Classify).1.unwrap();
+        assert_eq!((d.n_features(), d.targets()), (2, &Targets::Values(vec![0.0, 0.0])));
         assert_eq!(
             error("x,y\n1,2\n3,big\n", LabelColumn::Last, Task::Regress),
             "line 3, column 'y': 'big' is not a number"
@@ -402,11 +367,7 @@ mod tests {
     #[test]
     fn missing_label_columns_are_errors() {
         assert_eq!(
-            error(
-                "a,b,c\n1,2,3\n",
-                LabelColumn::Name("y".into()),
-                Task::Classify
-            ),
+            error("a,b,c\n1,2,3\n", LabelColumn::Name("y".into()), Task::Classify),
             "no column named 'y'; the columns are 'a', 'b', 'c'"
         );
         assert_eq!(
@@ -433,11 +394,6 @@ mod tests {
                 task: Task::Classify,
             },
         );
-        assert!(
-            missing
-                .unwrap_err()
-                .to_string()
-                .starts_with("/nonexistent/x.csv: ")
-        );
+        assert!(missing.unwrap_err().to_string().starts_with("/nonexistent/x.csv: "));
     }
 }

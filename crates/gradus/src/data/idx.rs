@@ -58,10 +58,7 @@ fn parse_u8_tensor<'a>(bytes: &'a [u8], path: &Path) -> Result<(Vec<usize>, &'a 
         return Err(err("IDX header declares 0 dimensions".into()));
     }
     let header_len = 4 + 4 * usize::from(ndim);
-    let Some((dims, payload)) = bytes
-        .get(4..)
-        .and_then(|rest| rest.split_at_checked(header_len - 4))
-    else {
+    let Some((dims, payload)) = bytes.get(4..).and_then(|rest| rest.split_at_checked(header_len - 4)) else {
         return Err(err(format!(
             "truncated IDX header: {} bytes, a {ndim}-dimensional tensor needs {header_len}",
             bytes.len()
@@ -72,9 +69,7 @@ fn parse_u8_tensor<'a>(bytes: &'a [u8], path: &Path) -> Result<(Vec<usize>, &'a 
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
     let Some(expected) = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
-        return Err(err(format!(
-            "IDX dimensions {dims:?} overflow the address space"
-        )));
+        return Err(err(format!("IDX dimensions {dims:?} overflow the address space")));
     };
     if payload.len() < expected {
         return Err(err(format!(
@@ -135,17 +130,12 @@ pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
 /// arrives. Errors name `path` and how far decompression got.
 pub(crate) fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    MultiGzDecoder::new(bytes)
-        .read_to_end(&mut out)
-        .map_err(|e| {
-            Error::format(
-                path,
-                format!(
-                    "corrupt gzip data after {} decompressed bytes: {e}",
-                    out.len()
-                ),
-            )
-        })?;
+    MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
+        Error::format(
+            path,
+            format!("corrupt gzip data after {} decompressed bytes: {e}", out.len()),
+        )
+    })?;
     Ok(out)
 }
 
@@ -175,10 +165,7 @@ pub fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
     if gz.is_file() {
         return Ok(gz);
     }
-    Err(Error::format(
-        dir,
-        format!("neither {stem} nor {stem}.gz found"),
-    ))
+    Err(Error::format(dir, format!("neither {stem} nor {stem}.gz found")))
 }
 
 /// Builds a classification dataset from the bytes of an IDX image file and an IDX label file,
@@ -200,22 +187,14 @@ pub(crate) fn dataset(
             labels.len()
         )));
     }
-    if let Some((i, l)) = labels
-        .iter()
-        .enumerate()
-        .find(|&(_, &l)| usize::from(l) >= n_classes)
-    {
+    if let Some((i, l)) = labels.iter().enumerate().find(|&(_, &l)| usize::from(l) >= n_classes) {
         return Err(Error::format(
             labels_path,
             format!("label {l} at index {i} is out of range for {n_classes} classes"),
         ));
     }
     let labels = labels.into_iter().map(u32::from).collect();
-    Dataset::new(
-        features,
-        Features::U8(pixels),
-        Targets::Classes { labels, n_classes },
-    )
+    Dataset::new(features, Features::U8(pixels), Targets::Classes { labels, n_classes })
 }
 
 /// Loads the split `prefix` (`"train"` or `"t10k"`) of an MNIST-style directory: the files
@@ -269,14 +248,8 @@ mod tests {
     #[test]
     fn hand_built_bytes_round_trip() {
         let pixels: Vec<u8> = (0..12).collect();
-        assert_eq!(
-            parse(&idx(&[2, 2, 3], &pixels)).unwrap(),
-            (2, 6, pixels.clone())
-        );
-        assert_eq!(
-            parse(&idx(&[12], &pixels)).unwrap(),
-            (12, 1, pixels.clone())
-        );
+        assert_eq!(parse(&idx(&[2, 2, 3], &pixels)).unwrap(), (2, 6, pixels.clone()));
+        assert_eq!(parse(&idx(&[12], &pixels)).unwrap(), (12, 1, pixels.clone()));
         assert_eq!(
             parse_labels(&idx(&[3], &[7, 0, 9]), Path::new(P)).unwrap(),
             vec![7, 0, 9]
@@ -303,10 +276,7 @@ mod tests {
             message(parse(&floats)),
             "x.idx: IDX element type 0x0d (32-bit float) is not supported, only unsigned bytes (0x08)"
         );
-        assert_eq!(
-            message(parse(&[0, 0, 8, 0])),
-            "x.idx: IDX header declares 0 dimensions"
-        );
+        assert_eq!(message(parse(&[0, 0, 8, 0])), "x.idx: IDX header declares 0 dimensions");
         assert!(message(parse(&idx(&[3, 0], &[]))).contains("give rows of zero features"));
         assert_eq!(
             message(parse_labels(&idx(&[2, 1], &[0, 1]), Path::new(P))),
@@ -366,10 +336,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         let write = |name: &str, bytes: Vec<u8>| std::fs::write(d.join(name), bytes).unwrap();
-        write(
-            "train-images-idx3-ubyte",
-            idx(&[3, 1, 2], &[1, 2, 3, 4, 5, 6]),
-        );
+        write("train-images-idx3-ubyte", idx(&[3, 1, 2], &[1, 2, 3, 4, 5, 6]));
         let e = message(load_split(d, "train", 10));
         assert_eq!(
             e,
@@ -381,10 +348,7 @@ mod tests {
 
         write("train-labels-idx1-ubyte.gz", gz(&idx(&[3], &[2, 0, 9])));
         let data = load_split(d, "train", 10).unwrap();
-        assert_eq!(
-            (data.len(), data.n_features(), data.n_classes()),
-            (3, 2, 10)
-        );
+        assert_eq!((data.len(), data.n_features(), data.n_classes()), (3, 2, 10));
         assert_eq!(data.features(), &Features::U8(vec![1, 2, 3, 4, 5, 6]));
         assert_eq!(data.labels(), Some(&[2, 0, 9][..]));
 

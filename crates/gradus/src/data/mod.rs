@@ -135,7 +135,12 @@ impl Dataset {
                 "{n_values} feature values do not make {rows} rows of {n_features} features"
             )));
         }
-        Ok(Self { n_features, features, targets, class_names: None })
+        Ok(Self {
+            n_features,
+            features,
+            targets,
+            class_names: None,
+        })
     }
 
     /// Names the classes (in label order).
@@ -218,12 +223,18 @@ impl Dataset {
             Features::F32(v) => Features::F32(rows.iter().flat_map(|&r| &v[r * d..(r + 1) * d]).copied().collect()),
         };
         let targets = match &self.targets {
-            Targets::Classes { labels, n_classes } => {
-                Targets::Classes { labels: rows.iter().map(|&r| labels[r]).collect(), n_classes: *n_classes }
-            }
+            Targets::Classes { labels, n_classes } => Targets::Classes {
+                labels: rows.iter().map(|&r| labels[r]).collect(),
+                n_classes: *n_classes,
+            },
             Targets::Values(v) => Targets::Values(rows.iter().map(|&r| v[r]).collect()),
         };
-        Dataset { n_features: d, features, targets, class_names: self.class_names.clone() }
+        Dataset {
+            n_features: d,
+            features,
+            targets,
+            class_names: self.class_names.clone(),
+        }
     }
 
     /// Gathers the rows `rows` into `x` (resized to `rows.len() × n_features`), applying the
@@ -274,7 +285,11 @@ pub struct TargetBuf {
 
 impl Default for TargetBuf {
     fn default() -> Self {
-        Self { task: Task::Classify, labels: Vec::new(), values: Vec::new() }
+        Self {
+            task: Task::Classify,
+            labels: Vec::new(),
+            values: Vec::new(),
+        }
     }
 }
 
@@ -293,8 +308,15 @@ mod tests {
     use super::*;
 
     fn tiny() -> Dataset {
-        Dataset::new(2, Features::U8(vec![0, 10, 20, 30, 40, 50]), Targets::Classes { labels: vec![0, 1, 1], n_classes: 2 })
-            .unwrap()
+        Dataset::new(
+            2,
+            Features::U8(vec![0, 10, 20, 30, 40, 50]),
+            Targets::Classes {
+                labels: vec![0, 1, 1],
+                n_classes: 2,
+            },
+        )
+        .unwrap()
     }
 
     #[test]
@@ -312,10 +334,27 @@ mod tests {
 
     #[test]
     fn bad_shapes_labels_and_values_are_errors() {
-        let e = Dataset::new(2, Features::U8(vec![0; 5]), Targets::Classes { labels: vec![0, 1, 1], n_classes: 2 });
+        let e = Dataset::new(
+            2,
+            Features::U8(vec![0; 5]),
+            Targets::Classes {
+                labels: vec![0, 1, 1],
+                n_classes: 2,
+            },
+        );
         assert!(e.unwrap_err().to_string().contains("do not make 3 rows"));
-        let e = Dataset::new(1, Features::U8(vec![0; 2]), Targets::Classes { labels: vec![0, 3], n_classes: 2 });
-        assert_eq!(e.unwrap_err().to_string(), "row 1: label 3 is out of range for 2 classes");
+        let e = Dataset::new(
+            1,
+            Features::U8(vec![0; 2]),
+            Targets::Classes {
+                labels: vec![0, 3],
+                n_classes: 2,
+            },
+        );
+        assert_eq!(
+            e.unwrap_err().to_string(),
+            "row 1: label 3 is out of range for 2 classes"
+        );
         let e = Dataset::new(1, Features::F32(vec![0.0, f32::NAN]), Targets::Values(vec![1.0, 2.0]));
         assert_eq!(e.unwrap_err().to_string(), "row 1, feature 0: value NaN is not finite");
     }

@@ -38,7 +38,10 @@ impl FromStr for Scaling {
             "unit" => Ok(Scaling::Unit),
             "center" => Ok(Scaling::Center),
             "standardize" => Ok(Scaling::Standardize),
-            _ => Err(Error::param("--scale", format!("must be none, unit, center or standardize, got '{s}'"))),
+            _ => Err(Error::param(
+                "--scale",
+                format!("must be none, unit, center or standardize, got '{s}'"),
+            )),
         }
     }
 }
@@ -155,8 +158,22 @@ mod tests {
 
     #[test]
     fn unit_divides_by_the_largest_pixel() {
-        let d = Dataset::new(1, Features::U8(vec![3, 200]), Targets::Classes { labels: vec![0, 0], n_classes: 1 }).unwrap();
+        let d = Dataset::new(
+            1,
+            Features::U8(vec![3, 200]),
+            Targets::Classes {
+                labels: vec![0, 0],
+                n_classes: 1,
+            },
+        )
+        .unwrap();
         assert_eq!(Scaling::Unit.fit(&d).scale(), &[1.0 / 200.0]);
-        assert!("bogus".parse::<Scaling>().unwrap_err().to_string().contains("got 'bogus'"));
+        assert!(
+            "bogus"
+                .parse::<Scaling>()
+                .unwrap_err()
+                .to_string()
+                .contains("got 'bogus'")
+        );
     }
 }

@@ -19,8 +19,18 @@ use std::str::FromStr;
 pub const FASHION_MNIST_DIR: &str = "/usr/share/datasets/fashion-mnist";
 
 /// Fashion-MNIST's class names, in label order.
-pub const FASHION_MNIST_CLASSES: [&str; 10] =
-    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+pub const FASHION_MNIST_CLASSES: [&str; 10] = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+];
 
 /// A data source.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,7 +55,9 @@ impl FromStr for DataSpec {
         let path = |a: Option<&str>| a.filter(|p| !p.is_empty()).map(PathBuf::from);
         match (kind, arg) {
             ("digits", None) => Ok(DataSpec::Digits),
-            ("fashion-mnist", a) => Ok(DataSpec::FashionMnist(path(a).unwrap_or_else(|| FASHION_MNIST_DIR.into()))),
+            ("fashion-mnist", a) => Ok(DataSpec::FashionMnist(
+                path(a).unwrap_or_else(|| FASHION_MNIST_DIR.into()),
+            )),
             ("mnist", a) if path(a).is_some() => Ok(DataSpec::Mnist(path(a).unwrap_or_default())),
             ("csv", a) if path(a).is_some() => Ok(DataSpec::Csv(path(a).unwrap_or_default())),
             _ => Err(Error::param(
@@ -81,7 +93,10 @@ impl DataSpec {
     /// Loads the source; `csv` says how to read a CSV file.
     pub fn load(&self, csv: &CsvOptions) -> Result<Loaded> {
         match self {
-            DataSpec::Digits => Ok(Loaded { train: super::digits::load()?, test: None }),
+            DataSpec::Digits => Ok(Loaded {
+                train: super::digits::load()?,
+                test: None,
+            }),
             DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => {
                 if !dir.is_dir() {
                     let hint = if dir == Path::new(FASHION_MNIST_DIR) {
@@ -105,9 +120,15 @@ impl DataSpec {
                         train.n_features()
                     )));
                 }
-                Ok(Loaded { train, test: Some(test) })
+                Ok(Loaded {
+                    train,
+                    test: Some(test),
+                })
             }
-            DataSpec::Csv(path) => Ok(Loaded { train: super::csv::load(path, csv)?, test: None }),
+            DataSpec::Csv(path) => Ok(Loaded {
+                train: super::csv::load(path, csv)?,
+                test: None,
+            }),
         }
     }
 
@@ -121,7 +142,10 @@ impl DataSpec {
 pub fn label_column(s: Option<&str>) -> LabelColumn {
     match s {
         None => LabelColumn::Last,
-        Some(s) => s.parse::<usize>().map(LabelColumn::Index).unwrap_or_else(|_| LabelColumn::Name(s.to_string())),
+        Some(s) => s
+            .parse::<usize>()
+            .map(LabelColumn::Index)
+            .unwrap_or_else(|_| LabelColumn::Name(s.to_string())),
     }
 }
 
@@ -150,7 +174,10 @@ pub struct SplitRule {
 impl SplitRule {
     /// Checks the fractions.
     pub fn check(self) -> Result<Self> {
-        for (name, f) in [("--test-fraction", self.test_fraction), ("--val-fraction", self.val_fraction)] {
+        for (name, f) in [
+            ("--test-fraction", self.test_fraction),
+            ("--val-fraction", self.val_fraction),
+        ] {
             if !(0.0..1.0).contains(&f) {
                 return Err(Error::param(name, format!("must be in [0, 1), got {f}")));
             }
@@ -171,7 +198,10 @@ impl SplitRule {
             None => {
                 let (tr, te) = self.test_split(&loaded.train);
                 if te.is_empty() {
-                    return Err(Error::param("--test-fraction", format!("{} leaves no test rows", self.test_fraction)));
+                    return Err(Error::param(
+                        "--test-fraction",
+                        format!("{} leaves no test rows", self.test_fraction),
+                    ));
                 }
                 (loaded.train.subset(&tr), loaded.train.subset(&te))
             }
@@ -196,29 +226,57 @@ mod tests {
     #[test]
     fn specs_parse_and_print() {
         assert_eq!("digits".parse::<DataSpec>().unwrap(), DataSpec::Digits);
-        assert_eq!("fashion-mnist".parse::<DataSpec>().unwrap().to_string(), "fashion-mnist");
+        assert_eq!(
+            "fashion-mnist".parse::<DataSpec>().unwrap().to_string(),
+            "fashion-mnist"
+        );
         assert_eq!("mnist:/x".parse::<DataSpec>().unwrap(), DataSpec::Mnist("/x".into()));
         assert_eq!("csv:a.csv".parse::<DataSpec>().unwrap().to_string(), "csv:a.csv");
         for bad in ["mnist", "csv:", "cifar", "digits:3"] {
-            assert!(bad.parse::<DataSpec>().unwrap_err().to_string().contains(&format!("got '{bad}'")));
+            assert!(
+                bad.parse::<DataSpec>()
+                    .unwrap_err()
+                    .to_string()
+                    .contains(&format!("got '{bad}'"))
+            );
         }
     }
 
     #[test]
     fn missing_directory_is_a_clear_error() {
-        let e = DataSpec::Mnist("/no/such/dir".into()).load(&CsvOptions::default()).unwrap_err();
+        let e = DataSpec::Mnist("/no/such/dir".into())
+            .load(&CsvOptions::default())
+            .unwrap_err();
         assert_eq!(e.to_string(), "/no/such/dir: no such directory");
     }
 
     #[test]
     fn digits_split_is_stratified_and_seeded() {
-        let rule = SplitRule { test_fraction: 0.2, val_fraction: 0.1, seed: 0 }.check().unwrap();
-        let s = rule.apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap()).unwrap();
+        let rule = SplitRule {
+            test_fraction: 0.2,
+            val_fraction: 0.1,
+            seed: 0,
+        }
+        .check()
+        .unwrap();
+        let s = rule
+            .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
+            .unwrap();
         let val = s.val.as_ref().map_or(0, |v| v.len());
         assert_eq!(s.train.len() + val + s.test.len(), 1797);
         assert!((s.test.len() as f64 - 0.2 * 1797.0).abs() < 6.0, "{}", s.test.len());
-        let again = rule.apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap()).unwrap();
+        let again = rule
+            .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
+            .unwrap();
         assert_eq!(again.test, s.test);
-        assert!(SplitRule { test_fraction: 1.0, val_fraction: 0.0, seed: 0 }.check().is_err());
+        assert!(
+            SplitRule {
+                test_fraction: 1.0,
+                val_fraction: 0.0,
+                seed: 0
+            }
+            .check()
+            .is_err()
+        );
     }
 }

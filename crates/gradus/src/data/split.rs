@@ -28,7 +28,11 @@ pub fn stratified(data: &Dataset, fraction: f64, seed: u64) -> (Vec<usize>, Vec<
     for mut g in groups {
         g.shuffle(&mut rng);
         let n = g.len();
-        let k = if n >= 2 && fraction > 0.0 { ((fraction * n as f64).round() as usize).clamp(1, n - 1) } else { 0 };
+        let k = if n >= 2 && fraction > 0.0 {
+            ((fraction * n as f64).round() as usize).clamp(1, n - 1)
+        } else {
+            0
+        };
         held.extend_from_slice(&g[..k]);
         kept.extend_from_slice(&g[k..]);
     }

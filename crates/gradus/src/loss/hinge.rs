@@ -43,7 +43,9 @@ fn hinge<T: Real>(s: &[T], y: usize, margin: f64, grad: &mut [T], term: impl Fn(
 }
 
 fn near_corner(s: &[f64], y: usize, margin: f64, h: f64) -> bool {
-    s.iter().enumerate().any(|(j, &sj)| j != y && (sj - s[y] + margin).abs() <= 2.0 * h)
+    s.iter()
+        .enumerate()
+        .any(|(j, &sj)| j != y && (sj - s[y] + margin).abs() <= 2.0 * h)
 }
 
 impl ExampleLoss for MulticlassHinge {

@@ -79,22 +79,37 @@ impl Loss {
             if margin.is_finite() && margin >= 0.0 {
                 Ok(margin)
             } else {
-                Err(Error::param("--margin", format!("must be a finite number ≥ 0, got {margin}")))
+                Err(Error::param(
+                    "--margin",
+                    format!("must be a finite number ≥ 0, got {margin}"),
+                ))
             }
         };
         Ok(match name {
-            "svm" => Loss::Svm(MulticlassHinge { margin: check_margin()? }),
-            "squared-svm" => Loss::SquaredSvm(SquaredHinge { margin: check_margin()? }),
+            "svm" => Loss::Svm(MulticlassHinge {
+                margin: check_margin()?,
+            }),
+            "squared-svm" => Loss::SquaredSvm(SquaredHinge {
+                margin: check_margin()?,
+            }),
             "softmax" => Loss::Softmax(SoftmaxCrossEntropy),
             "logistic" => Loss::Logistic(Logistic),
             "squared" => Loss::Squared(Squared),
             "huber" => {
                 if !(delta.is_finite() && delta > 0.0) {
-                    return Err(Error::param("--delta", format!("must be a finite number > 0, got {delta}")));
+                    return Err(Error::param(
+                        "--delta",
+                        format!("must be a finite number > 0, got {delta}"),
+                    ));
                 }
                 Loss::Huber(Huber { delta })
             }
-            _ => return Err(Error::param("--loss", format!("must be one of {LOSS_NAMES}, got '{name}'"))),
+            _ => {
+                return Err(Error::param(
+                    "--loss",
+                    format!("must be one of {LOSS_NAMES}, got '{name}'"),
+                ));
+            }
         })
     }
 
@@ -121,17 +136,30 @@ impl Loss {
                 "the logistic loss is binary and needs 2 classes, the data has {n_classes}; use softmax or svm"
             ))),
             Loss::Logistic(_) | Loss::Squared(_) | Loss::Huber(_) => Ok(1),
-            _ if n_classes < 2 => Err(Error::data(format!("classification needs at least 2 classes, the data has {n_classes}"))),
+            _ if n_classes < 2 => Err(Error::data(format!(
+                "classification needs at least 2 classes, the data has {n_classes}"
+            ))),
             _ => Ok(n_classes),
         }
     }
 
     /// Sums `L_i` over the `rows × outputs` scores and writes `scale · ∂L_i/∂s` into `dscores`.
     /// With `scale = 1/N` this makes `dscores` the gradient of the batch mean.
-    pub fn batch_value_grad<T: Real>(&self, scores: &[T], outputs: usize, targets: TargetSlice, dscores: &mut [T], scale: f64) -> f64 {
+    pub fn batch_value_grad<T: Real>(
+        &self,
+        scores: &[T],
+        outputs: usize,
+        targets: TargetSlice,
+        dscores: &mut [T],
+        scale: f64,
+    ) -> f64 {
         let k = T::of(scale);
         let mut total = 0.0;
-        for (i, (s, g)) in scores.chunks_exact(outputs).zip(dscores.chunks_exact_mut(outputs)).enumerate() {
+        for (i, (s, g)) in scores
+            .chunks_exact(outputs)
+            .zip(dscores.chunks_exact_mut(outputs))
+            .enumerate()
+        {
             total += self.value_grad(s, target_of(targets, i), g);
             g.iter_mut().for_each(|v| *v *= k);
         }
@@ -272,7 +300,11 @@ mod tests {
                     let mut scratch = vec![0.0; c];
                     let num = (loss.value_grad(&p, y, &mut scratch) - loss.value_grad(&m, y, &mut scratch)) / (2.0 * h);
                     let err = (g[j] - num).abs() / g[j].abs().max(num.abs()).max(1e-8);
-                    assert!(err < 1e-5 || (g[j] - num).abs() < 1e-8, "{loss}: d/ds{j} analytic {} numeric {num}", g[j]);
+                    assert!(
+                        err < 1e-5 || (g[j] - num).abs() < 1e-8,
+                        "{loss}: d/ds{j} analytic {} numeric {num}",
+                        g[j]
+                    );
                 }
                 checked += 1;
             }
@@ -311,13 +343,31 @@ mod tests {
     #[test]
     fn losses_check_the_data_they_get() {
         let lg = Loss::new("logistic", 1.0, 1.0).unwrap();
-        assert!(lg.outputs(Task::Classify, 10).unwrap_err().to_string().contains("needs 2 classes"));
+        assert!(
+            lg.outputs(Task::Classify, 10)
+                .unwrap_err()
+                .to_string()
+                .contains("needs 2 classes")
+        );
         assert_eq!(lg.outputs(Task::Classify, 2).unwrap(), 1);
         let sq = Loss::new("squared", 1.0, 1.0).unwrap();
         assert!(sq.outputs(Task::Classify, 10).is_err());
-        assert_eq!(Loss::new("nope", 1.0, 1.0).unwrap_err().to_string(), format!("--loss must be one of {LOSS_NAMES}, got 'nope'"));
-        assert!(Loss::new("huber", 1.0, 0.0).unwrap_err().to_string().starts_with("--delta"));
-        assert!(Loss::new("svm", -1.0, 1.0).unwrap_err().to_string().starts_with("--margin"));
+        assert_eq!(
+            Loss::new("nope", 1.0, 1.0).unwrap_err().to_string(),
+            format!("--loss must be one of {LOSS_NAMES}, got 'nope'")
+        );
+        assert!(
+            Loss::new("huber", 1.0, 0.0)
+                .unwrap_err()
+                .to_string()
+                .starts_with("--delta")
+        );
+        assert!(
+            Loss::new("svm", -1.0, 1.0)
+                .unwrap_err()
+                .to_string()
+                .starts_with("--margin")
+        );
     }
 
     #[test]

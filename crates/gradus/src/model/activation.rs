@@ -85,7 +85,10 @@ impl FromStr for Activation {
             "leaky-relu" => Ok(Activation::LeakyRelu),
             "sigmoid" => Ok(Activation::Sigmoid),
             "tanh" => Ok(Activation::Tanh),
-            _ => Err(Error::param("--activation", format!("must be relu, leaky-relu, sigmoid or tanh, got '{s}'"))),
+            _ => Err(Error::param(
+                "--activation",
+                format!("must be relu, leaky-relu, sigmoid or tanh, got '{s}'"),
+            )),
         }
     }
 }
@@ -107,7 +110,12 @@ mod tests {
 
     #[test]
     fn derivatives_match_centred_differences() {
-        for act in [Activation::Relu, Activation::LeakyRelu, Activation::Sigmoid, Activation::Tanh] {
+        for act in [
+            Activation::Relu,
+            Activation::LeakyRelu,
+            Activation::Sigmoid,
+            Activation::Tanh,
+        ] {
             for z0 in [-2.3f64, -0.4, 0.7, 3.1] {
                 let f = |z: f64| {
                     let mut v = [z];

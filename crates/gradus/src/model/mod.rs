@@ -32,7 +32,10 @@ pub struct Architecture {
 impl Architecture {
     /// The linear model `s = Wx + b`.
     pub fn linear() -> Self {
-        Self { hidden: Vec::new(), activation: Activation::Relu }
+        Self {
+            hidden: Vec::new(),
+            activation: Activation::Relu,
+        }
     }
 }
 
@@ -40,7 +43,12 @@ impl FromStr for Architecture {
     type Err = Error;
     /// `linear` or `mlp:H1,H2,…` (activation ReLU; set [`Architecture::activation`] after).
     fn from_str(s: &str) -> Result<Self> {
-        let bad = || Error::param("--model", format!("must be linear or mlp:H1,H2,… with positive widths, got '{s}'"));
+        let bad = || {
+            Error::param(
+                "--model",
+                format!("must be linear or mlp:H1,H2,… with positive widths, got '{s}'"),
+            )
+        };
         if s == "linear" {
             return Ok(Self::linear());
         }
@@ -50,7 +58,10 @@ impl FromStr for Architecture {
             .map(|w| w.trim().parse::<usize>().ok().filter(|&w| w > 0 && w <= 1 << 20))
             .collect::<Option<Vec<_>>>()
             .ok_or_else(bad)?;
-        Ok(Self { hidden, activation: Activation::Relu })
+        Ok(Self {
+            hidden,
+            activation: Activation::Relu,
+        })
     }
 }
 
@@ -96,12 +107,19 @@ impl Network {
             layout.push(format!("layers.{l}.weight"), &[w[1], w[0]], Role::Weight);
             layout.push(format!("layers.{l}.bias"), &[w[1]], Role::Bias);
         }
-        Ok(Self { dims, activation: arch.activation, layout })
+        Ok(Self {
+            dims,
+            activation: arch.activation,
+            layout,
+        })
     }
 
     /// Its architecture.
     pub fn architecture(&self) -> Architecture {
-        Architecture { hidden: self.dims[1..self.dims.len() - 1].to_vec(), activation: self.activation }
+        Architecture {
+            hidden: self.dims[1..self.dims.len() - 1].to_vec(),
+            activation: self.activation,
+        }
     }
     /// Input features.
     pub fn inputs(&self) -> usize {
@@ -165,7 +183,15 @@ impl Network {
     /// (∂L/∂s, `rows × outputs`) computes ∂L/∂W_l = δ_lᵀ a_l and ∂L/∂b_l = Σ_rows δ_l into
     /// `grads`, propagating δ_{l−1} = (δ_l W_l) ⊙ f′(a_l). With `accumulate`, adds to `grads`
     /// instead of overwriting it.
-    pub fn backward<T: Real>(&self, params: &[T], x: &[T], rows: usize, ws: &mut Workspace<T>, grads: &mut [T], accumulate: bool) {
+    pub fn backward<T: Real>(
+        &self,
+        params: &[T],
+        x: &[T],
+        rows: usize,
+        ws: &mut Workspace<T>,
+        grads: &mut [T],
+        accumulate: bool,
+    ) {
         let beta = if accumulate { T::one() } else { T::zero() };
         let out = self.outputs();
         ws.delta[..rows * out].copy_from_slice(&ws.dscores[..rows * out]);
@@ -175,7 +201,18 @@ impl Network {
             let br = self.layout.segments()[2 * l + 1].range();
             let input: &[T] = if l == 0 { x } else { &ws.acts[l - 1][..rows * din] };
             let delta = &ws.delta[..rows * dout];
-            matmul(dout, din, rows, delta, Op::T, input, Op::N, &mut grads[wr.clone()], beta, ws.threads);
+            matmul(
+                dout,
+                din,
+                rows,
+                delta,
+                Op::T,
+                input,
+                Op::N,
+                &mut grads[wr.clone()],
+                beta,
+                ws.threads,
+            );
             let gb = &mut grads[br];
             if !accumulate {
                 gb.fill(T::zero());
@@ -187,7 +224,18 @@ impl Network {
             }
             if l > 0 {
                 let prev = &mut ws.delta_prev[..rows * din];
-                matmul(rows, din, dout, delta, Op::N, &params[wr], Op::N, prev, T::zero(), ws.threads);
+                matmul(
+                    rows,
+                    din,
+                    dout,
+                    delta,
+                    Op::N,
+                    &params[wr],
+                    Op::N,
+                    prev,
+                    T::zero(),
+                    ws.threads,
+                );
                 self.activation.backprop(&ws.acts[l - 1][..rows * din], prev);
                 std::mem::swap(&mut ws.delta, &mut ws.delta_prev);
             }
@@ -217,7 +265,13 @@ pub struct Workspace<T> {
 impl<T: Real> Workspace<T> {
     /// Empty scratch space using `threads` threads for matrix products.
     pub fn new(threads: usize) -> Self {
-        Self { acts: Vec::new(), dscores: Vec::new(), delta: Vec::new(), delta_prev: Vec::new(), threads: threads.max(1) }
+        Self {
+            acts: Vec::new(),
+            dscores: Vec::new(),
+            delta: Vec::new(),
+            delta_prev: Vec::new(),
+            threads: threads.max(1),
+        }
     }
 
     fn ensure(&mut self, net: &Network, rows: usize) {
@@ -264,7 +318,9 @@ mod tests {
         assert_eq!(net.layout().len(), 8);
         let params = vec![1.0, 2.0, 3.0, -1.0, 0.0, 1.0, 0.5, -0.5f64];
         let mut ws = Workspace::new(1);
-        let s = net.forward(&params, &[1.0, 1.0, 1.0, 2.0, 0.0, -1.0], 2, &mut ws).to_vec();
+        let s = net
+            .forward(&params, &[1.0, 1.0, 1.0, 2.0, 0.0, -1.0], 2, &mut ws)
+            .to_vec();
         assert_eq!(s, vec![6.5, -0.5, -0.5, -3.5]);
     }
 
@@ -283,7 +339,12 @@ mod tests {
     #[test]
     fn layout_uses_pytorch_names_and_shapes() {
         let net = Network::new(784, &"mlp:256,128".parse().unwrap(), 10).unwrap();
-        let names: Vec<_> = net.layout().segments().iter().map(|s| (s.name.as_str(), s.shape.clone())).collect();
+        let names: Vec<_> = net
+            .layout()
+            .segments()
+            .iter()
+            .map(|s| (s.name.as_str(), s.shape.clone()))
+            .collect();
         assert_eq!(names[0], ("layers.0.weight", vec![256, 784]));
         assert_eq!(names[5], ("layers.2.bias", vec![10]));
         assert_eq!(net.macs_per_example(), 784 * 256 + 256 * 128 + 128 * 10);

@@ -64,14 +64,7 @@ impl UpdateRule for AdaDelta {
         )
     }
 
-    fn update<T: Real>(
-        &self,
-        params: &mut [T],
-        grads: &[T],
-        lr: f64,
-        _t: u64,
-        slots: &mut [&mut [T]],
-    ) {
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, _t: u64, slots: &mut [&mut [T]]) {
         let [square_avg, acc_delta] = buffers(slots);
         let (rho, mix) = (T::of(self.rho), T::of(1.0 - self.rho));
         let (wd, eps, neg_lr) = (T::of(self.weight_decay), T::of(self.eps), T::of(-lr));

@@ -64,14 +64,7 @@ impl UpdateRule for Adagrad {
         )
     }
 
-    fn update<T: Real>(
-        &self,
-        params: &mut [T],
-        grads: &[T],
-        lr: f64,
-        t: u64,
-        slots: &mut [&mut [T]],
-    ) {
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut [&mut [T]]) {
         let [sum] = buffers(slots);
         let clr = lr / (1.0 + t.saturating_sub(1) as f64 * self.lr_decay);
         let (wd, eps, neg_clr) = (T::of(self.weight_decay), T::of(self.eps), T::of(-clr));

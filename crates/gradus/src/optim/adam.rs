@@ -42,12 +42,7 @@ impl Adam {
             beta1: checked("--beta1", p.beta1, 0.9, Range::UnitOpen)?,
             beta2: checked("--beta2", p.beta2, 0.999, Range::UnitOpen)?,
             eps: checked("--eps", p.eps, 1e-8, Range::NonNegative)?,
-            weight_decay: checked(
-                "--weight-decay",
-                p.weight_decay,
-                default_decay,
-                Range::NonNegative,
-            )?,
+            weight_decay: checked("--weight-decay", p.weight_decay, default_decay, Range::NonNegative)?,
             amsgrad: p.amsgrad,
             decoupled,
         })
@@ -95,15 +90,8 @@ impl UpdateRule for Adam {
         )
     }
 
-    fn update<T: Real>(
-        &self,
-        params: &mut [T],
-        grads: &[T],
-        lr: f64,
-        t: u64,
-        slots: &mut [&mut [T]],
-    ) {
-        let (exp_avg, exp_avg_sq, mut max_exp_avg_sq) = if self.amsgrad {
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut [&mut [T]]) {
+        let (exp_avg, exp_avg_sq, max_exp_avg_sq) = if self.amsgrad {
             let [m, v, v_max] = buffers(slots);
             (m, v, Some(v_max))
         } else {
@@ -115,11 +103,7 @@ impl UpdateRule for Adam {
         let correction2_sqrt = (1.0 - self.beta2.powf(t)).powf(0.5);
         let neg_step = T::of(-(lr / correction1));
         let (c2, eps) = (T::of(correction2_sqrt), T::of(self.eps));
-        let (w1, beta2, w2) = (
-            T::of(1.0 - self.beta1),
-            T::of(self.beta2),
-            T::of(1.0 - self.beta2),
-        );
+        let (w1, beta2, w2) = (T::of(1.0 - self.beta1), T::of(self.beta2), T::of(1.0 - self.beta2));
         let wd = self.weight_decay;
         let shrink = (self.decoupled && wd != 0.0).then(|| T::of(1.0 - lr * wd));
         let coupled_wd = if self.decoupled { T::zero() } else { T::of(wd) };
@@ -134,7 +118,7 @@ impl UpdateRule for Adam {
             *m = lerp(*m, g, w1);
             *v = *v * beta2 + w2 * g * g;
         };
-        match max_exp_avg_sq.as_deref_mut() {
+        match max_exp_avg_sq {
             None => {
                 for ((p, &g), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
                     update(p, g, m, v);

@@ -55,6 +55,9 @@ pub const NAMES: [&str; 8] = [
     "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
 ];
 
+/// One parallel task of [`Optimizer::step`]: parameters, gradients and each buffer's matching chunk.
+type Chunk<'a, T> = (&'a mut [T], &'a [T], Vec<&'a mut [T]>);
+
 /// Parameters per parallel task of [`Optimizer::step`]: below twice this, one thread steps all.
 const PARALLEL_CHUNK: usize = 1 << 14;
 
@@ -165,14 +168,8 @@ impl OptimizerParams {
             ("--amsgrad", self.amsgrad),
             ("--lr-decay", self.lr_decay.is_some()),
         ];
-        match given
-            .iter()
-            .find(|(flag, set)| *set && !allowed.contains(flag))
-        {
-            Some((flag, _)) => Err(Error::param(
-                *flag,
-                format!("does not apply to {}", self.name),
-            )),
+        match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
+            Some((flag, _)) => Err(Error::param(*flag, format!("does not apply to {}", self.name))),
             None => Ok(()),
         }
     }
@@ -217,10 +214,7 @@ fn checked(flag: &str, value: Option<f64>, default: f64, range: Range) -> Result
     if range.contains(x) {
         Ok(x)
     } else {
-        Err(Error::param(
-            flag,
-            format!("must be {}, got {}", range.text(), num(x)),
-        ))
+        Err(Error::param(flag, format!("must be {}, got {}", range.text(), num(x))))
     }
 }
 
@@ -336,12 +330,7 @@ impl Optimizer {
     /// buffer's length from `n`.
     pub fn check_state<T>(&self, state: &State<T>, n: usize) -> Result<()> {
         let names = self.slot_names();
-        if !state
-            .slots
-            .iter()
-            .map(|(name, _)| *name)
-            .eq(names.iter().copied())
-        {
+        if !state.slots.iter().map(|(name, _)| *name).eq(names.iter().copied()) {
             let found: Vec<&str> = state.slots.iter().map(|(name, _)| *name).collect();
             return Err(Error::data(format!(
                 "optimizer state holds [{}], {} needs [{}]",
@@ -366,11 +355,7 @@ impl Optimizer {
     /// When `grads` and `params` differ in length, or `state` does not fit them
     /// ([`check_state`](Self::check_state)).
     pub fn step<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, state: &mut State<T>) {
-        assert_eq!(
-            params.len(),
-            grads.len(),
-            "parameters and gradients differ in length"
-        );
+        assert_eq!(params.len(), grads.len(), "parameters and gradients differ in length");
         if let Err(e) = self.check_state(state, params.len()) {
             panic!("{e}");
         }
@@ -383,13 +368,19 @@ impl Optimizer {
         }
         // The rules are elementwise: matching chunks of parameters, gradients and buffers are
         // independent tasks, and the result is the same bits as one sequential pass.
-        let mut slot_chunks: Vec<_> = state.slots.iter_mut().map(|(_, b)| b.chunks_mut(PARALLEL_CHUNK)).collect();
-        let tasks: Vec<(&mut [T], &[T], Vec<&mut [T]>)> = params
+        let mut slot_chunks: Vec<_> = state
+            .slots
+            .iter_mut()
+            .map(|(_, b)| b.chunks_mut(PARALLEL_CHUNK))
+            .collect();
+        let tasks: Vec<Chunk<T>> = params
             .chunks_mut(PARALLEL_CHUNK)
             .zip(grads.chunks(PARALLEL_CHUNK))
             .map(|(p, g)| (p, g, slot_chunks.iter_mut().filter_map(Iterator::next).collect()))
             .collect();
-        tasks.into_par_iter().for_each(|(p, g, mut slots)| dispatch!(self, r => r.update(p, g, lr, t, &mut slots)));
+        tasks
+            .into_par_iter()
+            .for_each(|(p, g, mut slots)| dispatch!(self, r => r.update(p, g, lr, t, &mut slots)));
     }
 }
 
@@ -532,32 +523,16 @@ mod tests {
     fn defaults_and_descriptions() {
         let cases = [
             ("sgd", 1e-3, "sgd(weight_decay=0)"),
-            (
-                "momentum",
-                1e-3,
-                "momentum(momentum=0.9, dampening=0, weight_decay=0)",
-            ),
+            ("momentum", 1e-3, "momentum(momentum=0.9, dampening=0, weight_decay=0)"),
             ("nesterov", 1e-3, "nesterov(momentum=0.9, weight_decay=0)"),
-            (
-                "adagrad",
-                1e-2,
-                "adagrad(lr_decay=0, eps=1e-10, weight_decay=0)",
-            ),
+            ("adagrad", 1e-2, "adagrad(lr_decay=0, eps=1e-10, weight_decay=0)"),
             (
                 "rmsprop",
                 1e-2,
                 "rmsprop(rho=0.99, eps=1e-8, momentum=0, weight_decay=0)",
             ),
-            (
-                "adadelta",
-                1.0,
-                "adadelta(rho=0.9, eps=1e-6, weight_decay=0)",
-            ),
-            (
-                "adam",
-                1e-3,
-                "adam(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0)",
-            ),
+            ("adadelta", 1.0, "adadelta(rho=0.9, eps=1e-6, weight_decay=0)"),
+            ("adam", 1e-3, "adam(beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0)"),
             (
                 "adamw",
                 1e-3,
@@ -794,9 +769,7 @@ mod tests {
             assert_eq!(back, opt, "{json}");
         }
         let json = r#"{"name":"adam","beta1":1.5}"#;
-        let e = serde_json::from_str::<Optimizer>(json)
-            .unwrap_err()
-            .to_string();
+        let e = serde_json::from_str::<Optimizer>(json).unwrap_err().to_string();
         assert!(e.contains("--beta1 must be in [0, 1), got 1.5"), "{e}");
     }
 

@@ -28,13 +28,7 @@ pub struct RmsProp {
 impl RmsProp {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
-        p.allow(&[
-            "--rho",
-            "--eps",
-            "--momentum",
-            "--centered",
-            "--weight-decay",
-        ])?;
+        p.allow(&["--rho", "--eps", "--momentum", "--centered", "--weight-decay"])?;
         Ok(RmsProp {
             rho: checked("--rho", p.rho, 0.99, Range::Unit)?,
             eps: checked("--eps", p.eps, 1e-8, Range::NonNegative)?,
@@ -86,33 +80,25 @@ impl UpdateRule for RmsProp {
         )
     }
 
-    fn update<T: Real>(
-        &self,
-        params: &mut [T],
-        grads: &[T],
-        lr: f64,
-        _t: u64,
-        slots: &mut [&mut [T]],
-    ) {
-        let (square_avg, mut momentum_buffer, mut grad_avg) =
-            match (self.momentum > 0.0, self.centered) {
-                (false, false) => {
-                    let [v] = buffers(slots);
-                    (v, None, None)
-                }
-                (true, false) => {
-                    let [v, b] = buffers(slots);
-                    (v, Some(b), None)
-                }
-                (false, true) => {
-                    let [v, m] = buffers(slots);
-                    (v, None, Some(m))
-                }
-                (true, true) => {
-                    let [v, b, m] = buffers(slots);
-                    (v, Some(b), Some(m))
-                }
-            };
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, _t: u64, slots: &mut [&mut [T]]) {
+        let (square_avg, mut momentum_buffer, mut grad_avg) = match (self.momentum > 0.0, self.centered) {
+            (false, false) => {
+                let [v] = buffers(slots);
+                (v, None, None)
+            }
+            (true, false) => {
+                let [v, b] = buffers(slots);
+                (v, Some(b), None)
+            }
+            (false, true) => {
+                let [v, m] = buffers(slots);
+                (v, None, Some(m))
+            }
+            (true, true) => {
+                let [v, b, m] = buffers(slots);
+                (v, Some(b), Some(m))
+            }
+        };
         let (rho, mix) = (T::of(self.rho), T::of(1.0 - self.rho));
         let (mu, eps, wd, neg_lr) = (
             T::of(self.momentum),

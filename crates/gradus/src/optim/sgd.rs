@@ -42,18 +42,10 @@ impl Sgd {
             p.allow(&["--momentum", "--dampening", "--weight-decay"])?;
         }
         let default_momentum = if plain { 0.0 } else { 0.9 };
-        let momentum = checked(
-            "--momentum",
-            p.momentum,
-            default_momentum,
-            Range::NonNegative,
-        )?;
+        let momentum = checked("--momentum", p.momentum, default_momentum, Range::NonNegative)?;
         let dampening = checked("--dampening", p.dampening, 0.0, Range::Unit)?;
         if nesterov && momentum == 0.0 {
-            return Err(Error::param(
-                "--momentum",
-                "must be > 0 for nesterov, got 0",
-            ));
+            return Err(Error::param("--momentum", "must be > 0 for nesterov, got 0"));
         }
         if nesterov && dampening != 0.0 {
             return Err(Error::param(
@@ -109,10 +101,7 @@ impl UpdateRule for Sgd {
         let wd = num(self.weight_decay);
         match self.name() {
             "sgd" => format!("sgd(weight_decay={wd})"),
-            "nesterov" => format!(
-                "nesterov(momentum={}, weight_decay={wd})",
-                num(self.momentum)
-            ),
+            "nesterov" => format!("nesterov(momentum={}, weight_decay={wd})", num(self.momentum)),
             _ => format!(
                 "momentum(momentum={}, dampening={}, weight_decay={wd})",
                 num(self.momentum),
@@ -121,14 +110,7 @@ impl UpdateRule for Sgd {
         }
     }
 
-    fn update<T: Real>(
-        &self,
-        params: &mut [T],
-        grads: &[T],
-        lr: f64,
-        t: u64,
-        slots: &mut [&mut [T]],
-    ) {
+    fn update<T: Real>(&self, params: &mut [T], grads: &[T], lr: f64, t: u64, slots: &mut [&mut [T]]) {
         let (wd, neg_lr) = (T::of(self.weight_decay), T::of(-lr));
         if self.momentum == 0.0 {
             for (p, &g) in params.iter_mut().zip(grads) {

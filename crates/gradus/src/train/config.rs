@@ -69,7 +69,10 @@ impl TrainParams {
             return Err(Error::param("--epochs", "must be at least 1, got 0"));
         }
         if self.batch == BatchSize::Rows(0) {
-            return Err(Error::param("--batch-size", "must be a positive number of rows or 'full', got 0"));
+            return Err(Error::param(
+                "--batch-size",
+                "must be a positive number of rows or 'full', got 0",
+            ));
         }
         let positive = |name: &str, v: Option<f64>, allow_zero: bool| match v {
             Some(x) if !x.is_finite() || x < 0.0 || (!allow_zero && x == 0.0) => {

@@ -35,7 +35,12 @@ pub struct TrainState {
 impl TrainState {
     /// The state before the first step, for `n` parameters.
     pub fn new(config: &TrainConfig, n: usize) -> Self {
-        Self { epoch: 0, step: 0, optimizer: config.optimizer.init(n), plateau: PlateauState::default() }
+        Self {
+            epoch: 0,
+            step: 0,
+            optimizer: config.optimizer.init(n),
+            plateau: PlateauState::default(),
+        }
     }
 }
 
@@ -177,7 +182,9 @@ impl<'a> Trainer<'a> {
                 objective,
                 train_accuracy: classify.then(|| correct as f64 / n as f64),
                 val_loss: val_stats.map(|s| s.data_loss),
-                val_accuracy: val_stats.filter(|_| classify).map(|s| s.correct as f64 / s.rows.max(1) as f64),
+                val_accuracy: val_stats
+                    .filter(|_| classify)
+                    .map(|s| s.correct as f64 / s.rows.max(1) as f64),
                 lr,
                 seconds,
             };
@@ -192,18 +199,32 @@ impl<'a> Trainer<'a> {
                     && epoch - best_epoch >= patience
                 {
                     params.copy_from_slice(kept);
-                    return Ok(FitReport { history, stop: StopReason::EarlyStopped { best_epoch: *best_epoch }, train_seconds });
+                    return Ok(FitReport {
+                        history,
+                        stop: StopReason::EarlyStopped {
+                            best_epoch: *best_epoch,
+                        },
+                        train_seconds,
+                    });
                 }
             }
             if let (Some(tol), Some(p)) = (cfg.tol, prev) {
                 let change = (objective - p).abs();
                 if change <= tol {
-                    return Ok(FitReport { history, stop: StopReason::Converged { change }, train_seconds });
+                    return Ok(FitReport {
+                        history,
+                        stop: StopReason::Converged { change },
+                        train_seconds,
+                    });
                 }
             }
             prev = Some(objective);
         }
-        Ok(FitReport { history, stop: StopReason::MaxEpochs, train_seconds })
+        Ok(FitReport {
+            history,
+            stop: StopReason::MaxEpochs,
+            train_seconds,
+        })
     }
 }
 

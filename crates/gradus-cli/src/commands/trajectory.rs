@@ -9,7 +9,6 @@ use super::optimizer_params;
 use crate::args::TrajectoryArgs;
 use crate::plot;
 use anyhow::{Result, bail};
-use gradus::Error;
 use gradus::functions::TestFunction;
 use gradus::modelfile;
 use gradus::optim::{NAMES, Optimizer, OptimizerParams};
@@ -94,7 +93,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
                 if !NAMES.contains(&rule) {
                     bail!("--compare must list rules from {}, got '{rule}'", NAMES.join(", "));
                 }
-                let opt = applicable(&flags, rule)?.build()?;
+                let opt = applicable(&flags, rule).build()?;
                 let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
                 runs.push(go(opt, lr)?);
             }
@@ -199,34 +198,8 @@ fn list<'s>(flag: &str, s: &'s str) -> Result<Vec<&'s str>> {
 
 /// The rule `name` with those of the given rule flags that apply to it; the others are left
 /// out, with a note.
-fn applicable(flags: &OptimizerParams, name: &str) -> Result<OptimizerParams> {
-    let mut p = OptimizerParams {
-        name: name.to_owned(),
-        ..flags.clone()
-    };
-    let mut dropped = Vec::new();
-    // Each pass drops the flag the rule rejects first; there are ten flags.
-    for _ in 0..=10 {
-        match p.build() {
-            Err(Error::Param { name: flag, msg }) if msg.starts_with("does not apply") => {
-                match flag.as_str() {
-                    "--momentum" => p.momentum = None,
-                    "--dampening" => p.dampening = None,
-                    "--rho" => p.rho = None,
-                    "--beta1" => p.beta1 = None,
-                    "--beta2" => p.beta2 = None,
-                    "--eps" => p.eps = None,
-                    "--weight-decay" => p.weight_decay = None,
-                    "--centered" => p.centered = false,
-                    "--amsgrad" => p.amsgrad = false,
-                    "--lr-decay" => p.lr_decay = None,
-                    _ => bail!("{flag} {msg}"),
-                }
-                dropped.push(flag);
-            }
-            _ => break,
-        }
-    }
+fn applicable(flags: &OptimizerParams, name: &str) -> OptimizerParams {
+    let (p, dropped) = flags.for_rule(name);
     if !dropped.is_empty() {
         let (verb, them) = if dropped.len() == 1 {
             ("does", "it")
@@ -238,7 +211,7 @@ fn applicable(flags: &OptimizerParams, name: &str) -> Result<OptimizerParams> {
             dropped.join(", ")
         );
     }
-    Ok(p)
+    p
 }
 
 /// The rows: `step,x,y,f`, after the rule (`--compare`) or the rate (`--lr-sweep`).

@@ -23,7 +23,6 @@ pub struct AdaDelta {
 impl AdaDelta {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
-        p.allow(&["--rho", "--eps", "--weight-decay"])?;
         Ok(AdaDelta {
             rho: checked("--rho", p.rho, 0.9, Range::Unit)?,
             eps: checked("--eps", p.eps, 1e-6, Range::Positive)?,

@@ -23,7 +23,6 @@ pub struct Adagrad {
 impl Adagrad {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
-        p.allow(&["--lr-decay", "--eps", "--weight-decay"])?;
         Ok(Adagrad {
             lr_decay: checked("--lr-decay", p.lr_decay, 0.0, Range::NonNegative)?,
             eps: checked("--eps", p.eps, 1e-10, Range::NonNegative)?,

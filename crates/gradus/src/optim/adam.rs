@@ -35,7 +35,6 @@ pub struct Adam {
 impl Adam {
     /// Checks and reads `p`, whose name is `adam` or `adamw`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
-        p.allow(&["--beta1", "--beta2", "--eps", "--weight-decay", "--amsgrad"])?;
         let decoupled = p.name == "adamw";
         let default_decay = if decoupled { 0.01 } else { 0.0 };
         Ok(Adam {

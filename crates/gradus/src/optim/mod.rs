@@ -141,6 +141,9 @@ impl OptimizerParams {
     /// apply to the rule (`--beta1 does not apply to sgd`), or a value out of its range
     /// (`--beta1 must be in [0, 1), got 1.2`).
     pub fn build(&self) -> Result<Optimizer> {
+        if NAMES.contains(&self.name.as_str()) {
+            self.allow()?;
+        }
         match self.name.as_str() {
             "sgd" | "momentum" | "nesterov" => Sgd::from_params(self).map(Optimizer::Sgd),
             "adagrad" => Adagrad::from_params(self).map(Optimizer::Adagrad),
@@ -154,9 +157,9 @@ impl OptimizerParams {
         }
     }
 
-    /// Fails on the first flag that is given but not in `allowed`.
-    fn allow(&self, allowed: &[&str]) -> Result<()> {
-        let given = [
+    /// The rule flags given, in a fixed order.
+    fn given(&self) -> Vec<&'static str> {
+        let set = [
             ("--momentum", self.momentum.is_some()),
             ("--dampening", self.dampening.is_some()),
             ("--rho", self.rho.is_some()),
@@ -168,10 +171,55 @@ impl OptimizerParams {
             ("--amsgrad", self.amsgrad),
             ("--lr-decay", self.lr_decay.is_some()),
         ];
-        match given.iter().find(|(flag, set)| *set && !allowed.contains(flag)) {
-            Some((flag, _)) => Err(Error::param(*flag, format!("does not apply to {}", self.name))),
+        set.into_iter().filter(|(_, on)| *on).map(|(flag, _)| flag).collect()
+    }
+
+    /// Fails on the first flag that is given but does not apply to the rule.
+    fn allow(&self) -> Result<()> {
+        let allowed = flags_of(&self.name);
+        match self.given().into_iter().find(|flag| !allowed.contains(flag)) {
+            Some(flag) => Err(Error::param(flag, format!("does not apply to {}", self.name))),
             None => Ok(()),
         }
+    }
+
+    /// These flags for the rule `name`, keeping those that apply to it; also returns the flags
+    /// left out. For comparing several rules with one set of flags.
+    pub fn for_rule(&self, name: &str) -> (OptimizerParams, Vec<&'static str>) {
+        let mut p = OptimizerParams {
+            name: name.to_owned(),
+            ..self.clone()
+        };
+        let allowed = flags_of(name);
+        let dropped: Vec<&'static str> = self.given().into_iter().filter(|f| !allowed.contains(f)).collect();
+        for flag in &dropped {
+            match *flag {
+                "--momentum" => p.momentum = None,
+                "--dampening" => p.dampening = None,
+                "--rho" => p.rho = None,
+                "--beta1" => p.beta1 = None,
+                "--beta2" => p.beta2 = None,
+                "--eps" => p.eps = None,
+                "--weight-decay" => p.weight_decay = None,
+                "--centered" => p.centered = false,
+                "--amsgrad" => p.amsgrad = false,
+                _ => p.lr_decay = None,
+            }
+        }
+        (p, dropped)
+    }
+}
+
+/// The flags that apply to the rule `name` (none for an unknown name).
+fn flags_of(name: &str) -> &'static [&'static str] {
+    match name {
+        "sgd" => &["--weight-decay"],
+        "momentum" | "nesterov" => &["--momentum", "--dampening", "--weight-decay"],
+        "adagrad" => &["--lr-decay", "--eps", "--weight-decay"],
+        "rmsprop" => &["--rho", "--eps", "--momentum", "--centered", "--weight-decay"],
+        "adadelta" => &["--rho", "--eps", "--weight-decay"],
+        "adam" | "adamw" => &["--beta1", "--beta2", "--eps", "--weight-decay", "--amsgrad"],
+        _ => &[],
     }
 }
 
@@ -418,6 +466,23 @@ mod tests {
 
     fn err(p: OptimizerParams) -> String {
         p.build().unwrap_err().to_string()
+    }
+
+    #[test]
+    fn for_rule_keeps_only_the_flags_that_apply() {
+        let flags = OptimizerParams {
+            momentum: Some(0.5),
+            beta1: Some(0.8),
+            amsgrad: true,
+            ..params("adam")
+        };
+        let (p, dropped) = flags.for_rule("rmsprop");
+        assert_eq!(dropped, vec!["--beta1", "--amsgrad"]);
+        assert_eq!((p.momentum, p.beta1, p.amsgrad), (Some(0.5), None, false));
+        assert!(p.build().is_ok());
+        let (p, dropped) = flags.for_rule("adam");
+        assert_eq!(dropped, vec!["--momentum"]);
+        assert!(p.build().is_ok());
     }
 
     /// Steps `opt` on f(θ) = ½ Σ cᵢθᵢ² from a fixed start.

@@ -28,7 +28,6 @@ pub struct RmsProp {
 impl RmsProp {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
-        p.allow(&["--rho", "--eps", "--momentum", "--centered", "--weight-decay"])?;
         Ok(RmsProp {
             rho: checked("--rho", p.rho, 0.99, Range::Unit)?,
             eps: checked("--eps", p.eps, 1e-8, Range::NonNegative)?,

@@ -36,11 +36,6 @@ impl Sgd {
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
         let plain = p.name == "sgd";
         let nesterov = p.name == "nesterov";
-        if plain {
-            p.allow(&["--weight-decay"])?;
-        } else {
-            p.allow(&["--momentum", "--dampening", "--weight-decay"])?;
-        }
         let default_momentum = if plain { 0.0 } else { 0.9 };
         let momentum = checked("--momentum", p.momentum, default_momentum, Range::NonNegative)?;
         let dampening = checked("--dampening", p.dampening, 0.0, Range::Unit)?;

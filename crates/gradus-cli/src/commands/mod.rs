@@ -142,7 +142,8 @@ pub fn rows_for_model(
                 .context("the model does not record how its data was split; use --split all")?;
             if !same_source {
                 anyhow::bail!(
-                    "--split {split:?} needs the model's own training data ({}) or data with an official test split",
+                    "--split {} needs the model's own training data ({}) or data with an official test split",
+                    format!("{split:?}").to_lowercase(),
                     origin.map_or("unknown".into(), |o| o.spec.clone())
                 );
             }

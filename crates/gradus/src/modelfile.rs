@@ -310,6 +310,29 @@ mod tests {
         );
     }
 
+    /// Every single-byte corruption and every truncation of a valid file loads or fails with an
+    /// error; none panics.
+    #[test]
+    fn no_corruption_panics() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.safetensors");
+        save(&p, &sample()).unwrap();
+        let good = std::fs::read(&p).unwrap();
+        let q = dir.path().join("bad.safetensors");
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..good.len() {
+            let mut b = good.clone();
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            b[i] ^= (state as u8) | 1;
+            std::fs::write(&q, &b).unwrap();
+            let _ = load(&q);
+            std::fs::write(&q, &good[..i]).unwrap();
+            assert!(load(&q).is_err(), "a file cut at byte {i} loaded");
+        }
+    }
+
     #[test]
     fn truncated_corrupt_and_hostile_files_are_errors() {
         let dir = tempfile::tempdir().unwrap();

@@ -219,6 +219,31 @@ mod tests {
     use flate2::{Compression, write::GzEncoder};
     use std::io::Write;
 
+    /// Every single-byte corruption and truncation of valid image, label and gzip files parses
+    /// or fails with an error; none panics.
+    #[test]
+    fn no_corruption_panics() {
+        let path = Path::new("x.idx");
+        let images = idx(&[3, 2, 2], &[9; 12]);
+        let labels = idx(&[3], &[1, 2, 3]);
+        let mut gz = GzEncoder::new(Vec::new(), Compression::default());
+        gz.write_all(&images).unwrap();
+        let gz = gz.finish().unwrap();
+        for file in [&images, &labels, &gz] {
+            for i in 0..file.len() {
+                for flip in [0x01u8, 0x80, 0xff] {
+                    let mut b = file.clone();
+                    b[i] ^= flip;
+                    let _ = parse_images(&b, path);
+                    let _ = parse_labels(&b, path);
+                    let _ = gunzip(&b, path);
+                }
+                let _ = parse_images(&file[..i], path);
+                let _ = gunzip(&file[..i], path);
+            }
+        }
+    }
+
     /// An IDX file of unsigned bytes with the given dimensions and payload.
     fn idx(dims: &[u32], data: &[u8]) -> Vec<u8> {
         let mut out = vec![0, 0, U8, dims.len() as u8];

@@ -66,7 +66,19 @@ fn printed_values_are_the_library_values_to_the_last_bit() {
     .unwrap();
     let schedule = LrSchedule::new(0.01, Schedule::Exp { gamma: 0.99 }, 0).unwrap();
     let beale = TestFunction::Beale;
-    let t = gradus::trajectory::run(&beale, &opt, &schedule, [1.0, 1.5], 50, 0.3, 7).unwrap();
+    let t = gradus::trajectory::run(
+        &beale,
+        &opt,
+        &schedule,
+        [1.0, 1.5],
+        50,
+        &gradus::trajectory::Gradients {
+            noise: 0.3,
+            seed: 7,
+            clip_norm: None,
+        },
+    )
+    .unwrap();
     let printed = rows(&out);
     assert_eq!(printed.len(), t.points.len());
     for (k, (row, ([x, y], f))) in printed.iter().zip(&t.points).enumerate() {
@@ -201,7 +213,7 @@ fn bad_values_are_one_line_errors() {
     assert!(run("--start 1,2 --lr-sweep 0.1 --lr 0.2").contains("cannot be used with"));
     assert!(run("--start 1,2 --noise -1").ends_with("--noise must be finite and >= 0, got -1"));
     assert!(run("--start 1,2 --beta1 0.5").ends_with("--beta1 does not apply to sgd"));
-    assert!(run("--start 1,2 --clip-norm 1").contains("--clip-norm does not apply"));
+    assert!(run("--start 1,2 --clip-norm 0").contains("--clip-norm must be a finite number > 0, got 0"));
     assert!(run("--start 1,2 --steps 2000000").contains("--steps must be at most"));
     let schedule = |extra: &str| bad(&format!("schedule --lr 0.1 --steps 5 {extra}"));
     assert!(schedule("--schedule plateau:3,0.5").contains("follows the training loss"));

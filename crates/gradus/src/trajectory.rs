@@ -20,6 +20,7 @@
 use crate::functions::TestFunction;
 use crate::optim::Optimizer;
 use crate::schedule::{LrSchedule, PlateauState};
+use crate::train::clip_global_norm;
 use crate::{Error, Result};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -55,22 +56,35 @@ fn in_range([x, y]: [f64; 2], value: f64) -> bool {
     x.is_finite() && y.is_finite() && value.is_finite() && value.abs() <= DIVERGENCE_BOUND
 }
 
-/// Runs `opt` on `f` for `steps` steps from `start`, with the rates of `schedule` and gradient
-/// noise of standard deviation `noise` seeded by `seed`; see the [module docs](self) for the
-/// recurrence. Stops early, with [`Trajectory::diverged_at`] set, when the path diverges.
+/// What happens to each gradient before the update: `g ← g + ε` with `ε ~ N(0, noise²·I)` drawn
+/// from a ChaCha8 stream seeded by `seed` (to mimic minibatch noise), then, with `clip_norm = C`,
+/// `g ← g · min(1, C/(‖g‖ + 1e-6))` as in training.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Gradients {
+    /// Standard deviation of the added noise (0: none).
+    pub noise: f64,
+    /// Seed of the noise.
+    pub seed: u64,
+    /// Bound on the gradient's norm.
+    pub clip_norm: Option<f64>,
+}
+
+/// Runs `opt` on `f` for `steps` steps from `start`, with the rates of `schedule` and the
+/// gradients perturbed as `gradients` says; see the [module docs](self) for the recurrence. Stops early, with [`Trajectory::diverged_at`] set, when the path diverges.
 ///
 /// # Errors
 /// [`Error::Param`]: `--start` when a coordinate is not finite or f(start) is already out of
-/// range (|f| > [`DIVERGENCE_BOUND`]), `--noise` when `noise` is not finite and ≥ 0.
+/// range (|f| > [`DIVERGENCE_BOUND`]), `--noise` when `noise` is not finite and ≥ 0,
+/// `--clip-norm` when the bound is not finite and > 0.
 pub fn run(
     f: &TestFunction,
     opt: &Optimizer,
     schedule: &LrSchedule,
     start: [f64; 2],
     steps: u64,
-    noise: f64,
-    seed: u64,
+    gradients: &Gradients,
 ) -> Result<Trajectory> {
+    let Gradients { noise, seed, clip_norm } = *gradients;
     let [x0, y0] = start;
     if !(x0.is_finite() && y0.is_finite()) {
         return Err(Error::param("--start", format!("must be finite, got {x0},{y0}")));
@@ -87,6 +101,12 @@ pub fn run(
     }
     if !(noise.is_finite() && noise >= 0.0) {
         return Err(Error::param("--noise", format!("must be finite and >= 0, got {noise}")));
+    }
+    if let Some(c) = clip_norm.filter(|c| !(c.is_finite() && *c > 0.0)) {
+        return Err(Error::param(
+            "--clip-norm",
+            format!("must be a finite number > 0, got {c}"),
+        ));
     }
     let normal = Normal::new(0.0, noise).map_err(|e| Error::param("--noise", format!("{e}, got {noise}")))?;
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
@@ -107,6 +127,9 @@ pub fn run(
             for gi in &mut g {
                 *gi += normal.sample(&mut rng);
             }
+        }
+        if let Some(c) = clip_norm {
+            clip_global_norm(&mut g, c);
         }
         opt.step(&mut theta, &g, lr, &mut state);
         let value = f.value(theta);
@@ -149,8 +172,11 @@ mod tests {
             &constant(0.1),
             [-8.0, 8.0],
             2000,
-            0.0,
-            0,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
         )
         .unwrap();
         assert_eq!(t.points.len(), 2001);
@@ -166,7 +192,19 @@ mod tests {
     fn tiny_steps_fall_short() {
         let start = [1.5, 1.5];
         let f0 = TestFunction::Bowl.value(start);
-        let t = run(&TestFunction::Bowl, &opt("sgd"), &constant(1e-4), start, 100, 0.0, 0).unwrap();
+        let t = run(
+            &TestFunction::Bowl,
+            &opt("sgd"),
+            &constant(1e-4),
+            start,
+            100,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
+        )
+        .unwrap();
         let (_, value) = t.last();
         // Each step shrinks f by at most a factor (1 − 3α)² along the steepest direction.
         assert!(value < f0 && value > 0.9 * f0, "{value} vs {f0}");
@@ -182,8 +220,11 @@ mod tests {
             &constant(lr),
             [2.0, -1.0],
             10,
-            0.0,
-            0,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
         )
         .unwrap();
         let ([x, y], _) = t.last();
@@ -200,8 +241,11 @@ mod tests {
             &constant(0.2),
             [1.0, 1.0],
             100,
-            0.0,
-            0,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
         )
         .unwrap();
         let k = t.diverged_at.expect("diverges");
@@ -215,14 +259,56 @@ mod tests {
     #[test]
     fn schedule_and_plateau_drive_the_rates() {
         let s = LrSchedule::new(0.1, "step:3,0.5".parse().unwrap(), 0).unwrap();
-        let t = run(&TestFunction::Bowl, &opt("sgd"), &s, [1.0, 1.0], 7, 0.0, 0).unwrap();
+        let t = run(
+            &TestFunction::Bowl,
+            &opt("sgd"),
+            &s,
+            [1.0, 1.0],
+            7,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
+        )
+        .unwrap();
         assert_eq!(t.lrs, [0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.025]);
         // On ravine:20 a rate of 0.11 overshoots (y ← −1.2y), so f(θ₂) > f(θ₁) and plateau:0
         // halves the rate; at 0.055 the steps improve again.
         let s = LrSchedule::new(0.11, "plateau:0,0.5".parse().unwrap(), 0).unwrap();
         let f = TestFunction::Ravine(20.0);
-        let t = run(&f, &opt("sgd"), &s, [0.0, 1.0], 4, 0.0, 0).unwrap();
+        let t = run(
+            &f,
+            &opt("sgd"),
+            &s,
+            [0.0, 1.0],
+            4,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
+        )
+        .unwrap();
         assert_eq!(t.lrs, [0.11, 0.11, 0.055, 0.055]);
+    }
+
+    #[test]
+    fn clipping_bounds_every_step() {
+        // On bowl from (3, 3), ‖∇f‖ = 9√2; clipped to 1, sgd with lr 0.1 moves 0.1 per step.
+        let clip = Gradients {
+            clip_norm: Some(1.0),
+            ..Gradients::default()
+        };
+        let t = run(&TestFunction::Bowl, &opt("sgd"), &constant(0.1), [3.0, 3.0], 1, &clip).unwrap();
+        let ([x, y], _) = t.last();
+        assert!(((3.0 - x).hypot(3.0 - y) - 0.1).abs() < 1e-6, "{x} {y}");
+        let bad = Gradients {
+            clip_norm: Some(0.0),
+            ..Gradients::default()
+        };
+        let e = run(&TestFunction::Bowl, &opt("sgd"), &constant(0.1), [3.0, 3.0], 1, &bad).unwrap_err();
+        assert!(e.to_string().starts_with("--clip-norm"), "{e}");
     }
 
     #[test]
@@ -234,8 +320,11 @@ mod tests {
                 &constant(0.01),
                 [-1.5, 2.0],
                 50,
-                noise,
-                seed,
+                &Gradients {
+                    noise,
+                    seed,
+                    clip_norm: None,
+                },
             )
             .unwrap()
         };
@@ -255,8 +344,11 @@ mod tests {
                 &constant(0.01),
                 start,
                 5,
-                noise,
-                0,
+                &Gradients {
+                    noise,
+                    seed: 0,
+                    clip_norm: None,
+                },
             )
             .map(|_| ())
             .unwrap_err()
@@ -273,7 +365,19 @@ mod tests {
             "--noise must be finite and >= 0, got inf"
         );
         // Zero steps: just the start.
-        let t = run(&TestFunction::Bowl, &opt("sgd"), &constant(0.1), [1.0, 0.0], 0, 0.0, 0).unwrap();
+        let t = run(
+            &TestFunction::Bowl,
+            &opt("sgd"),
+            &constant(0.1),
+            [1.0, 0.0],
+            0,
+            &Gradients {
+                noise: 0.0,
+                seed: 0,
+                clip_norm: None,
+            },
+        )
+        .unwrap();
         assert_eq!(t.points, [([1.0, 0.0], 1.0)]);
         assert!(t.lrs.is_empty());
     }

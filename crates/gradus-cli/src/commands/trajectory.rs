@@ -73,17 +73,19 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
     if let Some(out) = &a.animate {
         plot::check_animation(out)?;
     }
-    if a.optim.clip_norm.is_some() {
-        bail!("--clip-norm does not apply to trajectory");
-    }
     if a.steps > MAX_STEPS {
         bail!("--steps must be at most {MAX_STEPS}, got {}", a.steps);
     }
     let schedule: Schedule = a.optim.schedule.parse()?;
     let flags = optimizer_params(&a.optim);
+    let gradients = trajectory::Gradients {
+        noise: a.noise,
+        seed: a.seed,
+        clip_norm: a.optim.clip_norm,
+    };
     let go = |opt: Optimizer, lr: f64| -> Result<Run> {
         let rates = LrSchedule::new(lr, schedule.clone(), a.optim.warmup)?;
-        let path = trajectory::run(&f, &opt, &rates, start, a.steps, a.noise, a.seed)?;
+        let path = trajectory::run(&f, &opt, &rates, start, a.steps, &gradients)?;
         Ok(Run { opt, lr, path })
     };
     let (mode, runs) = match (&a.compare, &a.lr_sweep) {

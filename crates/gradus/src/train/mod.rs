@@ -237,11 +237,11 @@ fn diverged(epoch: u64, step: u64, lr: f64, stats: &BatchStats) -> Error {
 }
 
 /// Scales `g` so that `‖g‖₂ ≤ c` (PyTorch's `clip_grad_norm_`: `g ← g · min(1, c/(‖g‖ + 1e-6))`).
-pub fn clip_global_norm(g: &mut [f32], c: f64) {
-    let norm = g.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>().sqrt();
+pub fn clip_global_norm<T: crate::Real>(g: &mut [T], c: f64) {
+    let norm = g.iter().map(|v| v.f64() * v.f64()).sum::<f64>().sqrt();
     let k = c / (norm + 1e-6);
     if k < 1.0 {
-        let k = k as f32;
+        let k = T::of(k);
         g.iter_mut().for_each(|v| *v *= k);
     }
 }

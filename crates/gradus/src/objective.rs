@@ -17,6 +17,9 @@ use rayon::prelude::*;
 /// Rows processed at once; larger batches are accumulated chunk by chunk.
 pub const CHUNK_ROWS: usize = 2048;
 
+/// Fewest rows a shard is given: below this, waking another thread costs more than it saves.
+const MIN_SHARD_ROWS: usize = 16;
+
 /// A score function, a data loss and a regulariser.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Objective {
@@ -140,7 +143,8 @@ impl Objective {
         }
         let (mut total, mut correct) = (0.0, 0);
         for (c, chunk) in rows.chunks(CHUNK_ROWS).enumerate() {
-            let parts: Vec<&[usize]> = chunk.chunks(chunk.len().div_ceil(shards)).collect();
+            let per_shard = chunk.len().div_ceil(shards).max(MIN_SHARD_ROWS);
+            let parts: Vec<&[usize]> = chunk.chunks(per_shard).collect();
             let (first, rest) = buf.shards.split_at_mut(1);
             let shard_pass = |sh: &mut Shard<T>, part: &[usize], g: Option<&mut [T]>| {
                 let accumulate = c > 0;

@@ -1,308 +1,14 @@
-//! Plots: optimizer paths over a contour map of a 2-D test function, and line charts.
-//!
-//! Text is drawn with DejaVu Sans, embedded in the binary (`assets/`), so plotting needs no
-//! system fonts. The format follows the file's extension (`.svg` or `.png`; `.gif` for
-//! animations), and every file is written under a temporary name in its directory and renamed
-//! into place, so a reader never sees half a picture.
+//! The contour map of a 2-D test function with optimizer paths drawn over it.
 
-use anyhow::{Result, anyhow, bail};
+use super::style::{AXIS_PX, LEGEND_PX, PALETTE, SANS, TICK_PX, TITLE_PX, VIRIDIS, legend_corner, legend_size, tick};
+use super::{Drawn, Figure, Path};
 use gradus::functions::TestFunction;
 use plotters::coord::Shift;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
-use plotters::style::{FontStyle, register_font};
 use std::collections::HashMap;
-use std::path::Path as FilePath;
-use std::sync::OnceLock;
-
-/// DejaVu Sans (Bitstream Vera licence, see `assets/README.md`).
-const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-/// The font family every text style names.
-const SANS: &str = "sans-serif";
-/// Pixel size of a still picture.
-const SIZE: (u32, u32) = (1000, 800);
-/// Pixel size of an animation.
-const GIF_SIZE: (u32, u32) = (800, 640);
-/// Frames of an animation's moving part, at most.
-const GIF_FRAMES: usize = 50;
-/// Milliseconds per frame.
-const GIF_DELAY_MS: u32 = 80;
-/// Copies of the last frame, so that the finished picture stays up for a moment.
-const GIF_HOLD: usize = 8;
-/// Series colours (Tableau 10).
-const PALETTE: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
-/// Fill colours of the contour map, low to high values: viridis, lightened towards white so
-/// that the paths stand out.
-const VIRIDIS: [(u8, u8, u8); 9] = [
-    (68, 1, 84),
-    (71, 44, 122),
-    (59, 81, 139),
-    (44, 113, 142),
-    (33, 144, 141),
-    (39, 173, 129),
-    (92, 200, 99),
-    (170, 220, 50),
-    (253, 231, 37),
-];
-
-/// One optimizer's path, as drawn.
-pub struct Path {
-    /// The legend entry.
-    pub label: String,
-    /// The points, the start first.
-    pub points: Vec<[f64; 2]>,
-}
-
-/// Checks that `out` is a picture this module can write: `.svg` or `.png`.
-pub fn check_picture(out: &FilePath) -> Result<()> {
-    picture_format(out).map(|_| ())
-}
-
-/// Checks that `out` names an animation: `.gif`.
-pub fn check_animation(out: &FilePath) -> Result<()> {
-    match extension(out).as_deref() {
-        Some("gif") => Ok(()),
-        _ => bail!("--animate must end in .gif, got {}", out.display()),
-    }
-}
-
-/// Draws `paths` over a contour map of `f` with `title`, the start and end of each path and
-/// the global minima of `f` marked, into `out` (`.svg` or `.png`).
-///
-/// The window is `f`'s [`TestFunction::view`], widened to show the starts and the paths that
-/// end within one view's size of it; a path that ends farther out (one that diverges) is drawn
-/// until it first leaves the window, and cut at the edge.
-pub fn contour_with_paths(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
-    save(&Contour::new(f, paths, title, None), out)
-}
-
-/// Animates [`contour_with_paths`] into `out` (`.gif`): the paths grow step by step, all at
-/// the same pace.
-pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
-    check_animation(out)?;
-    font()?;
-    let longest = paths.iter().map(|p| p.points.len()).max().unwrap_or(1).max(1);
-    // Frame k shows the first shown[k] points of every path (at least the start).
-    let frames = GIF_FRAMES.min(longest);
-    let shown: Vec<usize> = (1..=frames)
-        .map(|k| (k * longest).div_ceil(frames))
-        .chain(std::iter::repeat_n(longest, GIF_HOLD))
-        .collect();
-    let tmp = temp_path(out, "gif");
-    create(&tmp, out)?;
-    let result = (|| -> Result<()> {
-        let backend =
-            BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS).map_err(|e| anyhow!("{}: {e}", out.display()))?;
-        let area = backend.into_drawing_area();
-        for &n in &shown {
-            let step = n - 1;
-            let frame_title = format!("{title} — step {step}");
-            let figure = Contour::new(f, paths, &frame_title, Some(n));
-            figure.draw(&area).map_err(|e| drawing_error(out, e))?;
-            area.present().map_err(|e| drawing_error(out, e))?;
-        }
-        Ok(())
-    })();
-    finish(result, &tmp, out)
-}
-
-/// A line chart of `series` (label, (x, y) points) with `title` and axis labels, the y axis
-/// logarithmic when `log_y` (non-positive values are then left out), into `out` (`.svg` or
-/// `.png`). A legend is drawn when a series has a label.
-pub fn line_chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[(String, Vec<(f64, f64)>)],
-    log_y: bool,
-    out: &FilePath,
-) -> Result<()> {
-    save(
-        &Lines {
-            title,
-            x_label,
-            y_label,
-            series,
-            log_y,
-        },
-        out,
-    )
-}
-
-/// The result of drawing on a backend `DB`.
-type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
-/// Something that draws itself on any backend.
-trait Figure {
-    /// Draws the whole picture on `area`.
-    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Drawn<DB>;
-}
-
-/// The supported picture formats.
-enum Format {
-    Svg,
-    Png,
-}
-
-/// The file name's extension, lower case.
-fn extension(out: &FilePath) -> Option<String> {
-    out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
-}
-
-/// The format `out`'s extension asks for.
-fn picture_format(out: &FilePath) -> Result<Format> {
-    match extension(out).as_deref() {
-        Some("svg") => Ok(Format::Svg),
-        Some("png") => Ok(Format::Png),
-        _ => bail!("--plot must end in .svg or .png, got {}", out.display()),
-    }
-}
-
-/// Registers the embedded font, once.
-fn font() -> Result<()> {
-    static REGISTERED: OnceLock<bool> = OnceLock::new();
-    if *REGISTERED.get_or_init(|| register_font(SANS, FontStyle::Normal, FONT).is_ok()) {
-        Ok(())
-    } else {
-        bail!("the embedded font could not be loaded")
-    }
-}
-
-/// An error while drawing or writing `out`, on one line.
-fn drawing_error(out: &FilePath, e: impl std::fmt::Display) -> anyhow::Error {
-    anyhow!("{}: {e}", out.display())
-}
-
-/// A hidden name next to `out` ending in `.ext` (the bitmap encoder picks the format by
-/// extension).
-fn temp_path(out: &FilePath, ext: &str) -> std::path::PathBuf {
-    let name = out
-        .file_stem()
-        .map_or_else(|| "plot".into(), |n| n.to_string_lossy().into_owned());
-    out.with_file_name(format!(".{name}.tmp{}.{ext}", std::process::id()))
-}
-
-/// Creates `tmp`, empty, so that an unwritable place is reported as the operating system says
-/// it, before any drawing (the bitmap encoder's own message is less clear).
-fn create(tmp: &FilePath, out: &FilePath) -> Result<()> {
-    std::fs::File::create(tmp).map(drop).map_err(|e| drawing_error(out, e))
-}
-
-/// Renames `tmp` to `out` after a successful `result`, removes it otherwise.
-fn finish(result: Result<()>, tmp: &FilePath, out: &FilePath) -> Result<()> {
-    let result = result.and_then(|()| std::fs::rename(tmp, out).map_err(|e| drawing_error(out, e)));
-    if result.is_err() {
-        let _ = std::fs::remove_file(tmp);
-    }
-    result
-}
-
-/// Draws `figure` into `out`, as SVG or PNG by the extension.
-fn save(figure: &impl Figure, out: &FilePath) -> Result<()> {
-    let format = picture_format(out)?;
-    font()?;
-    match format {
-        Format::Svg => {
-            let mut svg = String::new();
-            {
-                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
-                area.present().map_err(|e| drawing_error(out, e))?;
-            }
-            gradus::modelfile::write_atomically(out, svg.as_bytes())?;
-            Ok(())
-        }
-        Format::Png => {
-            let tmp = temp_path(out, "png");
-            create(&tmp, out)?;
-            let result = (|| {
-                let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
-                area.present().map_err(|e| drawing_error(out, e))
-            })();
-            finish(result, &tmp, out)
-        }
-    }
-}
-
-/// Font size of the title, in pixels.
-const TITLE_PX: u32 = 24;
-/// Font size of the axis names.
-const AXIS_PX: u32 = 20;
-/// Font size of the tick labels.
-const TICK_PX: u32 = 15;
-/// Font size of the legend.
-const LEGEND_PX: u32 = 16;
-
-/// The size in pixels of plotters' legend box for `labels`, estimated.
-fn legend_size<DB: DrawingBackend>(
-    area: &DrawingArea<DB, Shift>,
-    labels: &[&str],
-) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
-    let style = TextStyle::from((SANS, LEGEND_PX).into_font());
-    let mut width = 0;
-    for label in labels {
-        width = width.max(area.estimate_text_size(label, &style)?.0 as i32);
-    }
-    // plotters' legend: 30 px of glyph, 10 px margins, lines 1.25 font sizes apart.
-    let height = (labels.len() as f64 * 1.25 * LEGEND_PX as f64).ceil() as i32 + 20;
-    Ok((width + 30 + 20, height))
-}
-
-/// Where in a `plot`-sized plotting area a `size` legend covers the fewest of `points` (pixel
-/// positions, weighted): a corner, or else the middle of a side; the upper right on a tie.
-fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)]) -> (i32, i32) {
-    let (w, h) = (plot.0 as i32, plot.1 as i32);
-    let inset = 8;
-    let (left, right, centre) = (inset, w - size.0 - inset, (w - size.0) / 2);
-    let (top, bottom, middle) = (inset, h - size.1 - inset, (h - size.1) / 2);
-    let places = [
-        (right, top),
-        (left, top),
-        (right, bottom),
-        (left, bottom),
-        (right, middle),
-        (left, middle),
-        (centre, top),
-        (centre, bottom),
-    ];
-    let covered = |(x, y): (i32, i32)| -> u32 {
-        points
-            .iter()
-            .filter(|((px, py), _)| (x - 14..=x + size.0 + 14).contains(px) && (y - 14..=y + size.1 + 14).contains(py))
-            .map(|(_, weight)| weight)
-            .sum()
-    };
-    places.into_iter().min_by_key(|&c| covered(c)).unwrap_or(places[0])
-}
-
-/// A number for a tick label: short, in scientific notation when very large or small.
-fn tick(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1e5 || v.abs() < 1e-3 {
-        let s = format!("{v:.1e}");
-        s.replace(".0e", "e")
-    } else {
-        let s = format!("{v:.4}");
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.into() }
-    }
-}
 
 /// The contour map with paths.
-struct Contour<'a> {
+pub(super) struct Contour<'a> {
     f: &'a TestFunction,
     paths: &'a [Path],
     title: &'a str,
@@ -313,7 +19,7 @@ struct Contour<'a> {
 }
 
 impl<'a> Contour<'a> {
-    fn new(f: &'a TestFunction, paths: &'a [Path], title: &'a str, upto: Option<usize>) -> Self {
+    pub(super) fn new(f: &'a TestFunction, paths: &'a [Path], title: &'a str, upto: Option<usize>) -> Self {
         let (x, y) = window(f, paths);
         Contour {
             f,
@@ -634,7 +340,7 @@ fn clip_polyline(points: &[[f64; 2]], lo: [f64; 2], hi: [f64; 2]) -> Vec<Vec<(f6
 
 /// `points` with those that fall on the same pixel as the point kept before them left out
 /// (the last point is always kept), so that a path of a million steps draws like a short one.
-fn thin(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<(f64, f64)> {
+pub(super) fn thin(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec<(f64, f64)> {
     let mut kept: Vec<(f64, f64)> = Vec::new();
     let mut last_pixel = None;
     for p in points {
@@ -654,7 +360,7 @@ fn thin(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (i32, i32)) -> Vec
 
 /// Each segment as its own line: plotters joins the segments of a wide polyline with miters,
 /// which shoot far out where a zigzagging path turns back on itself.
-fn segment_elements(
+pub(super) fn segment_elements(
     segments: &[[(f64, f64); 2]],
     style: ShapeStyle,
 ) -> impl Iterator<Item = PathElement<(f64, f64)>> + '_ {
@@ -863,135 +569,6 @@ impl Figure for Contour<'_> {
     }
 }
 
-/// A line chart.
-struct Lines<'a> {
-    title: &'a str,
-    x_label: &'a str,
-    y_label: &'a str,
-    series: &'a [(String, Vec<(f64, f64)>)],
-    log_y: bool,
-}
-
-impl Lines<'_> {
-    /// The points drawn: all of them, or the positive ones on a log scale.
-    fn points(&self) -> impl Iterator<Item = &(f64, f64)> {
-        self.series
-            .iter()
-            .flat_map(|(_, pts)| pts)
-            .filter(|(px, py)| px.is_finite() && py.is_finite() && (!self.log_y || *py > 0.0))
-    }
-
-    fn draw_on<DB: DrawingBackend, Y>(&self, root: &DrawingArea<DB, Shift>, x: [f64; 2], y: Y) -> Drawn<DB>
-    where
-        Y: AsRangedCoord<Value = f64>,
-        Y::CoordDescType: ValueFormatter<f64>,
-    {
-        let mut chart = ChartBuilder::on(root)
-            .caption(self.title, (SANS, TITLE_PX))
-            .margin(15)
-            .margin_right(30)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(x[0]..x[1], y)?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBColor(235, 235, 235))
-            .bold_line_style(RGBColor(210, 210, 210))
-            .x_desc(self.x_label)
-            .y_desc(self.y_label)
-            .axis_desc_style((SANS, AXIS_PX))
-            .label_style((SANS, TICK_PX))
-            .x_label_formatter(&|v| tick(*v))
-            .y_label_formatter(&|v| tick(*v))
-            .draw()?;
-        let mut occupied = Vec::new();
-        for (k, (label, pts)) in self.series.iter().enumerate() {
-            let colour = PALETTE[k % PALETTE.len()];
-            let pts: Vec<(f64, f64)> = pts
-                .iter()
-                .copied()
-                .filter(|(px, py)| px.is_finite() && py.is_finite() && (!self.log_y || *py > 0.0))
-                .collect();
-            let markers = pts.len() <= 200;
-            let pts = thin(&pts, |p| chart.backend_coord(p));
-            occupied.extend(pts.iter().map(|p| (chart.backend_coord(p), 1)));
-            let segments: Vec<[(f64, f64); 2]> = pts.windows(2).map(|w| [w[0], w[1]]).collect();
-            let series = chart.draw_series(segment_elements(&segments, colour.stroke_width(2)))?;
-            if !label.is_empty() {
-                series
-                    .label(label)
-                    .legend(move |(lx, ly)| PathElement::new(vec![(lx, ly), (lx + 22, ly)], colour.stroke_width(2)));
-            }
-            if markers {
-                chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
-            }
-        }
-        let labels: Vec<&str> = self
-            .series
-            .iter()
-            .map(|(l, _)| l.as_str())
-            .filter(|l| !l.is_empty())
-            .collect();
-        if !labels.is_empty() {
-            let area = chart.plotting_area().strip_coord_spec();
-            let size = legend_size(&area, &labels)?;
-            let (ox, oy) = area.get_base_pixel();
-            let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
-            let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::Coordinate(lx, ly))
-                .background_style(WHITE.mix(0.88))
-                .border_style(BLACK)
-                .label_font((SANS, LEGEND_PX))
-                .draw()?;
-        }
-        Ok(())
-    }
-}
-
-impl Figure for Lines<'_> {
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
-        root.fill(&WHITE)?;
-        let (mut x, mut y) = ([f64::INFINITY, f64::NEG_INFINITY], [f64::INFINITY, f64::NEG_INFINITY]);
-        for &(px, py) in self.points() {
-            x = [x[0].min(px), x[1].max(px)];
-            y = [y[0].min(py), y[1].max(py)];
-        }
-        if x[0] > x[1] {
-            // Nothing to draw: an empty frame.
-            (x, y) = ([0.0, 1.0], [0.0, 1.0]);
-            if self.log_y {
-                y = [0.1, 1.0];
-            }
-        }
-        if x[0] == x[1] {
-            x = [x[0] - 1.0, x[1] + 1.0];
-        }
-        // Room for the markers at the ends.
-        let m = 0.015 * (x[1] - x[0]);
-        let x = [x[0] - m, x[1] + m];
-        if self.log_y {
-            // A little room above and below, in ratio.
-            let y = if y[0] == y[1] {
-                [y[0] / 2.0, y[1] * 2.0]
-            } else {
-                [y[0] / 1.15, y[1] * 1.15]
-            };
-            self.draw_on(root, x, (y[0]..y[1]).log_scale())
-        } else {
-            // From zero when every value is positive, with room above.
-            let bottom = if y[0] >= 0.0 { 0.0 } else { y[0] - 0.05 * (y[1] - y[0]) };
-            let top = if y[1] > bottom {
-                y[1] + 0.05 * (y[1] - bottom)
-            } else {
-                bottom + 1.0
-            };
-            self.draw_on(root, x, bottom..top)
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1030,17 +607,5 @@ mod tests {
         for &(x, y) in line {
             assert!((f.value([x, y]) - 0.5).abs() < 0.02, "{x} {y}");
         }
-    }
-
-    #[test]
-    fn picture_paths_are_checked() {
-        assert!(check_picture(FilePath::new("a.svg")).is_ok());
-        assert!(check_picture(FilePath::new("dir/a.PNG")).is_ok());
-        assert_eq!(
-            check_picture(FilePath::new("a.jpg")).unwrap_err().to_string(),
-            "--plot must end in .svg or .png, got a.jpg"
-        );
-        assert!(check_animation(FilePath::new("a.gif")).is_ok());
-        assert!(check_animation(FilePath::new("a.png")).is_err());
     }
 }

@@ -1,0 +1,227 @@
+//! Plots: optimizer paths over a contour map of a 2-D test function, and line charts.
+//!
+//! Text is drawn with DejaVu Sans, embedded in the binary (`assets/`), so plotting needs no
+//! system fonts. The format follows the file's extension (`.svg` or `.png`; `.gif` for
+//! animations), and every file is written under a temporary name in its directory and renamed
+//! into place, so a reader never sees half a picture.
+
+mod contour;
+mod lines;
+mod style;
+
+use anyhow::{Result, anyhow, bail};
+use contour::Contour;
+use gradus::functions::TestFunction;
+use lines::Lines;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::{FontStyle, register_font};
+use std::path::Path as FilePath;
+use std::sync::OnceLock;
+use style::{GIF_SIZE, SANS, SIZE};
+
+/// DejaVu Sans (Bitstream Vera licence, see `assets/README.md`).
+const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
+/// Frames of an animation's moving part, at most.
+const GIF_FRAMES: usize = 50;
+/// Milliseconds per frame.
+const GIF_DELAY_MS: u32 = 80;
+/// Copies of the last frame, so that the finished picture stays up for a moment.
+const GIF_HOLD: usize = 8;
+
+/// One optimizer's path, as drawn.
+pub struct Path {
+    /// The legend entry.
+    pub label: String,
+    /// The points, the start first.
+    pub points: Vec<[f64; 2]>,
+}
+
+/// Checks that `out` is a picture this module can write: `.svg` or `.png`.
+pub fn check_picture(out: &FilePath) -> Result<()> {
+    picture_format(out).map(|_| ())
+}
+
+/// Checks that `out` names an animation: `.gif`.
+pub fn check_animation(out: &FilePath) -> Result<()> {
+    match extension(out).as_deref() {
+        Some("gif") => Ok(()),
+        _ => bail!("--animate must end in .gif, got {}", out.display()),
+    }
+}
+
+/// Draws `paths` over a contour map of `f` with `title`, the start and end of each path and
+/// the global minima of `f` marked, into `out` (`.svg` or `.png`).
+///
+/// The window is `f`'s [`TestFunction::view`], widened to show the starts and the paths that
+/// end within one view's size of it; a path that ends farther out (one that diverges) is drawn
+/// until it first leaves the window, and cut at the edge.
+pub fn contour_with_paths(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
+    save(&Contour::new(f, paths, title, None), out)
+}
+
+/// Animates [`contour_with_paths`] into `out` (`.gif`): the paths grow step by step, all at
+/// the same pace.
+pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
+    check_animation(out)?;
+    font()?;
+    let longest = paths.iter().map(|p| p.points.len()).max().unwrap_or(1).max(1);
+    // Frame k shows the first shown[k] points of every path (at least the start).
+    let frames = GIF_FRAMES.min(longest);
+    let shown: Vec<usize> = (1..=frames)
+        .map(|k| (k * longest).div_ceil(frames))
+        .chain(std::iter::repeat_n(longest, GIF_HOLD))
+        .collect();
+    let tmp = temp_path(out, "gif");
+    create(&tmp, out)?;
+    let result = (|| -> Result<()> {
+        let backend =
+            BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS).map_err(|e| anyhow!("{}: {e}", out.display()))?;
+        let area = backend.into_drawing_area();
+        for &n in &shown {
+            let step = n - 1;
+            let frame_title = format!("{title} — step {step}");
+            let figure = Contour::new(f, paths, &frame_title, Some(n));
+            figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+            area.present().map_err(|e| drawing_error(out, e))?;
+        }
+        Ok(())
+    })();
+    finish(result, &tmp, out)
+}
+
+/// A line chart of `series` (label, (x, y) points) with `title` and axis labels, the y axis
+/// logarithmic when `log_y` (non-positive values are then left out), into `out` (`.svg` or
+/// `.png`). A legend is drawn when a series has a label.
+pub fn line_chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[(String, Vec<(f64, f64)>)],
+    log_y: bool,
+    out: &FilePath,
+) -> Result<()> {
+    save(
+        &Lines {
+            title,
+            x_label,
+            y_label,
+            series,
+            log_y,
+        },
+        out,
+    )
+}
+
+/// The result of drawing on a backend `DB`.
+type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+/// Something that draws itself on any backend.
+trait Figure {
+    /// Draws the whole picture on `area`.
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Drawn<DB>;
+}
+
+/// The supported picture formats.
+enum Format {
+    Svg,
+    Png,
+}
+
+/// The file name's extension, lower case.
+fn extension(out: &FilePath) -> Option<String> {
+    out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase)
+}
+
+/// The format `out`'s extension asks for.
+fn picture_format(out: &FilePath) -> Result<Format> {
+    match extension(out).as_deref() {
+        Some("svg") => Ok(Format::Svg),
+        Some("png") => Ok(Format::Png),
+        _ => bail!("--plot must end in .svg or .png, got {}", out.display()),
+    }
+}
+
+/// Registers the embedded font, once.
+fn font() -> Result<()> {
+    static REGISTERED: OnceLock<bool> = OnceLock::new();
+    if *REGISTERED.get_or_init(|| register_font(SANS, FontStyle::Normal, FONT).is_ok()) {
+        Ok(())
+    } else {
+        bail!("the embedded font could not be loaded")
+    }
+}
+
+/// An error while drawing or writing `out`, on one line.
+fn drawing_error(out: &FilePath, e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow!("{}: {e}", out.display())
+}
+
+/// A hidden name next to `out` ending in `.ext` (the bitmap encoder picks the format by
+/// extension).
+fn temp_path(out: &FilePath, ext: &str) -> std::path::PathBuf {
+    let name = out
+        .file_stem()
+        .map_or_else(|| "plot".into(), |n| n.to_string_lossy().into_owned());
+    out.with_file_name(format!(".{name}.tmp{}.{ext}", std::process::id()))
+}
+
+/// Creates `tmp`, empty, so that an unwritable place is reported as the operating system says
+/// it, before any drawing (the bitmap encoder's own message is less clear).
+fn create(tmp: &FilePath, out: &FilePath) -> Result<()> {
+    std::fs::File::create(tmp).map(drop).map_err(|e| drawing_error(out, e))
+}
+
+/// Renames `tmp` to `out` after a successful `result`, removes it otherwise.
+fn finish(result: Result<()>, tmp: &FilePath, out: &FilePath) -> Result<()> {
+    let result = result.and_then(|()| std::fs::rename(tmp, out).map_err(|e| drawing_error(out, e)));
+    if result.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    result
+}
+
+/// Draws `figure` into `out`, as SVG or PNG by the extension.
+fn save(figure: &impl Figure, out: &FilePath) -> Result<()> {
+    let format = picture_format(out)?;
+    font()?;
+    match format {
+        Format::Svg => {
+            let mut svg = String::new();
+            {
+                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+                area.present().map_err(|e| drawing_error(out, e))?;
+            }
+            gradus::modelfile::write_atomically(out, svg.as_bytes())?;
+            Ok(())
+        }
+        Format::Png => {
+            let tmp = temp_path(out, "png");
+            create(&tmp, out)?;
+            let result = (|| {
+                let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
+                area.present().map_err(|e| drawing_error(out, e))
+            })();
+            finish(result, &tmp, out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn picture_paths_are_checked() {
+        assert!(check_picture(FilePath::new("a.svg")).is_ok());
+        assert!(check_picture(FilePath::new("dir/a.PNG")).is_ok());
+        assert_eq!(
+            check_picture(FilePath::new("a.jpg")).unwrap_err().to_string(),
+            "--plot must end in .svg or .png, got a.jpg"
+        );
+        assert!(check_animation(FilePath::new("a.gif")).is_ok());
+        assert!(check_animation(FilePath::new("a.png")).is_err());
+    }
+}

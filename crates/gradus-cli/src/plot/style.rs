@@ -1,0 +1,103 @@
+//! The look shared by the figures: sizes, fonts, colours, the legend's placement and the tick
+//! labels.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// The font family every text style names.
+pub(super) const SANS: &str = "sans-serif";
+/// Pixel size of a still picture.
+pub(super) const SIZE: (u32, u32) = (1000, 800);
+/// Pixel size of an animation.
+pub(super) const GIF_SIZE: (u32, u32) = (800, 640);
+/// Series colours (Tableau 10).
+pub(super) const PALETTE: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+/// Fill colours of the contour map, low to high values: viridis, lightened towards white so
+/// that the paths stand out.
+pub(super) const VIRIDIS: [(u8, u8, u8); 9] = [
+    (68, 1, 84),
+    (71, 44, 122),
+    (59, 81, 139),
+    (44, 113, 142),
+    (33, 144, 141),
+    (39, 173, 129),
+    (92, 200, 99),
+    (170, 220, 50),
+    (253, 231, 37),
+];
+
+/// Font size of the title, in pixels.
+pub(super) const TITLE_PX: u32 = 24;
+/// Font size of the axis names.
+pub(super) const AXIS_PX: u32 = 20;
+/// Font size of the tick labels.
+pub(super) const TICK_PX: u32 = 15;
+/// Font size of the legend.
+pub(super) const LEGEND_PX: u32 = 16;
+
+/// The size in pixels of plotters' legend box for `labels`, estimated.
+pub(super) fn legend_size<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    labels: &[&str],
+) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
+    let style = TextStyle::from((SANS, LEGEND_PX).into_font());
+    let mut width = 0;
+    for label in labels {
+        width = width.max(area.estimate_text_size(label, &style)?.0 as i32);
+    }
+    // plotters' legend: 30 px of glyph, 10 px margins, lines 1.25 font sizes apart.
+    let height = (labels.len() as f64 * 1.25 * LEGEND_PX as f64).ceil() as i32 + 20;
+    Ok((width + 30 + 20, height))
+}
+
+/// Where in a `plot`-sized plotting area a `size` legend covers the fewest of `points` (pixel
+/// positions, weighted): a corner, or else the middle of a side; the upper right on a tie.
+pub(super) fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)]) -> (i32, i32) {
+    let (w, h) = (plot.0 as i32, plot.1 as i32);
+    let inset = 8;
+    let (left, right, centre) = (inset, w - size.0 - inset, (w - size.0) / 2);
+    let (top, bottom, middle) = (inset, h - size.1 - inset, (h - size.1) / 2);
+    let places = [
+        (right, top),
+        (left, top),
+        (right, bottom),
+        (left, bottom),
+        (right, middle),
+        (left, middle),
+        (centre, top),
+        (centre, bottom),
+    ];
+    let covered = |(x, y): (i32, i32)| -> u32 {
+        points
+            .iter()
+            .filter(|((px, py), _)| (x - 14..=x + size.0 + 14).contains(px) && (y - 14..=y + size.1 + 14).contains(py))
+            .map(|(_, weight)| weight)
+            .sum()
+    };
+    places.into_iter().min_by_key(|&c| covered(c)).unwrap_or(places[0])
+}
+
+/// A number for a tick label: short, in scientific notation when very large or small.
+pub(super) fn tick(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e5 || v.abs() < 1e-3 {
+        let s = format!("{v:.1e}");
+        s.replace(".0e", "e")
+    } else {
+        let s = format!("{v:.4}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".into() } else { s.into() }
+    }
+}

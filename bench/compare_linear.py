@@ -6,46 +6,15 @@ Usage: python3 bench/compare_linear.py [--epochs 5] [--threads 2]
 Needs: cargo build --release; pip install scikit-learn torch numpy (installed when missing).
 Prints each tool's seconds per epoch (median over epochs), the ratios, and gradus' peak memory.
 """
-import argparse, gzip, json, os, statistics, subprocess, sys, time
+import argparse, json, os, statistics, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = "/usr/share/datasets/fashion-mnist"
-
-
-def run_measured(cmd):
-    """Runs cmd; returns its stdout and its own peak resident memory in MB (wait4's rusage)."""
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as p:
-        stdout = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed with status {p.returncode}")
-    return stdout, usage.ru_maxrss / 1024
-
-
-def need(mods):
-    missing = [m for m in mods if __import__("importlib").util.find_spec(m) is None]
-    if missing:
-        pkgs = {"sklearn": "scikit-learn"}
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + [pkgs.get(m, m) for m in missing])
-
-
-def load(prefix):
-    import numpy as np
-    with gzip.open(f"{DATA}/{prefix}-images-idx3-ubyte.gz") as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
-    with gzip.open(f"{DATA}/{prefix}-labels-idx1-ubyte.gz") as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    return x, y
+from common import gradus_train, load, need
 
 
 def gradus(epochs, threads):
-    exe = os.path.join(ROOT, "target", "release", "gradus")
-    cmd = [exe, "train", "--data", "fashion-mnist", "--loss", "softmax", "--optimizer", "sgd",
-           "--lr", "0.03", "--scale", "standardize", "--batch-size", "256", "--epochs", str(epochs),
-           "--threads", str(threads), "--json"]
-    out, peak_mb = run_measured(cmd)
-    r = json.loads(out.strip().splitlines()[-1])
+    r, peak_mb = gradus_train(["--data", "fashion-mnist", "--loss", "softmax", "--optimizer", "sgd", "--lr", "0.03",
+                               "--scale", "standardize", "--batch-size", "256", "--epochs", str(epochs),
+                               "--threads", str(threads)])
     return statistics.median(r["epoch_seconds"]), r["test_accuracy"], peak_mb
 
 

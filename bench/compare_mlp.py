@@ -6,29 +6,11 @@ by side in one run; plus the GFLOP/s of gradus' training step against numpy's fl
 Usage: python3 bench/compare_mlp.py [--epochs 3] [--threads 2] [--batches 256,64]
 Needs: cargo build --release; numpy and torch (installed when missing).
 """
-import argparse, gzip, json, os, statistics, subprocess, sys, time
+import argparse, json, os, statistics, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DATA = "/usr/share/datasets/fashion-mnist"
+from common import gradus_train, load, need
+
 DIMS = [784, 256, 128, 10]
-
-
-def run_measured(cmd):
-    """Runs cmd; returns its stdout and its own peak resident memory in MB (wait4's rusage)."""
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as p:
-        stdout = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"{cmd[0]} failed with status {p.returncode}")
-    return stdout, usage.ru_maxrss / 1024
-
-
-def need(mods):
-    import importlib.util
-    missing = [m for m in mods if importlib.util.find_spec(m) is None]
-    if missing:
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q"] + missing)
 
 
 def train_flops_per_sample():
@@ -39,23 +21,10 @@ def train_flops_per_sample():
 
 
 def gradus(batch, epochs, threads):
-    exe = os.path.join(ROOT, "target", "release", "gradus")
-    cmd = [exe, "train", "--data", "fashion-mnist", "--model", "mlp:256,128", "--activation", "relu",
-           "--loss", "softmax", "--optimizer", "adam", "--lr", "1e-3", "--scale", "standardize",
-           "--batch-size", str(batch), "--epochs", str(epochs), "--threads", str(threads), "--json"]
-    out, peak_mb = run_measured(cmd)
-    r = json.loads(out.strip().splitlines()[-1])
-    times = r["epoch_seconds"]
-    return 60000 / statistics.median(times), r["test_accuracy"], peak_mb
-
-
-def load():
-    import numpy as np
-    with gzip.open(f"{DATA}/train-images-idx3-ubyte.gz") as f:
-        x = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
-    with gzip.open(f"{DATA}/train-labels-idx1-ubyte.gz") as f:
-        y = np.frombuffer(f.read(), np.uint8, offset=8)
-    return x, y
+    r, peak_mb = gradus_train(["--data", "fashion-mnist", "--model", "mlp:256,128", "--activation", "relu",
+                               "--loss", "softmax", "--optimizer", "adam", "--lr", "1e-3", "--scale", "standardize",
+                               "--batch-size", str(batch), "--epochs", str(epochs), "--threads", str(threads)])
+    return 60000 / statistics.median(r["epoch_seconds"]), r["test_accuracy"], peak_mb
 
 
 def torch_mlp(x, y, batch, epochs, threads):
@@ -112,7 +81,7 @@ def main():
     # what it inherited from this process before exec, and torch makes it large.
     batches = [int(b) for b in a.batches.split(",")]
     ours = {b: gradus(b, a.epochs, a.threads) for b in batches}
-    x, y = load()
+    x, y = load("train")
     flops = train_flops_per_sample()
     np_gflops = numpy_gflops(a.threads)
     print(f"MLP 784-256-128-10 ReLU, softmax, Adam 1e-3, {a.threads} threads, median of {a.epochs} epochs")

@@ -1,6 +1,6 @@
 //! The contour map of a 2-D test function with optimizer paths drawn over it.
 
-use super::style::{AXIS_PX, LEGEND_PX, PALETTE, SANS, TICK_PX, TITLE_PX, VIRIDIS, legend_corner, legend_size, tick};
+use super::style::{AXIS_PX, PALETTE, SANS, TICK_PX, TITLE_PX, VIRIDIS, place_legend, tick};
 use super::{Drawn, Figure, Path};
 use gradus::functions::TestFunction;
 use plotters::coord::Shift;
@@ -552,19 +552,7 @@ impl Figure for Contour<'_> {
         // The legend, where it hides least.
         let mut labels: Vec<&str> = self.paths.iter().map(|p| p.label.as_str()).collect();
         labels.extend(["start", "end", "global minimum"]);
-        let area = chart.plotting_area().strip_coord_spec();
-        let size = legend_size(&area, &labels)?;
-        // `occupied` is in the root's pixels; the legend is placed in the plotting area's.
-        let (ox, oy) = (area.get_base_pixel().0, area.get_base_pixel().1);
-        let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
-        let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::Coordinate(lx, ly))
-            .background_style(WHITE.mix(0.88))
-            .border_style(BLACK)
-            .label_font((SANS, LEGEND_PX))
-            .draw()?;
+        place_legend(&mut chart, &labels, &occupied)?;
         Ok(())
     }
 }

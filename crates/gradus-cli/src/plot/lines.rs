@@ -1,7 +1,7 @@
 //! The line chart.
 
 use super::contour::{segment_elements, thin};
-use super::style::{AXIS_PX, LEGEND_PX, PALETTE, SANS, TICK_PX, TITLE_PX, legend_corner, legend_size, tick};
+use super::style::{AXIS_PX, PALETTE, SANS, TICK_PX, TITLE_PX, place_legend, tick};
 use super::{Drawn, Figure};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -77,18 +77,7 @@ impl Lines<'_> {
             .filter(|l| !l.is_empty())
             .collect();
         if !labels.is_empty() {
-            let area = chart.plotting_area().strip_coord_spec();
-            let size = legend_size(&area, &labels)?;
-            let (ox, oy) = area.get_base_pixel();
-            let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
-            let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
-            chart
-                .configure_series_labels()
-                .position(SeriesLabelPosition::Coordinate(lx, ly))
-                .background_style(WHITE.mix(0.88))
-                .border_style(BLACK)
-                .label_font((SANS, LEGEND_PX))
-                .draw()?;
+            place_legend(&mut chart, &labels, &occupied)?;
         }
         Ok(())
     }

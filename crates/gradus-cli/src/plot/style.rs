@@ -1,7 +1,7 @@
 //! The look shared by the figures: sizes, fonts, colours, the legend's placement and the tick
 //! labels.
 
-use plotters::coord::Shift;
+use plotters::coord::{CoordTranslate, Shift};
 use plotters::prelude::*;
 
 /// The font family every text style names.
@@ -44,10 +44,10 @@ pub(super) const AXIS_PX: u32 = 20;
 /// Font size of the tick labels.
 pub(super) const TICK_PX: u32 = 15;
 /// Font size of the legend.
-pub(super) const LEGEND_PX: u32 = 16;
+const LEGEND_PX: u32 = 16;
 
 /// The size in pixels of plotters' legend box for `labels`, estimated.
-pub(super) fn legend_size<DB: DrawingBackend>(
+fn legend_size<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     labels: &[&str],
 ) -> Result<(i32, i32), DrawingAreaErrorKind<DB::ErrorType>> {
@@ -61,9 +61,31 @@ pub(super) fn legend_size<DB: DrawingBackend>(
     Ok((width + 30 + 20, height))
 }
 
+/// Draws `chart`'s series legend, sized for `labels`, where it covers the fewest of `occupied`
+/// (pixel positions in the root area, weighted; see [`legend_corner`]).
+pub(super) fn place_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    labels: &[&str],
+    occupied: &[((i32, i32), u32)],
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    let area = chart.plotting_area().strip_coord_spec();
+    let size = legend_size(&area, labels)?;
+    // `occupied` is in the root's pixels; the legend is placed in the plotting area's.
+    let (ox, oy) = area.get_base_pixel();
+    let local: Vec<((i32, i32), u32)> = occupied.iter().map(|&((px, py), w)| ((px - ox, py - oy), w)).collect();
+    let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::Coordinate(lx, ly))
+        .background_style(WHITE.mix(0.88))
+        .border_style(BLACK)
+        .label_font((SANS, LEGEND_PX))
+        .draw()
+}
+
 /// Where in a `plot`-sized plotting area a `size` legend covers the fewest of `points` (pixel
 /// positions, weighted): a corner, or else the middle of a side; the upper right on a tie.
-pub(super) fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)]) -> (i32, i32) {
+fn legend_corner(plot: (u32, u32), size: (i32, i32), points: &[((i32, i32), u32)]) -> (i32, i32) {
     let (w, h) = (plot.0 as i32, plot.1 as i32);
     let inset = 8;
     let (left, right, centre) = (inset, w - size.0 - inset, (w - size.0) / 2);

@@ -1,0 +1,140 @@
+//! Model files are a format users keep: the same flags must give the same bytes as the files in
+//! `tests/fixtures/models`, written by gradus before its estimator layer existed (their README
+//! gives the commands).
+
+mod common;
+
+use common::ok;
+use std::path::Path;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/models");
+
+/// Each fixture's name and the flags that made it (without `--out`).
+const RUNS: [(&str, &[&str]); 4] = [
+    ("linear", &["--lr", "0.05", "--epochs", "3"]),
+    (
+        "mlp",
+        &[
+            "--model",
+            "mlp:16",
+            "--activation",
+            "tanh",
+            "--optimizer",
+            "adam",
+            "--lr",
+            "0.01",
+            "--schedule",
+            "cosine",
+            "--warmup",
+            "5",
+            "--reg",
+            "l2:1e-4",
+            "--clip-norm",
+            "5",
+            "--early-stopping",
+            "2",
+            "--epochs",
+            "6",
+            "--batch-size",
+            "32",
+        ],
+    ),
+    (
+        "early",
+        &[
+            "--model",
+            "mlp:32",
+            "--optimizer",
+            "nesterov",
+            "--lr",
+            "0.05",
+            "--schedule",
+            "plateau:1,0.5",
+            "--early-stopping",
+            "2",
+            "--val-fraction",
+            "0.2",
+            "--epochs",
+            "40",
+        ],
+    ),
+    (
+        "regress",
+        &[
+            "--data",
+            "csv:houses.csv",
+            "--task",
+            "regress",
+            "--loss",
+            "huber",
+            "--label-column",
+            "price",
+            "--optimizer",
+            "momentum",
+            "--lr",
+            "0.01",
+            "--epochs",
+            "4",
+            "--batch-size",
+            "full",
+            "--tol",
+            "1e-9",
+        ],
+    ),
+];
+
+/// The safetensors header (its JSON, metadata included) and the tensor bytes after it.
+fn split(bytes: &[u8]) -> (&[u8], &[u8]) {
+    let n = u64::from_le_bytes(bytes[..8].try_into().expect("8 bytes")) as usize;
+    (&bytes[8..8 + n], &bytes[8 + n..])
+}
+
+/// Whether this CPU has the AVX-512 kernels the fixtures' weights were computed with.
+fn same_kernels() -> bool {
+    std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|c| c.contains(" avx512f"))
+}
+
+#[test]
+fn the_same_flags_give_the_same_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(Path::new(FIXTURES).join("houses.csv"), dir.path().join("houses.csv")).unwrap();
+    for (name, flags) in RUNS {
+        let out = dir.path().join(format!("{name}.safetensors"));
+        let mut args = vec!["train", "--threads", "2", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(flags);
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_gradus"))
+            .args(&args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            status.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&status.stderr)
+        );
+        let made = std::fs::read(&out).unwrap();
+        let want = std::fs::read(Path::new(FIXTURES).join(format!("{name}.safetensors"))).unwrap();
+        let ((h1, t1), (h2, t2)) = (split(&made), split(&want));
+        assert_eq!(
+            String::from_utf8_lossy(h1),
+            String::from_utf8_lossy(h2),
+            "{name}: the header differs"
+        );
+        if same_kernels() {
+            assert!(t1 == t2, "{name}: the weights differ");
+        } else {
+            // Other vector kernels round differently: the weights agree to float rounding.
+            let f = |b: &[u8]| -> Vec<f32> {
+                b.chunks_exact(4)
+                    .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+                    .collect()
+            };
+            for (a, b) in f(t1).iter().zip(f(t2)) {
+                assert!((a - b).abs() <= 1e-3 * (1.0 + b.abs()), "{name}: {a} vs {b}");
+            }
+        }
+    }
+    // And `ok` is the helper the other tests use: a model file made by it loads for eval.
+    let linear = dir.path().join("linear.safetensors");
+    assert!(ok(&["eval", "--model", linear.to_str().unwrap(), "--json"]).contains("\"accuracy\""));
+}

@@ -41,7 +41,11 @@ fn main() -> ExitCode {
         }
     };
     if let Err(e) = commands::run(cli) {
-        let msg = format!("{e:#}");
+        // The library names its parameters (`beta1`, `batch_size`); here they are flags.
+        let msg = match e.downcast_ref::<gradus::Error>() {
+            Some(gradus::Error::Param { name, msg }) => format!("{} {msg}", commands::flag(name)),
+            _ => format!("{e:#}"),
+        };
         eprintln!("gradus: error: {}", msg.replace('\n', " "));
         return ExitCode::FAILURE;
     }

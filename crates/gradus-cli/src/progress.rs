@@ -1,7 +1,7 @@
 //! Training progress: a progress bar on a terminal, plain lines otherwise (both on stderr, so
 //! stdout carries only results).
 
-use gradus::train::{EpochReport, Observer, TrainState};
+use gradus::train::{EpochReport, Flow, Observer, StepReport, TrainState};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::IsTerminal;
 
@@ -48,21 +48,21 @@ fn line(r: &EpochReport, epochs: u64) -> String {
 }
 
 impl Observer for Progress {
-    fn on_batch(&mut self, epoch: u64, done: usize, total: usize) {
+    fn on_step(&mut self, r: &StepReport) {
         if let Some(b) = &self.bar {
-            if done == 1 {
-                b.set_length(total as u64);
-                b.set_prefix(format!("{epoch}/{}", self.epochs));
+            if r.batch == 1 {
+                b.set_length(r.batches as u64);
+                b.set_prefix(format!("{}/{}", r.epoch, self.epochs));
             }
-            b.set_position(done as u64);
+            b.set_position(r.batch as u64);
         }
     }
 
-    fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState) -> gradus::Result<()> {
+    fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState<f32>) -> gradus::Result<Flow> {
         match &self.bar {
             Some(b) => b.println(line(r, self.epochs)),
             None => eprintln!("{}", line(r, self.epochs)),
         }
-        Ok(())
+        Ok(Flow::Continue)
     }
 }

@@ -159,7 +159,10 @@ fn divergence_is_a_clear_error_and_keeps_the_saved_model() {
         "--out",
         &out,
     ]);
-    assert!(e.contains("epoch 1") && e.contains("try a smaller --lr"), "{e}");
+    assert!(
+        e.contains("epoch 1") && e.contains("try a smaller learning rate"),
+        "{e}"
+    );
     assert_eq!(std::fs::read(&out).unwrap(), b"precious");
 }
 

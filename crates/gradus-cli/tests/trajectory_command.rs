@@ -211,7 +211,7 @@ fn bad_values_are_one_line_errors() {
     assert!(run("--start 1,2 --compare sgd --optimizer adam").contains("cannot be used with"));
     assert!(run("--start 1,2 --lr-sweep 0.1,-1").contains("--lr-sweep must be learning rates > 0"));
     assert!(run("--start 1,2 --lr-sweep 0.1 --lr 0.2").contains("cannot be used with"));
-    assert!(run("--start 1,2 --noise -1").ends_with("--noise must be finite and >= 0, got -1"));
+    assert!(run("--start 1,2 --noise -1").ends_with("--noise must be a finite number ≥ 0, got -1"));
     assert!(run("--start 1,2 --beta1 0.5").ends_with("--beta1 does not apply to sgd"));
     assert!(run("--start 1,2 --clip-norm 0").contains("--clip-norm must be a finite number > 0, got 0"));
     assert!(run("--start 1,2 --steps 2000000").contains("--steps must be at most"));

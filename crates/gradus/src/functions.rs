@@ -4,6 +4,7 @@
 //! Parsed from the command line as `booth`, `bowl`, `rosenbrock`, `beale`, `himmelblau`,
 //! `saddle` or `ravine:K`.
 
+use crate::problem::{BatchStats, Problem};
 use crate::{Error, Result};
 use std::str::FromStr;
 
@@ -49,13 +50,13 @@ impl FromStr for TestFunction {
                     Ok(k) if k.is_finite() && k > 0.0 => TestFunction::Ravine(k),
                     _ => {
                         return Err(Error::param(
-                            "--function",
+                            "function",
                             format!("ravine:K needs a finite K > 0, got '{k}'"),
                         ));
                     }
                 },
                 None => {
-                    return Err(Error::param("--function", format!("must be one of {FORMS}, got '{s}'")));
+                    return Err(Error::param("function", format!("must be one of {FORMS}, got '{s}'")));
                 }
             },
         })
@@ -165,6 +166,28 @@ fn beale_terms(x: f64, y: f64) -> [f64; 3] {
     [1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y * y * y]
 }
 
+/// A test function is a problem of one row, the function itself: `L(θ) = f(θ)` for θ ∈ ℝ².
+impl Problem<f64> for TestFunction {
+    fn rows(&self) -> usize {
+        1
+    }
+    fn value_and_grad(&mut self, params: &[f64], _rows: &[usize], grads: &mut [f64]) -> BatchStats {
+        let theta = [params[0], params[1]];
+        grads.copy_from_slice(&self.grad(theta));
+        self.value(params, &[0])
+    }
+    fn value(&mut self, params: &[f64], _rows: &[usize]) -> BatchStats {
+        let f = TestFunction::value(self, [params[0], params[1]]);
+        BatchStats {
+            objective: f,
+            data_loss: f,
+            penalty: 0.0,
+            correct: 0,
+            rows: 1,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,16 +271,10 @@ mod tests {
             TestFunction::Ravine(100.0)
         );
         let err = |s: &str| s.parse::<TestFunction>().unwrap_err().to_string();
-        assert_eq!(
-            err("sphere"),
-            format!("--function must be one of {FORMS}, got 'sphere'")
-        );
-        assert_eq!(err("ravine:0"), "--function ravine:K needs a finite K > 0, got '0'");
-        assert_eq!(err("ravine:x"), "--function ravine:K needs a finite K > 0, got 'x'");
-        assert_eq!(err("ravine:inf"), "--function ravine:K needs a finite K > 0, got 'inf'");
-        assert_eq!(
-            err("ravine"),
-            format!("--function must be one of {FORMS}, got 'ravine'")
-        );
+        assert_eq!(err("sphere"), format!("function must be one of {FORMS}, got 'sphere'"));
+        assert_eq!(err("ravine:0"), "function ravine:K needs a finite K > 0, got '0'");
+        assert_eq!(err("ravine:x"), "function ravine:K needs a finite K > 0, got 'x'");
+        assert_eq!(err("ravine:inf"), "function ravine:K needs a finite K > 0, got 'inf'");
+        assert_eq!(err("ravine"), format!("function must be one of {FORMS}, got 'ravine'"));
     }
 }

@@ -69,11 +69,11 @@ impl GradCheckConfig {
     pub fn check(self) -> Result<Self> {
         if !(self.eps.is_finite() && self.eps > 0.0) {
             return Err(Error::param(
-                "--eps",
+                "eps",
                 format!("must be a finite number > 0, got {}", self.eps),
             ));
         }
-        for (name, v) in [("--atol", self.atol), ("--rtol", self.rtol)] {
+        for (name, v) in [("atol", self.atol), ("rtol", self.rtol)] {
             if !(v.is_finite() && v >= 0.0) {
                 return Err(Error::param(name, format!("must be a finite number ≥ 0, got {v}")));
             }
@@ -127,7 +127,7 @@ impl GradCheckReport {
 pub fn pick_rows(n: usize, samples: usize, seed: u64) -> Result<Vec<usize>> {
     if samples == 0 || samples > CHUNK_ROWS {
         return Err(Error::param(
-            "--samples",
+            "samples",
             format!("must be in 1..={CHUNK_ROWS}, got {samples}"),
         ));
     }

@@ -27,6 +27,7 @@
 
 pub mod data;
 pub mod error;
+pub mod estimator;
 pub mod functions;
 pub mod gradcheck;
 pub mod linalg;
@@ -37,6 +38,7 @@ pub mod modelfile;
 pub mod objective;
 pub mod optim;
 pub mod params;
+pub mod problem;
 pub mod real;
 pub mod regularizer;
 pub mod schedule;

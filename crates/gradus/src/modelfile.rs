@@ -21,8 +21,7 @@ use crate::model::{Architecture, Network};
 use crate::objective::Objective;
 use crate::optim::State;
 use crate::regularizer::Regularizer;
-use crate::schedule::PlateauState;
-use crate::train::TrainConfig;
+use crate::train::{TrainConfig, TrainState};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -31,6 +30,9 @@ use std::path::Path;
 
 /// The metadata key holding a gradus model's description.
 pub const FORMAT: &str = "gradus-1";
+
+/// The tensor holding a checkpoint's best parameters so far (early stopping).
+const BEST: &str = "train.best";
 
 /// Where the training data came from and how it was split, so `eval` can find the same test rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,19 +43,6 @@ pub struct DataOrigin {
     pub label_column: Option<String>,
     /// The split rule.
     pub split: crate::data::spec::SplitRule,
-}
-
-/// Progress of a run, saved in checkpoints so training resumes exactly.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Progress {
-    /// Epochs completed.
-    pub epoch: u64,
-    /// Optimizer steps taken.
-    pub step: u64,
-    /// The update rule's step counter.
-    pub optimizer_step: u64,
-    /// Reduce-on-plateau's state.
-    pub plateau: PlateauState,
 }
 
 /// Everything about a model except its numbers.
@@ -81,11 +70,13 @@ pub struct ModelMeta {
     pub data: Option<DataOrigin>,
     /// How it was trained.
     pub train: Option<TrainConfig>,
-    /// Where training stands (checkpoints).
-    pub progress: Option<Progress>,
+    /// Where training stands (checkpoints): the whole [`TrainState`], whose large buffers
+    /// (the optimizer's slots, the best parameters of early stopping) are tensors of their own.
+    pub progress: Option<TrainState<f32>>,
 }
 
-/// A trained model with its preprocessing, and optionally the optimizer state to resume from.
+/// A trained model with its preprocessing; a checkpoint also holds its training state
+/// ([`ModelMeta::progress`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct SavedModel {
     /// Description.
@@ -94,8 +85,6 @@ pub struct SavedModel {
     pub params: Vec<f32>,
     /// Fitted preprocessing.
     pub affine: Affine,
-    /// Update-rule state, for checkpoints.
-    pub optimizer: Option<State<f32>>,
 }
 
 impl SavedModel {
@@ -138,9 +127,12 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
         vec![model.affine.len()],
         bytes_of(model.affine.scale()),
     ));
-    if let Some(state) = &model.optimizer {
-        for (name, buf) in &state.slots {
+    if let Some(state) = &model.meta.progress {
+        for (name, buf) in &state.optimizer.slots {
             owned.push((format!("optimizer.{name}"), vec![buf.len()], bytes_of(buf)));
+        }
+        if let Some(best) = &state.best {
+            owned.push((BEST.into(), vec![best.params.len()], bytes_of(&best.params)));
         }
     }
     let meta_json =
@@ -233,27 +225,24 @@ pub fn load(path: &Path) -> Result<SavedModel> {
     }
     let d = [meta.inputs];
     let affine = Affine::new(read("preprocess.shift", &d)?, read("preprocess.scale", &d)?);
-    let optimizer = match &meta.progress {
-        Some(p) => {
-            let train = meta
-                .train
-                .as_ref()
-                .ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
-            let mut state: State<f32> = train.optimizer.init(0);
-            state.step = p.optimizer_step;
-            for (name, buf) in state.slots.iter_mut() {
-                *buf = read(&format!("optimizer.{name}"), &[params.len()])?;
-            }
-            Some(state)
+    let mut meta = meta;
+    if let Some(state) = &mut meta.progress {
+        let train = meta
+            .train
+            .as_ref()
+            .ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
+        let n = [params.len()];
+        let mut optimizer: State<f32> = train.optimizer.init(0);
+        optimizer.step = state.optimizer.step;
+        for (name, buf) in optimizer.slots.iter_mut() {
+            *buf = read(&format!("optimizer.{name}"), &n)?;
         }
-        None => None,
-    };
-    Ok(SavedModel {
-        meta,
-        params,
-        affine,
-        optimizer,
-    })
+        state.optimizer = optimizer;
+        if let Some(best) = &mut state.best {
+            best.params = read(BEST, &n)?;
+        }
+    }
+    Ok(SavedModel { meta, params, affine })
 }
 
 #[cfg(test)]
@@ -289,7 +278,6 @@ mod tests {
             },
             params: net.init(1),
             affine: Affine::new(vec![0.0; 4], vec![0.5; 4]),
-            optimizer: None,
         }
     }
 

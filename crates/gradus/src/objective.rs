@@ -1,7 +1,7 @@
 //! The objective `L(θ) = (1/N) Σ_i L_i(f(x_i; θ)) + λ R(θ)` and its gradient.
 //!
-//! [`Objective::value_and_grad`] is the one function that training, gradient checks and loss
-//! landscapes call. Batches larger than [`CHUNK_ROWS`] are processed in chunks whose gradients
+//! [`Objective::value_and_grad`] computes it; [`Objective::on`] binds it to a data set as the
+//! [`Problem`] that training, gradient checks and loss landscapes call. Batches larger than [`CHUNK_ROWS`] are processed in chunks whose gradients
 //! are summed in a fixed order, so full-batch gradient descent on 60,000 images needs the memory
 //! of one chunk, not of the whole set.
 
@@ -10,6 +10,7 @@ use crate::data::{TargetBuf, TargetSlice};
 use crate::error::Result;
 use crate::loss::Loss;
 use crate::model::{Network, Workspace};
+use crate::problem::{BatchStats, Problem};
 use crate::real::Real;
 use crate::regularizer::Regularizer;
 use rayon::prelude::*;
@@ -72,21 +73,6 @@ impl<T: Real> Buffers<T> {
     pub(crate) fn first_workspace(&self) -> &Workspace<T> {
         &self.shards[0].ws
     }
-}
-
-/// What one evaluation of the objective on a batch found.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct BatchStats {
-    /// `L = data_loss + penalty`.
-    pub objective: f64,
-    /// `(1/N) Σ_i L_i`.
-    pub data_loss: f64,
-    /// `λ R(θ)`.
-    pub penalty: f64,
-    /// Rows whose predicted class equals the label (0 for regression).
-    pub correct: usize,
-    /// Rows in the batch.
-    pub rows: usize,
 }
 
 impl Objective {
@@ -249,5 +235,39 @@ impl Objective {
             )));
         }
         Ok(())
+    }
+}
+
+/// An [`Objective`] bound to its examples and scratch buffers: the [`Problem`] a trainer steps.
+pub struct OnData<'a, T, E> {
+    objective: &'a Objective,
+    data: &'a E,
+    buf: Buffers<T>,
+}
+
+impl Objective {
+    /// This objective over the rows of `data`, evaluated on `threads` shards.
+    pub fn on<'a, T: Real, E: Examples>(&'a self, data: &'a E, threads: usize) -> OnData<'a, T, E> {
+        OnData {
+            objective: self,
+            data,
+            buf: Buffers::new(threads),
+        }
+    }
+}
+
+impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
+    fn rows(&self) -> usize {
+        self.data.len()
+    }
+    fn classifies(&self) -> bool {
+        self.objective.loss.task() == crate::data::Task::Classify
+    }
+    fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats {
+        self.objective
+            .value_and_grad(params, self.data, rows, &mut self.buf, grads)
+    }
+    fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats {
+        self.objective.value(params, self.data, rows, &mut self.buf)
     }
 }

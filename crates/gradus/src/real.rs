@@ -37,3 +37,13 @@ impl Real for f64 {
         self
     }
 }
+
+/// The logistic function `1/(1 + e^{−z})`, computed without overflow for any `z`.
+pub fn sigmoid<T: Real>(z: T) -> T {
+    if z >= T::zero() {
+        T::one() / (T::one() + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (T::one() + e)
+    }
+}

@@ -101,7 +101,7 @@ fn strength(name: &str, s: &str) -> Result<f64> {
     match s.trim().parse::<f64>() {
         Ok(v) if v.is_finite() && v >= 0.0 => Ok(v),
         _ => Err(Error::param(
-            "--reg",
+            "reg",
             format!("{name} must be a finite number ≥ 0, got '{s}'"),
         )),
     }
@@ -126,12 +126,12 @@ impl FromStr for Penalty {
                     beta: strength("β", b)?,
                 }),
                 None => Err(Error::param(
-                    "--reg",
+                    "reg",
                     format!("elastic needs λ,β (e.g. elastic:1e-4,0.5), got '{s}'"),
                 )),
             },
             _ => Err(Error::param(
-                "--reg",
+                "reg",
                 format!("must be none, l2:λ, l1:λ or elastic:λ,β, got '{s}'"),
             )),
         }
@@ -183,7 +183,7 @@ mod tests {
     fn bad_specs_name_the_value() {
         for bad in ["l2", "l2:-1", "l3:1", "elastic:1", "l1:nan"] {
             let e = bad.parse::<Penalty>().unwrap_err().to_string();
-            assert!(e.starts_with("--reg") && e.contains("got"), "{e}");
+            assert!(e.starts_with("reg") && e.contains("got"), "{e}");
         }
     }
 }

@@ -117,17 +117,17 @@ impl FromStr for Schedule {
             "cosine" => "cosine",
             "plateau" => "plateau:PATIENCE,FACTOR",
             _ => {
-                return Err(Error::param("--schedule", format!("must be one of {FORMS}, got '{s}'")));
+                return Err(Error::param("schedule", format!("must be one of {FORMS}, got '{s}'")));
             }
         };
-        let arity_error = || Error::param("--schedule", format!("'{s}' must have the form {form}"));
+        let arity_error = || Error::param("schedule", format!("'{s}' must have the form {form}"));
         let int = |name: &str, v: &str| {
             v.parse::<u64>()
-                .map_err(|_| Error::param("--schedule", format!("'{s}': {name} must be an integer, got '{v}'")))
+                .map_err(|_| Error::param("schedule", format!("'{s}': {name} must be an integer, got '{v}'")))
         };
         let real = |name: &str, v: &str| {
             v.parse::<f64>()
-                .map_err(|_| Error::param("--schedule", format!("'{s}': {name} must be a number, got '{v}'")))
+                .map_err(|_| Error::param("schedule", format!("'{s}': {name} must be a number, got '{v}'")))
         };
         let schedule = match (kind, args.as_slice()) {
             ("constant", []) => Schedule::Constant,
@@ -188,7 +188,7 @@ impl Schedule {
     /// # Errors
     /// [`Error::Param`] for `--schedule`, naming the value and its range.
     pub fn validate(&self) -> Result<()> {
-        let fail = |what: String| Err(Error::param("--schedule", format!("'{self}': {what}")));
+        let fail = |what: String| Err(Error::param("schedule", format!("'{self}': {what}")));
         let gamma_ok = |g: f64| g > 0.0 && g <= 1.0;
         match *self {
             Schedule::Constant | Schedule::Cosine => Ok(()),
@@ -254,7 +254,7 @@ impl LrSchedule {
     /// schedule is out of range ([`Schedule::validate`]).
     pub fn new(base_lr: f64, schedule: Schedule, warmup: u64) -> Result<Self> {
         if !(base_lr.is_finite() && base_lr > 0.0) {
-            return Err(Error::param("--lr", format!("must be finite and > 0, got {base_lr}")));
+            return Err(Error::param("lr", format!("must be finite and > 0, got {base_lr}")));
         }
         schedule.validate()?;
         Ok(LrSchedule {
@@ -470,49 +470,46 @@ mod tests {
     #[test]
     fn parse_errors() {
         let err = |s: &str| s.parse::<Schedule>().unwrap_err().to_string();
-        assert_eq!(
-            err("linear"),
-            format!("--schedule must be one of {FORMS}, got 'linear'")
-        );
-        assert_eq!(err("step:5"), "--schedule 'step:5' must have the form step:EVERY,GAMMA");
-        assert_eq!(err("cosine:3"), "--schedule 'cosine:3' must have the form cosine");
-        assert_eq!(err("exp"), "--schedule 'exp' must have the form exp:GAMMA");
+        assert_eq!(err("linear"), format!("schedule must be one of {FORMS}, got 'linear'"));
+        assert_eq!(err("step:5"), "schedule 'step:5' must have the form step:EVERY,GAMMA");
+        assert_eq!(err("cosine:3"), "schedule 'cosine:3' must have the form cosine");
+        assert_eq!(err("exp"), "schedule 'exp' must have the form exp:GAMMA");
         assert_eq!(
             err("step:x,0.5"),
-            "--schedule 'step:x,0.5': EVERY must be an integer, got 'x'"
+            "schedule 'step:x,0.5': EVERY must be an integer, got 'x'"
         );
-        assert_eq!(err("step:0,0.5"), "--schedule 'step:0,0.5': EVERY must be >= 1, got 0");
+        assert_eq!(err("step:0,0.5"), "schedule 'step:0,0.5': EVERY must be >= 1, got 0");
         assert_eq!(
             err("step:5,1.5"),
-            "--schedule 'step:5,1.5': GAMMA must be in (0, 1], got 1.5"
+            "schedule 'step:5,1.5': GAMMA must be in (0, 1], got 1.5"
         );
-        assert_eq!(err("exp:0"), "--schedule 'exp:0': GAMMA must be in (0, 1], got 0");
-        assert_eq!(err("exp:NaN"), "--schedule 'exp:NaN': GAMMA must be in (0, 1], got NaN");
+        assert_eq!(err("exp:0"), "schedule 'exp:0': GAMMA must be in (0, 1], got 0");
+        assert_eq!(err("exp:NaN"), "schedule 'exp:NaN': GAMMA must be in (0, 1], got NaN");
         assert_eq!(
             err("multistep:5+3,0.1"),
-            "--schedule 'multistep:5+3,0.1': \
+            "schedule 'multistep:5+3,0.1': \
              milestones must be strictly increasing epochs, at least one"
         );
         assert_eq!(
             err("multistep:5+x,0.1"),
-            "--schedule 'multistep:5+x,0.1': each milestone must be an integer, got 'x'"
+            "schedule 'multistep:5+x,0.1': each milestone must be an integer, got 'x'"
         );
         assert_eq!(
             err("inverse-time:-1"),
-            "--schedule 'inverse-time:-1': K must be finite and >= 0, got -1"
+            "schedule 'inverse-time:-1': K must be finite and >= 0, got -1"
         );
         assert_eq!(
             err("power:1,0"),
-            "--schedule 'power:1,0': P must be finite and > 0, got 0"
+            "schedule 'power:1,0': P must be finite and > 0, got 0"
         );
-        assert_eq!(err("power:1,y"), "--schedule 'power:1,y': P must be a number, got 'y'");
+        assert_eq!(err("power:1,y"), "schedule 'power:1,y': P must be a number, got 'y'");
         assert_eq!(
             err("plateau:3,1"),
-            "--schedule 'plateau:3,1': FACTOR must be in (0, 1), got 1"
+            "schedule 'plateau:3,1': FACTOR must be in (0, 1), got 1"
         );
         assert_eq!(
             err("plateau:-3,0.5"),
-            "--schedule 'plateau:-3,0.5': PATIENCE must be an integer, got '-3'"
+            "schedule 'plateau:-3,0.5': PATIENCE must be an integer, got '-3'"
         );
     }
 
@@ -520,7 +517,7 @@ mod tests {
     fn new_and_deserialize_validate() {
         assert_eq!(
             LrSchedule::new(0.0, Schedule::Constant, 0).unwrap_err().to_string(),
-            "--lr must be finite and > 0, got 0"
+            "lr must be finite and > 0, got 0"
         );
         assert!(LrSchedule::new(f64::NAN, Schedule::Constant, 0).is_err());
         assert!(LrSchedule::new(0.1, Schedule::Exp { gamma: 2.0 }, 0).is_err());

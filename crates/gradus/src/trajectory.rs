@@ -11,20 +11,19 @@
 //!
 //! so every step is one "epoch" of the schedule (see [`crate::schedule`]), and the `plateau`
 //! schedule watches f(θ_k) after each step. The noise σ ε_k mimics the error of a minibatch
-//! gradient; it is drawn from a [`ChaCha8Rng`] seeded with `seed`, two draws per step (x, then
-//! y), so a seed gives the same path on every platform.
+//! gradient; step k's two draws (x, then y) come from ChaCha8 stream k − 1 of `seed`
+//! ([`GaussianNoise`](crate::train::GaussianNoise)), so a seed gives the same path on every
+//! platform.
 //!
 //! A path **diverges** at step K when θ_K has a non-finite coordinate, or f(θ_K) is not finite
 //! or |f(θ_K)| > [`DIVERGENCE_BOUND`]; the run then stops, keeping θ₀ … θ_{K−1}.
 
+use crate::data::batch::BatchSize;
 use crate::functions::TestFunction;
 use crate::optim::Optimizer;
-use crate::schedule::{LrSchedule, PlateauState};
-use crate::train::clip_global_norm;
+use crate::schedule::LrSchedule;
+use crate::train::{EpochReport, Flow, Observer, StepReport, TrainParams, TrainState, Trainer};
 use crate::{Error, Result};
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
 
 /// |f| beyond which a path counts as diverged (10¹²).
 pub const DIVERGENCE_BOUND: f64 = 1e12;
@@ -56,9 +55,10 @@ fn in_range([x, y]: [f64; 2], value: f64) -> bool {
     x.is_finite() && y.is_finite() && value.is_finite() && value.abs() <= DIVERGENCE_BOUND
 }
 
-/// What happens to each gradient before the update: `g ← g + ε` with `ε ~ N(0, noise²·I)` drawn
-/// from a ChaCha8 stream seeded by `seed` (to mimic minibatch noise), then, with `clip_norm = C`,
-/// `g ← g · min(1, C/(‖g‖ + 1e-6))` as in training.
+/// What happens to each gradient before the update, as in training
+/// ([`Chain::from_config`](crate::train::Chain::from_config)): `g ← g + ε` with
+/// `ε ~ N(0, noise²·I)` ([`GaussianNoise`](crate::train::GaussianNoise), to mimic minibatch
+/// noise), then, with `clip_norm = C`, `g ← g · min(1, C/(‖g‖ + 1e-6))`.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Gradients {
     /// Standard deviation of the added noise (0: none).
@@ -70,12 +70,17 @@ pub struct Gradients {
 }
 
 /// Runs `opt` on `f` for `steps` steps from `start`, with the rates of `schedule` and the
-/// gradients perturbed as `gradients` says; see the [module docs](self) for the recurrence. Stops early, with [`Trajectory::diverged_at`] set, when the path diverges.
+/// gradients perturbed as `gradients` says; see the [module docs](self) for the recurrence.
+/// Stops early, with [`Trajectory::diverged_at`] set, when the path diverges.
+///
+/// The path is the training loop's own: a [`Trainer`] over `f` as a one-row [`Problem`], one
+/// step per epoch, with `f` as its validation set too, so that the `plateau` schedule watches
+/// f(θ_k).
 ///
 /// # Errors
-/// [`Error::Param`]: `--start` when a coordinate is not finite or f(start) is already out of
-/// range (|f| > [`DIVERGENCE_BOUND`]), `--noise` when `noise` is not finite and ≥ 0,
-/// `--clip-norm` when the bound is not finite and > 0.
+/// [`Error::Param`]: `start` when a coordinate is not finite or f(start) is already out of
+/// range (|f| > [`DIVERGENCE_BOUND`]), `noise` when `noise` is not finite and ≥ 0, `clip_norm`
+/// when the bound is not finite and > 0.
 pub fn run(
     f: &TestFunction,
     opt: &Optimizer,
@@ -84,70 +89,79 @@ pub fn run(
     steps: u64,
     gradients: &Gradients,
 ) -> Result<Trajectory> {
-    let Gradients { noise, seed, clip_norm } = *gradients;
     let [x0, y0] = start;
     if !(x0.is_finite() && y0.is_finite()) {
-        return Err(Error::param("--start", format!("must be finite, got {x0},{y0}")));
+        return Err(Error::param("start", format!("must be finite, got {x0},{y0}")));
     }
     let f0 = f.value(start);
     if !in_range(start, f0) {
         return Err(Error::param(
-            "--start",
+            "start",
             format!(
                 "is too far out for {}: f = {f0:.3e} there, beyond ±{DIVERGENCE_BOUND:e}",
                 f.name()
             ),
         ));
     }
-    if !(noise.is_finite() && noise >= 0.0) {
-        return Err(Error::param("--noise", format!("must be finite and >= 0, got {noise}")));
+    let mut config = TrainParams {
+        epochs: steps.max(1),
+        batch: BatchSize::Full,
+        lr: Some(schedule.base_lr),
+        optimizer: opt.clone().into(),
+        schedule: schedule.schedule.clone(),
+        warmup: schedule.warmup,
+        clip_norm: gradients.clip_norm,
+        noise: Some(gradients.noise),
+        seed: gradients.seed,
+        ..TrainParams::default()
     }
-    if let Some(c) = clip_norm.filter(|c| !(c.is_finite() && *c > 0.0)) {
-        return Err(Error::param(
-            "--clip-norm",
-            format!("must be a finite number > 0, got {c}"),
-        ));
-    }
-    let normal = Normal::new(0.0, noise).map_err(|e| Error::param("--noise", format!("{e}, got {noise}")))?;
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    .check()?;
+    config.epochs = steps;
     // Room for the whole path, up to a bound so that a huge `steps` does not reserve memory
     // before the first step.
     let room = usize::try_from(steps).map_or(1 << 20, |s| s.min(1 << 20));
-    let mut points = Vec::with_capacity(room + 1);
-    let mut lrs = Vec::with_capacity(room);
-    points.push((start, f0));
+    let mut path = Recorder {
+        points: Vec::with_capacity(room + 1),
+        lrs: Vec::with_capacity(room),
+        diverged_at: None,
+    };
+    path.points.push((start, f0));
     let mut theta = start;
-    let mut state = opt.init::<f64>(2);
-    let mut plateau = PlateauState::default();
-    for t in 0..steps {
-        let lr = schedule.lr(t, steps, t, &plateau);
-        lrs.push(lr);
-        let mut g = f.grad(theta);
-        if noise > 0.0 {
-            for gi in &mut g {
-                *gi += normal.sample(&mut rng);
-            }
-        }
-        if let Some(c) = clip_norm {
-            clip_global_norm(&mut g, c);
-        }
-        opt.step(&mut theta, &g, lr, &mut state);
-        let value = f.value(theta);
-        if !in_range(theta, value) {
-            return Ok(Trajectory {
-                points,
-                lrs,
-                diverged_at: Some(t + 1),
-            });
-        }
-        points.push((theta, value));
-        schedule.observe(&mut plateau, value);
+    let mut state = TrainState::new(opt, 2);
+    let (mut train, mut watch) = (*f, *f);
+    match Trainer::new(&config).fit(&mut train, Some(&mut watch), &mut theta, &mut state, &mut path) {
+        Ok(_) => {}
+        Err(Error::Diverged(_)) => path.diverged_at = Some(state.step),
+        Err(e) => return Err(e),
     }
     Ok(Trajectory {
-        points,
-        lrs,
-        diverged_at: None,
+        points: path.points,
+        lrs: path.lrs,
+        diverged_at: path.diverged_at,
     })
+}
+
+/// Records the path as the trainer reports it, and stops it where it leaves the range.
+struct Recorder {
+    points: Vec<([f64; 2], f64)>,
+    lrs: Vec<f64>,
+    diverged_at: Option<u64>,
+}
+
+impl Observer<f64> for Recorder {
+    fn on_step(&mut self, report: &StepReport) {
+        self.lrs.push(report.lr);
+    }
+    fn on_epoch(&mut self, report: &EpochReport, params: &[f64], state: &TrainState<f64>) -> Result<Flow> {
+        let theta = [params[0], params[1]];
+        let value = report.val_loss.unwrap_or(f64::NAN);
+        if !in_range(theta, value) {
+            self.diverged_at = Some(state.step);
+            return Ok(Flow::Stop);
+        }
+        self.points.push((theta, value));
+        Ok(Flow::Continue)
+    }
 }
 
 #[cfg(test)]
@@ -308,7 +322,7 @@ mod tests {
             ..Gradients::default()
         };
         let e = run(&TestFunction::Bowl, &opt("sgd"), &constant(0.1), [3.0, 3.0], 1, &bad).unwrap_err();
-        assert!(e.to_string().starts_with("--clip-norm"), "{e}");
+        assert!(e.to_string().starts_with("clip_norm"), "{e}");
     }
 
     #[test]
@@ -354,15 +368,15 @@ mod tests {
             .unwrap_err()
             .to_string()
         };
-        assert_eq!(go([f64::NAN, 0.0], 0.0), "--start must be finite, got NaN,0");
+        assert_eq!(go([f64::NAN, 0.0], 0.0), "start must be finite, got NaN,0");
         assert_eq!(
             go([1e4, 0.0], 0.0),
-            "--start is too far out for rosenbrock: f = 1.000e18 there, beyond ±1e12"
+            "start is too far out for rosenbrock: f = 1.000e18 there, beyond ±1e12"
         );
-        assert_eq!(go([0.0, 0.0], -1.0), "--noise must be finite and >= 0, got -1");
+        assert_eq!(go([0.0, 0.0], -1.0), "noise must be a finite number ≥ 0, got -1");
         assert_eq!(
             go([0.0, 0.0], f64::INFINITY),
-            "--noise must be finite and >= 0, got inf"
+            "noise must be a finite number ≥ 0, got inf"
         );
         // Zero steps: just the start.
         let t = run(

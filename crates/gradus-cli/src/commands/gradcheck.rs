@@ -1,21 +1,22 @@
 //! `gradus gradcheck`: the analytic gradient of a freshly initialised model against centred
 //! differences `(L(θ + h e_i) − L(θ − h e_i)) / 2h`, in f64, on a few training rows.
 
-use super::{data_source, model_parts};
+use super::{model_params, source};
 use crate::args::GradcheckArgs;
 use anyhow::{Result, bail};
-use gradus::data::Scaling;
 use gradus::data::batch::Prepared;
-use gradus::data::spec::SplitRule;
+use gradus::estimator::Fitted;
 use gradus::gradcheck::{self, GradCheckConfig, GradCheckReport};
-use gradus::model::Network;
-use gradus::objective::Objective;
+use gradus::train::TrainParams;
 use serde_json::json;
 
 pub fn run(a: GradcheckArgs) -> Result<()> {
-    let (spec, csv) = data_source(&a.data)?;
-    let (arch, loss, regularizer) = model_parts(&a.model)?;
-    let scaling: Scaling = a.scale.parse()?;
+    let (spec, csv) = source(&a.data)?;
+    let train = TrainParams {
+        seed: a.seed,
+        ..TrainParams::default()
+    };
+    let config = model_params(&a.model, &a.scale, &a.data, Some(0.0), train)?.check()?;
     let cfg = GradCheckConfig {
         eps: a.eps,
         atol: a.atol,
@@ -27,26 +28,14 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     if a.break_gradient.is_some_and(|r| !r.is_finite()) {
         bail!("--break-gradient must be a finite number");
     }
-    let rule = SplitRule {
-        test_fraction: a.data.test_fraction,
-        val_fraction: 0.0,
-        seed: a.seed,
-    }
-    .check()?;
-    let train = rule.apply(spec.load(&csv)?)?.train;
+    let train = config.split.apply(spec.load(&csv)?)?.train;
     let rows = gradcheck::pick_rows(train.len(), a.samples, a.seed)?;
-    let outputs = loss.outputs(train.task(), train.n_classes())?;
-    let network = Network::new(train.n_features(), &arch, outputs)?;
-    let params = network.init::<f64>(a.seed);
-    let objective = Objective {
-        network,
-        loss,
-        regularizer,
-    };
-    let affine = scaling.fit(&train);
+    let model = Fitted::new(&config, &train)?;
+    let objective = model.objective();
+    let params = objective.network.init::<f64>(a.seed);
     let data = Prepared {
         data: &train,
-        affine: &affine,
+        affine: model.affine(),
     };
     eprintln!(
         "gradus: gradcheck of {} / {} / reg {} on {spec}: {} rows, {} parameters, h = {}",
@@ -59,7 +48,7 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     );
 
     let report = match a.break_gradient {
-        None => gradcheck::check(&objective, &params, &data, &rows, &cfg)?,
+        None => gradcheck::check(objective, &params, &data, &rows, &cfg)?,
         // A testing aid: the output bias's gradient made wrong by a relative error.
         Some(rel) => {
             let bias = objective
@@ -69,8 +58,8 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
                 .last()
                 .map(|s| s.range())
                 .unwrap_or_default();
-            gradcheck::check_with(&objective, &params, &data, &rows, &cfg, |p| {
-                let mut g = gradcheck::gradient(&objective, p, &data, &rows)?;
+            gradcheck::check_with(objective, &params, &data, &rows, &cfg, |p| {
+                let mut g = gradcheck::gradient(objective, p, &data, &rows)?;
                 g[bias].iter_mut().for_each(|v| *v *= 1.0 + rel);
                 Ok(g)
             })?

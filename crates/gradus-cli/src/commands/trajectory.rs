@@ -5,7 +5,7 @@
 //! rule at several learning rates (`--lr-sweep`). A single run that diverges is an error, after
 //! its rows so far are written; in the other modes a diverged path is labelled as such.
 
-use super::optimizer_params;
+use super::{flag, optimizer_params};
 use crate::args::TrajectoryArgs;
 use crate::plot;
 use anyhow::{Result, bail};
@@ -202,6 +202,7 @@ fn list<'s>(flag: &str, s: &'s str) -> Result<Vec<&'s str>> {
 /// out, with a note.
 fn applicable(flags: &OptimizerParams, name: &str) -> OptimizerParams {
     let (p, dropped) = flags.for_rule(name);
+    let dropped: Vec<String> = dropped.iter().map(|h| flag(h)).collect();
     if !dropped.is_empty() {
         let (verb, them) = if dropped.len() == 1 {
             ("does", "it")

@@ -73,17 +73,6 @@ impl TargetSlice<'_> {
     }
 }
 
-/// A gathered batch: `rows × n_features` preprocessed features and their targets.
-#[derive(Clone, Copy, Debug)]
-pub struct Batch<'a, T> {
-    /// Row-major features.
-    pub x: &'a [T],
-    /// Number of rows.
-    pub rows: usize,
-    /// Targets, one per row.
-    pub targets: TargetSlice<'a>,
-}
-
 /// A dense dataset.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
@@ -140,6 +129,37 @@ impl Dataset {
             features,
             targets,
             class_names: None,
+        })
+    }
+
+    /// The rows of `self` followed by those of `other` (the same features and kind of targets).
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the two store features or targets differently.
+    pub fn concat(&self, other: &Dataset) -> Result<Dataset> {
+        let features = match (&self.features, &other.features) {
+            (Features::U8(x), Features::U8(y)) => Features::U8([x.as_slice(), y].concat()),
+            (Features::F32(x), Features::F32(y)) => Features::F32([x.as_slice(), y].concat()),
+            _ => return Err(Error::data("the two splits store features differently")),
+        };
+        let targets = match (&self.targets, &other.targets) {
+            (
+                Targets::Classes { labels: x, n_classes },
+                Targets::Classes {
+                    labels: y,
+                    n_classes: m,
+                },
+            ) => Targets::Classes {
+                labels: [x.as_slice(), y].concat(),
+                n_classes: (*n_classes).max(*m),
+            },
+            (Targets::Values(x), Targets::Values(y)) => Targets::Values([x.as_slice(), y].concat()),
+            _ => return Err(Error::data("the two splits have different kinds of targets")),
+        };
+        let all = Dataset::new(self.n_features, features, targets)?;
+        Ok(match &self.class_names {
+            Some(names) => all.with_class_names(names.clone()),
+            None => all,
         })
     }
 

@@ -39,7 +39,7 @@ impl FromStr for Scaling {
             "center" => Ok(Scaling::Center),
             "standardize" => Ok(Scaling::Standardize),
             _ => Err(Error::param(
-                "--scale",
+                "scale",
                 format!("must be none, unit, center or standardize, got '{s}'"),
             )),
         }

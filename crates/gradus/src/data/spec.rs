@@ -61,7 +61,7 @@ impl FromStr for DataSpec {
             ("mnist", a) if path(a).is_some() => Ok(DataSpec::Mnist(path(a).unwrap_or_default())),
             ("csv", a) if path(a).is_some() => Ok(DataSpec::Csv(path(a).unwrap_or_default())),
             _ => Err(Error::param(
-                "--data",
+                "data",
                 format!("must be digits, fashion-mnist[:DIR], mnist:DIR or csv:PATH, got '{s}'"),
             )),
         }
@@ -175,8 +175,8 @@ impl SplitRule {
     /// Checks the fractions.
     pub fn check(self) -> Result<Self> {
         for (name, f) in [
-            ("--test-fraction", self.test_fraction),
-            ("--val-fraction", self.val_fraction),
+            ("test_fraction", self.test_fraction),
+            ("val_fraction", self.val_fraction),
         ] {
             if !(0.0..1.0).contains(&f) {
                 return Err(Error::param(name, format!("must be in [0, 1), got {f}")));
@@ -199,7 +199,7 @@ impl SplitRule {
                 let (tr, te) = self.test_split(&loaded.train);
                 if te.is_empty() {
                     return Err(Error::param(
-                        "--test-fraction",
+                        "test_fraction",
                         format!("{} leaves no test rows", self.test_fraction),
                     ));
                 }

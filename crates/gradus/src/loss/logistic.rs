@@ -1,8 +1,8 @@
 //! Binary logistic loss.
 
 use super::{ExampleLoss, Target, class};
-use crate::model::activation::sigmoid;
 use crate::real::Real;
+use crate::real::sigmoid;
 use serde::{Deserialize, Serialize};
 
 /// Binary cross-entropy on one score `s` with `y ∈ {0, 1}`:

@@ -80,7 +80,7 @@ impl Loss {
                 Ok(margin)
             } else {
                 Err(Error::param(
-                    "--margin",
+                    "margin",
                     format!("must be a finite number ≥ 0, got {margin}"),
                 ))
             }
@@ -98,7 +98,7 @@ impl Loss {
             "huber" => {
                 if !(delta.is_finite() && delta > 0.0) {
                     return Err(Error::param(
-                        "--delta",
+                        "delta",
                         format!("must be a finite number > 0, got {delta}"),
                     ));
                 }
@@ -106,7 +106,7 @@ impl Loss {
             }
             _ => {
                 return Err(Error::param(
-                    "--loss",
+                    "loss",
                     format!("must be one of {LOSS_NAMES}, got '{name}'"),
                 ));
             }
@@ -127,7 +127,7 @@ impl Loss {
         if task != self.task() {
             let want = match self.task() {
                 Task::Classify => "class labels",
-                Task::Regress => "real-valued targets (--task regress)",
+                Task::Regress => "real-valued targets (task regress)",
             };
             return Err(Error::data(format!("the {self} loss needs {want}")));
         }
@@ -180,7 +180,7 @@ impl Loss {
         match self {
             Loss::Softmax(_) => Some(softmax::probabilities(s)),
             Loss::Logistic(_) => {
-                let p = crate::model::activation::sigmoid(s[0] as f64);
+                let p = crate::real::sigmoid(s[0] as f64);
                 Some(vec![1.0 - p, p])
             }
             _ => None,
@@ -354,19 +354,19 @@ mod tests {
         assert!(sq.outputs(Task::Classify, 10).is_err());
         assert_eq!(
             Loss::new("nope", 1.0, 1.0).unwrap_err().to_string(),
-            format!("--loss must be one of {LOSS_NAMES}, got 'nope'")
+            format!("loss must be one of {LOSS_NAMES}, got 'nope'")
         );
         assert!(
             Loss::new("huber", 1.0, 0.0)
                 .unwrap_err()
                 .to_string()
-                .starts_with("--delta")
+                .starts_with("delta")
         );
         assert!(
             Loss::new("svm", -1.0, 1.0)
                 .unwrap_err()
                 .to_string()
-                .starts_with("--margin")
+                .starts_with("margin")
         );
     }
 

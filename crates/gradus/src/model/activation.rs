@@ -2,7 +2,7 @@
 //! `h = f(z)`, so the backward pass needs only the stored activations.
 
 use crate::error::{Error, Result};
-use crate::real::Real;
+use crate::real::{Real, sigmoid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -67,16 +67,6 @@ impl Activation {
     }
 }
 
-/// The logistic function `1/(1 + e^{−z})`, computed without overflow for any `z`.
-pub fn sigmoid<T: Real>(z: T) -> T {
-    if z >= T::zero() {
-        T::one() / (T::one() + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (T::one() + e)
-    }
-}
-
 impl FromStr for Activation {
     type Err = Error;
     fn from_str(s: &str) -> Result<Self> {
@@ -86,7 +76,7 @@ impl FromStr for Activation {
             "sigmoid" => Ok(Activation::Sigmoid),
             "tanh" => Ok(Activation::Tanh),
             _ => Err(Error::param(
-                "--activation",
+                "activation",
                 format!("must be relu, leaky-relu, sigmoid or tanh, got '{s}'"),
             )),
         }

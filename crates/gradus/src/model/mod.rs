@@ -45,7 +45,7 @@ impl FromStr for Architecture {
     fn from_str(s: &str) -> Result<Self> {
         let bad = || {
             Error::param(
-                "--model",
+                "model",
                 format!("must be linear or mlp:H1,H2,… with positive widths, got '{s}'"),
             )
         };

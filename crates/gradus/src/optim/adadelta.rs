@@ -24,9 +24,9 @@ impl AdaDelta {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
         Ok(AdaDelta {
-            rho: checked("--rho", p.rho, 0.9, Range::Unit)?,
-            eps: checked("--eps", p.eps, 1e-6, Range::Positive)?,
-            weight_decay: checked("--weight-decay", p.weight_decay, 0.0, Range::NonNegative)?,
+            rho: checked("rho", p.rho, 0.9, Range::Unit)?,
+            eps: checked("eps", p.eps, 1e-6, Range::Positive)?,
+            weight_decay: checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?,
         })
     }
 

@@ -24,9 +24,9 @@ impl Adagrad {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
         Ok(Adagrad {
-            lr_decay: checked("--lr-decay", p.lr_decay, 0.0, Range::NonNegative)?,
-            eps: checked("--eps", p.eps, 1e-10, Range::NonNegative)?,
-            weight_decay: checked("--weight-decay", p.weight_decay, 0.0, Range::NonNegative)?,
+            lr_decay: checked("lr_decay", p.lr_decay, 0.0, Range::NonNegative)?,
+            eps: checked("eps", p.eps, 1e-10, Range::NonNegative)?,
+            weight_decay: checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?,
         })
     }
 

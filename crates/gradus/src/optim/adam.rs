@@ -38,10 +38,10 @@ impl Adam {
         let decoupled = p.name == "adamw";
         let default_decay = if decoupled { 0.01 } else { 0.0 };
         Ok(Adam {
-            beta1: checked("--beta1", p.beta1, 0.9, Range::UnitOpen)?,
-            beta2: checked("--beta2", p.beta2, 0.999, Range::UnitOpen)?,
-            eps: checked("--eps", p.eps, 1e-8, Range::NonNegative)?,
-            weight_decay: checked("--weight-decay", p.weight_decay, default_decay, Range::NonNegative)?,
+            beta1: checked("beta1", p.beta1, 0.9, Range::UnitOpen)?,
+            beta2: checked("beta2", p.beta2, 0.999, Range::UnitOpen)?,
+            eps: checked("eps", p.eps, 1e-8, Range::NonNegative)?,
+            weight_decay: checked("weight_decay", p.weight_decay, default_decay, Range::NonNegative)?,
             amsgrad: p.amsgrad,
             decoupled,
         })

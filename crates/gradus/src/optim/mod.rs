@@ -50,9 +50,46 @@ use crate::{Error, Real, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// The rule names [`OptimizerParams::build`] accepts.
-pub const NAMES: [&str; 8] = [
-    "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adadelta", "adam", "adamw",
+/// The registry of update rules: each rule's name and the hyperparameters that apply to it, in
+/// the order they are listed ([`HYPERPARAMETERS`] names them). A rule is added here, in
+/// [`OptimizerParams::build`] and in its own module.
+pub const RULES: [(&str, &[&str]); 8] = [
+    ("sgd", &["weight_decay"]),
+    ("momentum", &["momentum", "dampening", "weight_decay"]),
+    ("nesterov", &["momentum", "dampening", "weight_decay"]),
+    ("adagrad", &["lr_decay", "eps", "weight_decay"]),
+    ("rmsprop", &["rho", "eps", "momentum", "centered", "weight_decay"]),
+    ("adadelta", &["rho", "eps", "weight_decay"]),
+    ("adam", &["beta1", "beta2", "eps", "weight_decay", "amsgrad"]),
+    ("adamw", &["beta1", "beta2", "eps", "weight_decay", "amsgrad"]),
+];
+
+/// The rule names [`OptimizerParams::build`] accepts, in [`RULES`] order.
+pub const NAMES: [&str; RULES.len()] = {
+    let mut names = [""; RULES.len()];
+    let mut i = 0;
+    while i < RULES.len() {
+        names[i] = RULES[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// A hyperparameter of [`OptimizerParams`]: its name, whether it is given, and how to unset it.
+type Hyperparameter = (&'static str, fn(&OptimizerParams) -> bool, fn(&mut OptimizerParams));
+
+/// Every optional hyperparameter of [`OptimizerParams`], in a fixed order.
+pub const HYPERPARAMETERS: [Hyperparameter; 10] = [
+    ("momentum", |p| p.momentum.is_some(), |p| p.momentum = None),
+    ("dampening", |p| p.dampening.is_some(), |p| p.dampening = None),
+    ("rho", |p| p.rho.is_some(), |p| p.rho = None),
+    ("beta1", |p| p.beta1.is_some(), |p| p.beta1 = None),
+    ("beta2", |p| p.beta2.is_some(), |p| p.beta2 = None),
+    ("eps", |p| p.eps.is_some(), |p| p.eps = None),
+    ("weight_decay", |p| p.weight_decay.is_some(), |p| p.weight_decay = None),
+    ("centered", |p| p.centered, |p| p.centered = false),
+    ("amsgrad", |p| p.amsgrad, |p| p.amsgrad = false),
+    ("lr_decay", |p| p.lr_decay.is_some(), |p| p.lr_decay = None),
 ];
 
 /// One parallel task of [`Optimizer::step`]: parameters, gradients and each buffer's matching chunk.
@@ -151,76 +188,52 @@ impl OptimizerParams {
             "adadelta" => AdaDelta::from_params(self).map(Optimizer::AdaDelta),
             "adam" | "adamw" => Adam::from_params(self).map(Optimizer::Adam),
             other => Err(Error::param(
-                "--optimizer",
+                "optimizer",
                 format!("must be one of {}, got '{other}'", NAMES.join(", ")),
             )),
         }
     }
 
-    /// The rule flags given, in a fixed order.
+    /// The hyperparameters given, in [`HYPERPARAMETERS`] order.
     fn given(&self) -> Vec<&'static str> {
-        let set = [
-            ("--momentum", self.momentum.is_some()),
-            ("--dampening", self.dampening.is_some()),
-            ("--rho", self.rho.is_some()),
-            ("--beta1", self.beta1.is_some()),
-            ("--beta2", self.beta2.is_some()),
-            ("--eps", self.eps.is_some()),
-            ("--weight-decay", self.weight_decay.is_some()),
-            ("--centered", self.centered),
-            ("--amsgrad", self.amsgrad),
-            ("--lr-decay", self.lr_decay.is_some()),
-        ];
-        set.into_iter().filter(|(_, on)| *on).map(|(flag, _)| flag).collect()
+        HYPERPARAMETERS
+            .iter()
+            .filter(|(_, is_given, _)| is_given(self))
+            .map(|(name, _, _)| *name)
+            .collect()
     }
 
-    /// Fails on the first flag that is given but does not apply to the rule.
+    /// Fails on the first hyperparameter that is given but does not apply to the rule.
     fn allow(&self) -> Result<()> {
-        let allowed = flags_of(&self.name);
-        match self.given().into_iter().find(|flag| !allowed.contains(flag)) {
-            Some(flag) => Err(Error::param(flag, format!("does not apply to {}", self.name))),
+        let allowed = applicable(&self.name);
+        match self.given().into_iter().find(|h| !allowed.contains(h)) {
+            Some(h) => Err(Error::param(h, format!("does not apply to {}", self.name))),
             None => Ok(()),
         }
     }
 
-    /// These flags for the rule `name`, keeping those that apply to it; also returns the flags
-    /// left out. For comparing several rules with one set of flags.
+    /// These hyperparameters for the rule `name`, keeping those that apply to it; also returns
+    /// the names of those left out. For comparing several rules with one set of values.
     pub fn for_rule(&self, name: &str) -> (OptimizerParams, Vec<&'static str>) {
         let mut p = OptimizerParams {
             name: name.to_owned(),
             ..self.clone()
         };
-        let allowed = flags_of(name);
-        let dropped: Vec<&'static str> = self.given().into_iter().filter(|f| !allowed.contains(f)).collect();
-        for flag in &dropped {
-            match *flag {
-                "--momentum" => p.momentum = None,
-                "--dampening" => p.dampening = None,
-                "--rho" => p.rho = None,
-                "--beta1" => p.beta1 = None,
-                "--beta2" => p.beta2 = None,
-                "--eps" => p.eps = None,
-                "--weight-decay" => p.weight_decay = None,
-                "--centered" => p.centered = false,
-                "--amsgrad" => p.amsgrad = false,
-                _ => p.lr_decay = None,
+        let allowed = applicable(name);
+        let mut dropped = Vec::new();
+        for (h, is_given, unset) in HYPERPARAMETERS {
+            if is_given(self) && !allowed.contains(&h) {
+                unset(&mut p);
+                dropped.push(h);
             }
         }
         (p, dropped)
     }
 }
 
-/// The flags that apply to the rule `name` (none for an unknown name).
-fn flags_of(name: &str) -> &'static [&'static str] {
-    match name {
-        "sgd" => &["--weight-decay"],
-        "momentum" | "nesterov" => &["--momentum", "--dampening", "--weight-decay"],
-        "adagrad" => &["--lr-decay", "--eps", "--weight-decay"],
-        "rmsprop" => &["--rho", "--eps", "--momentum", "--centered", "--weight-decay"],
-        "adadelta" => &["--rho", "--eps", "--weight-decay"],
-        "adam" | "adamw" => &["--beta1", "--beta2", "--eps", "--weight-decay", "--amsgrad"],
-        _ => &[],
-    }
+/// The hyperparameters that apply to the rule `name` (none for an unknown name).
+pub fn applicable(name: &str) -> &'static [&'static str] {
+    RULES.iter().find(|(rule, _)| *rule == name).map_or(&[], |(_, h)| h)
 }
 
 /// The valid range of a hyperparameter.
@@ -447,12 +460,17 @@ impl TryFrom<OptimizerParams> for Optimizer {
 }
 
 /// The per-parameter state of an update rule.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// Serialized as its step counter alone: the buffers are tensors of their own in a checkpoint
+/// (`optimizer.{slot}`, see [`crate::modelfile`]), restored into [`Optimizer::init`]'s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "", deserialize = ""))]
 pub struct State<T> {
     /// Steps taken so far (torch's `step`).
     pub step: u64,
     /// The buffers, named and ordered as [`Optimizer::slot_names`], each as long as the
     /// parameter vector.
+    #[serde(skip)]
     pub slots: Vec<(&'static str, Vec<T>)>,
 }
 
@@ -477,11 +495,11 @@ mod tests {
             ..params("adam")
         };
         let (p, dropped) = flags.for_rule("rmsprop");
-        assert_eq!(dropped, vec!["--beta1", "--amsgrad"]);
+        assert_eq!(dropped, vec!["beta1", "amsgrad"]);
         assert_eq!((p.momentum, p.beta1, p.amsgrad), (Some(0.5), None, false));
         assert!(p.build().is_ok());
         let (p, dropped) = flags.for_rule("adam");
-        assert_eq!(dropped, vec!["--momentum"]);
+        assert_eq!(dropped, vec!["momentum"]);
         assert!(p.build().is_ok());
     }
 
@@ -636,7 +654,7 @@ mod tests {
         let names = "sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam, adamw";
         assert_eq!(
             err(params("lbfgs")),
-            format!("--optimizer must be one of {names}, got 'lbfgs'")
+            format!("optimizer must be one of {names}, got 'lbfgs'")
         );
         let cases = [
             (
@@ -644,133 +662,133 @@ mod tests {
                     beta1: Some(0.9),
                     ..params("sgd")
                 },
-                "--beta1 does not apply to sgd",
+                "beta1 does not apply to sgd",
             ),
             (
                 OptimizerParams {
                     momentum: Some(0.9),
                     ..params("sgd")
                 },
-                "--momentum does not apply to sgd",
+                "momentum does not apply to sgd",
             ),
             (
                 OptimizerParams {
                     centered: true,
                     ..params("adam")
                 },
-                "--centered does not apply to adam",
+                "centered does not apply to adam",
             ),
             (
                 OptimizerParams {
                     amsgrad: true,
                     ..params("rmsprop")
                 },
-                "--amsgrad does not apply to rmsprop",
+                "amsgrad does not apply to rmsprop",
             ),
             (
                 OptimizerParams {
                     lr_decay: Some(0.1),
                     ..params("adam")
                 },
-                "--lr-decay does not apply to adam",
+                "lr_decay does not apply to adam",
             ),
             (
                 OptimizerParams {
                     rho: Some(0.9),
                     ..params("adagrad")
                 },
-                "--rho does not apply to adagrad",
+                "rho does not apply to adagrad",
             ),
             (
                 OptimizerParams {
                     eps: Some(1e-8),
                     ..params("nesterov")
                 },
-                "--eps does not apply to nesterov",
+                "eps does not apply to nesterov",
             ),
             (
                 OptimizerParams {
                     beta1: Some(1.2),
                     ..params("adam")
                 },
-                "--beta1 must be in [0, 1), got 1.2",
+                "beta1 must be in [0, 1), got 1.2",
             ),
             (
                 OptimizerParams {
                     beta2: Some(1.0),
                     ..params("adamw")
                 },
-                "--beta2 must be in [0, 1), got 1",
+                "beta2 must be in [0, 1), got 1",
             ),
             (
                 OptimizerParams {
                     momentum: Some(-0.5),
                     ..params("momentum")
                 },
-                "--momentum must be finite and >= 0, got -0.5",
+                "momentum must be finite and >= 0, got -0.5",
             ),
             (
                 OptimizerParams {
                     momentum: Some(f64::NAN),
                     ..params("rmsprop")
                 },
-                "--momentum must be finite and >= 0, got NaN",
+                "momentum must be finite and >= 0, got NaN",
             ),
             (
                 OptimizerParams {
                     dampening: Some(1.5),
                     ..params("momentum")
                 },
-                "--dampening must be in [0, 1], got 1.5",
+                "dampening must be in [0, 1], got 1.5",
             ),
             (
                 OptimizerParams {
                     momentum: Some(0.0),
                     ..params("nesterov")
                 },
-                "--momentum must be > 0 for nesterov, got 0",
+                "momentum must be > 0 for nesterov, got 0",
             ),
             (
                 OptimizerParams {
                     dampening: Some(0.1),
                     ..params("nesterov")
                 },
-                "--dampening must be 0 for nesterov, got 0.1",
+                "dampening must be 0 for nesterov, got 0.1",
             ),
             (
                 OptimizerParams {
                     eps: Some(0.0),
                     ..params("adadelta")
                 },
-                "--eps must be finite and > 0, got 0",
+                "eps must be finite and > 0, got 0",
             ),
             (
                 OptimizerParams {
                     eps: Some(-1e-8),
                     ..params("adam")
                 },
-                "--eps must be finite and >= 0, got -1e-8",
+                "eps must be finite and >= 0, got -1e-8",
             ),
             (
                 OptimizerParams {
                     rho: Some(1.1),
                     ..params("rmsprop")
                 },
-                "--rho must be in [0, 1], got 1.1",
+                "rho must be in [0, 1], got 1.1",
             ),
             (
                 OptimizerParams {
                     weight_decay: Some(f64::INFINITY),
                     ..params("sgd")
                 },
-                "--weight-decay must be finite and >= 0, got inf",
+                "weight_decay must be finite and >= 0, got inf",
             ),
             (
                 OptimizerParams {
                     lr_decay: Some(-1.0),
                     ..params("adagrad")
                 },
-                "--lr-decay must be finite and >= 0, got -1",
+                "lr_decay must be finite and >= 0, got -1",
             ),
         ];
         for (p, msg) in cases {
@@ -835,7 +853,7 @@ mod tests {
         }
         let json = r#"{"name":"adam","beta1":1.5}"#;
         let e = serde_json::from_str::<Optimizer>(json).unwrap_err().to_string();
-        assert!(e.contains("--beta1 must be in [0, 1), got 1.5"), "{e}");
+        assert!(e.contains("beta1 must be in [0, 1), got 1.5"), "{e}");
     }
 
     #[test]

@@ -29,11 +29,11 @@ impl RmsProp {
     /// Checks and reads `p`.
     pub(super) fn from_params(p: &OptimizerParams) -> Result<Self> {
         Ok(RmsProp {
-            rho: checked("--rho", p.rho, 0.99, Range::Unit)?,
-            eps: checked("--eps", p.eps, 1e-8, Range::NonNegative)?,
-            momentum: checked("--momentum", p.momentum, 0.0, Range::NonNegative)?,
+            rho: checked("rho", p.rho, 0.99, Range::Unit)?,
+            eps: checked("eps", p.eps, 1e-8, Range::NonNegative)?,
+            momentum: checked("momentum", p.momentum, 0.0, Range::NonNegative)?,
             centered: p.centered,
-            weight_decay: checked("--weight-decay", p.weight_decay, 0.0, Range::NonNegative)?,
+            weight_decay: checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?,
         })
     }
 

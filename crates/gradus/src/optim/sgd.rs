@@ -37,18 +37,18 @@ impl Sgd {
         let plain = p.name == "sgd";
         let nesterov = p.name == "nesterov";
         let default_momentum = if plain { 0.0 } else { 0.9 };
-        let momentum = checked("--momentum", p.momentum, default_momentum, Range::NonNegative)?;
-        let dampening = checked("--dampening", p.dampening, 0.0, Range::Unit)?;
+        let momentum = checked("momentum", p.momentum, default_momentum, Range::NonNegative)?;
+        let dampening = checked("dampening", p.dampening, 0.0, Range::Unit)?;
         if nesterov && momentum == 0.0 {
-            return Err(Error::param("--momentum", "must be > 0 for nesterov, got 0"));
+            return Err(Error::param("momentum", "must be > 0 for nesterov, got 0"));
         }
         if nesterov && dampening != 0.0 {
             return Err(Error::param(
-                "--dampening",
+                "dampening",
                 format!("must be 0 for nesterov, got {dampening}"),
             ));
         }
-        let weight_decay = checked("--weight-decay", p.weight_decay, 0.0, Range::NonNegative)?;
+        let weight_decay = checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?;
         Ok(Sgd {
             momentum,
             dampening,

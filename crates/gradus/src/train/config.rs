@@ -28,10 +28,33 @@ pub struct TrainParams {
     pub patience: Option<u64>,
     /// Clip the global gradient norm to this value.
     pub clip_norm: Option<f64>,
-    /// Seed of the epoch permutations.
+    /// Add Gaussian noise of this standard deviation to every gradient.
+    pub noise: Option<f64>,
+    /// Seed of the epoch permutations and the gradient noise.
     pub seed: u64,
     /// Threads for matrix products.
     pub threads: usize,
+}
+
+impl Default for TrainParams {
+    /// 10 epochs of plain SGD at torch's default rate, batches of 64, constant schedule, no
+    /// stopping rule but the budget, seed 0, one thread.
+    fn default() -> Self {
+        Self {
+            epochs: 10,
+            batch: BatchSize::Rows(64),
+            lr: None,
+            optimizer: OptimizerParams::named("sgd"),
+            schedule: Schedule::Constant,
+            warmup: 0,
+            tol: None,
+            patience: None,
+            clip_norm: None,
+            noise: None,
+            seed: 0,
+            threads: 1,
+        }
+    }
 }
 
 /// Validated training hyperparameters.
@@ -51,7 +74,11 @@ pub struct TrainConfig {
     pub patience: Option<u64>,
     /// Global gradient-norm bound.
     pub clip_norm: Option<f64>,
-    /// Seed of the epoch permutations.
+    /// Standard deviation of the Gaussian noise added to every gradient (left out of the
+    /// serialized form when there is none, so model files are as before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub noise: Option<f64>,
+    /// Seed of the epoch permutations and the gradient noise.
     pub seed: u64,
     /// Threads for matrix products (results are reproducible for a given count).
     #[serde(skip, default = "one")]
@@ -63,14 +90,14 @@ fn one() -> usize {
 }
 
 impl TrainParams {
-    /// Checks every value and builds the configuration; errors name the flag and the value.
+    /// Checks every value and builds the configuration; errors name the parameter and the value.
     pub fn check(&self) -> Result<TrainConfig> {
         if self.epochs == 0 {
-            return Err(Error::param("--epochs", "must be at least 1, got 0"));
+            return Err(Error::param("epochs", "must be at least 1, got 0"));
         }
         if self.batch == BatchSize::Rows(0) {
             return Err(Error::param(
-                "--batch-size",
+                "batch_size",
                 "must be a positive number of rows or 'full', got 0",
             ));
         }
@@ -81,14 +108,15 @@ impl TrainParams {
             }
             _ => Ok(v),
         };
-        let tol = positive("--tol", self.tol, true)?;
-        let clip_norm = positive("--clip-norm", self.clip_norm, false)?;
-        let lr = positive("--lr", self.lr, false)?;
+        let tol = positive("tol", self.tol, true)?;
+        let clip_norm = positive("clip_norm", self.clip_norm, false)?;
+        let noise = positive("noise", self.noise, true)?.filter(|&s| s > 0.0);
+        let lr = positive("lr", self.lr, false)?;
         let optimizer = self.optimizer.build()?;
         let lr = lr.unwrap_or_else(|| optimizer.default_lr());
         let schedule = LrSchedule::new(lr, self.schedule.clone(), self.warmup)?;
         if self.patience == Some(0) {
-            return Err(Error::param("--early-stopping", "must be at least 1 epoch, got 0"));
+            return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));
         }
         Ok(TrainConfig {
             epochs: self.epochs,
@@ -98,6 +126,7 @@ impl TrainParams {
             tol,
             patience: self.patience,
             clip_norm,
+            noise,
             seed: self.seed,
             threads: self.threads.max(1),
         })

@@ -1,0 +1,406 @@
+//! [`Fitted`]: a model with its preprocessing and, while it trains, its training state.
+
+use super::ModelConfig;
+use crate::data::batch::Prepared;
+use crate::data::{Dataset, Targets, Task};
+use crate::error::{Error, Result};
+use crate::metrics::{self, ClassMetrics};
+use crate::model::Network;
+use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
+use crate::objective::Objective;
+use crate::problem::Problem;
+use crate::train::{EpochReport, FitReport, Flow, Observer, Silent, StepReport, TrainConfig, TrainState, Trainer};
+use serde::Serialize;
+use std::path::Path;
+
+/// A model: network, loss and regulariser, parameters, fitted preprocessing, and the record of
+/// how it was made ([`ModelMeta`]). While it trains (and in a checkpoint) it also carries its
+/// [`TrainState`], so [`train`](Self::train) continues exactly where it stopped.
+#[derive(Clone, Debug)]
+pub struct Fitted {
+    model: SavedModel,
+    objective: Objective,
+    threads: usize,
+}
+
+/// Predictions for a set of rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Predictions {
+    /// The predicted class of each row.
+    Classes(Vec<usize>),
+    /// The predicted value of each row.
+    Values(Vec<f32>),
+}
+
+/// A model's figures on a set of rows.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Score {
+    /// Rows scored.
+    pub rows: usize,
+    /// `L = (1/N) Σ L_i + λR(θ)`.
+    pub objective: f64,
+    /// `(1/N) Σ L_i`.
+    pub loss: f64,
+    /// Fraction classified correctly (classifiers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accuracy: Option<f64>,
+    /// Root-mean-square error (regressors).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rmse: Option<f64>,
+}
+
+impl Fitted {
+    /// A model of `config` for the shape of `train` (features, classes), its preprocessing
+    /// fitted on `train` and its parameters initialised from `config.train.seed`: ready to
+    /// [`train`](Self::train).
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the loss does not fit the data's task or classes.
+    pub fn new(config: &ModelConfig, train: &Dataset) -> Result<Self> {
+        let outputs = config.loss.outputs(train.task(), train.n_classes())?;
+        let network = Network::new(train.n_features(), &config.architecture, outputs)?;
+        let params = network.init(config.train.seed);
+        let meta = ModelMeta {
+            architecture: network.architecture(),
+            inputs: network.inputs(),
+            outputs,
+            loss: config.loss,
+            regularizer: config.regularizer,
+            task: train.task(),
+            n_classes: train.n_classes(),
+            class_names: train.class_names().map(<[String]>::to_vec),
+            scaling: config.scaling,
+            data: None,
+            train: Some(config.train.clone()),
+            progress: Some(TrainState::new(&config.train.optimizer, params.len())),
+        };
+        let model = SavedModel {
+            meta,
+            params,
+            affine: config.scaling.fit(train),
+        };
+        Self::from_saved(model, config.train.threads)
+    }
+
+    /// [`new`](Self::new), then [`train`](Self::train) to the end without observers.
+    pub fn fit(config: &ModelConfig, train: &Dataset, val: Option<&Dataset>) -> Result<Self> {
+        let mut model = Self::new(config, train)?;
+        model.train(train, val, &mut Silent, None)?;
+        Ok(model)
+    }
+
+    /// A saved model (or checkpoint), evaluated on `threads` shards.
+    pub fn from_saved(model: SavedModel, threads: usize) -> Result<Self> {
+        let objective = model.objective()?;
+        objective.check_params(&model.params)?;
+        let mut fitted = Self {
+            model,
+            objective,
+            threads: 1,
+        };
+        fitted.set_threads(threads);
+        Ok(fitted)
+    }
+
+    /// Reads a model file or checkpoint ([`modelfile::load`]).
+    pub fn load(path: &Path, threads: usize) -> Result<Self> {
+        Self::from_saved(modelfile::load(path)?, threads)
+    }
+
+    /// Writes the model, without its training state, atomically.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut meta = self.model.meta.clone();
+        meta.progress = None;
+        modelfile::save(
+            path,
+            &SavedModel {
+                meta,
+                params: self.model.params.clone(),
+                affine: self.model.affine.clone(),
+            },
+        )
+    }
+
+    /// Writes the model with its training state (a checkpoint to [`train`](Self::train) on
+    /// from), atomically.
+    pub fn save_checkpoint(&self, path: &Path) -> Result<()> {
+        modelfile::save(path, &self.model)
+    }
+
+    /// Trains on `train` until a stopping rule of the configuration fires ([`Trainer::fit`]),
+    /// from the training state the model carries (a fresh model's, or a checkpoint's);
+    /// `val` drives early stopping and reduce-on-plateau. With `checkpoint`, the model and its
+    /// state are saved there after every epoch.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the rows do not fit the model; whatever training returns.
+    pub fn train(
+        &mut self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        observer: &mut dyn Observer,
+        checkpoint: Option<&Path>,
+    ) -> Result<FitReport> {
+        self.check_rows(train)?;
+        if let Some(v) = val {
+            self.check_rows(v)?;
+        }
+        let config = self.config()?.clone();
+        let SavedModel { meta, params, affine } = &mut self.model;
+        let mut state = meta
+            .progress
+            .take()
+            .unwrap_or_else(|| TrainState::new(&config.optimizer, params.len()));
+        let train = Prepared { data: train, affine };
+        let val = val.map(|data| Prepared { data, affine });
+        let mut train = self.objective.on(&train, self.threads);
+        let mut val = val.as_ref().map(|v| self.objective.on(v, self.threads));
+        let mut hooks = Checkpoints {
+            observer,
+            path: checkpoint,
+            meta,
+            affine,
+        };
+        let report = Trainer::new(&config).fit(&mut train, val.as_mut(), params, &mut state, &mut hooks);
+        meta.progress = Some(state);
+        report
+    }
+
+    /// One more epoch over `data` (scikit-learn's `partial_fit`): the configured batches of
+    /// the permutation of the next epoch, from the state the model carries.
+    pub fn partial_fit(&mut self, data: &Dataset) -> Result<EpochReport> {
+        self.check_rows(data)?;
+        let config = self.config()?.clone();
+        let SavedModel { meta, params, affine } = &mut self.model;
+        let state = meta
+            .progress
+            .get_or_insert_with(|| TrainState::new(&config.optimizer, params.len()));
+        let rows = Prepared { data, affine };
+        let mut problem = self.objective.on(&rows, self.threads);
+        let e = Trainer::new(&config).run_epoch(&mut problem, params, state, &mut Silent)?;
+        Ok(EpochReport {
+            epoch: e.epoch,
+            objective: e.objective,
+            train_accuracy: e.train_accuracy,
+            val_loss: None,
+            val_accuracy: None,
+            lr: e.lr,
+            seconds: e.seconds,
+        })
+    }
+
+    /// The scores `f(x; θ)` of every row, `rows × outputs`, row-major.
+    pub fn decision_function(&self, data: &Dataset) -> Result<Vec<f32>> {
+        self.check_rows(data)?;
+        let rows = Prepared {
+            data,
+            affine: &self.model.affine,
+        };
+        Ok(self.objective.scores(&self.model.params, &rows, self.threads))
+    }
+
+    /// The predicted class (classifiers) or value (regressors) of every row.
+    pub fn predict(&self, data: &Dataset) -> Result<Predictions> {
+        let scores = self.decision_function(data)?;
+        Ok(match self.model.meta.task {
+            Task::Classify => Predictions::Classes(
+                scores
+                    .chunks_exact(self.model.meta.outputs)
+                    .map(|s| self.objective.loss.predict_class(s))
+                    .collect(),
+            ),
+            Task::Regress => Predictions::Values(scores),
+        })
+    }
+
+    /// Each row's class probabilities (softmax and logistic models).
+    ///
+    /// # Errors
+    /// [`Error::Param`] `loss` for a model whose loss gives no probabilities.
+    pub fn predict_proba(&self, data: &Dataset) -> Result<Vec<Vec<f64>>> {
+        let loss = self.objective.loss;
+        if self.model.meta.task != Task::Classify || loss.probabilities(&vec![0.0; self.model.meta.outputs]).is_none() {
+            return Err(Error::param(
+                "loss",
+                format!("{loss} gives no probabilities: use a model trained with the softmax or logistic loss"),
+            ));
+        }
+        let scores = self.decision_function(data)?;
+        Ok(scores
+            .chunks_exact(self.model.meta.outputs)
+            .filter_map(|s| loss.probabilities(s))
+            .collect())
+    }
+
+    /// Objective, data loss, and accuracy or RMSE on every row of `data`.
+    pub fn score(&self, data: &Dataset) -> Result<Score> {
+        self.check_rows(data)?;
+        let prepared = Prepared {
+            data,
+            affine: &self.model.affine,
+        };
+        let all: Vec<usize> = (0..data.len()).collect();
+        let s = self
+            .objective
+            .on(&prepared, self.threads)
+            .value(&self.model.params, &all);
+        let (accuracy, rmse) = match data.targets() {
+            Targets::Classes { .. } => (Some(s.correct as f64 / s.rows.max(1) as f64), None),
+            Targets::Values(t) => (None, Some(metrics::rmse(&self.decision_function(data)?, t))),
+        };
+        Ok(Score {
+            rows: data.len(),
+            objective: s.objective,
+            loss: s.data_loss,
+            accuracy,
+            rmse,
+        })
+    }
+
+    /// Accuracy, per-class precision and recall, and the confusion matrix on `data`
+    /// (classifiers; `None` for a regressor or unlabelled rows).
+    pub fn class_metrics(&self, data: &Dataset) -> Result<Option<ClassMetrics>> {
+        let (Predictions::Classes(predicted), Some(labels)) = (self.predict(data)?, data.labels()) else {
+            return Ok(None);
+        };
+        Ok(Some(metrics::classification(
+            &predicted,
+            labels,
+            self.model.meta.n_classes,
+        )))
+    }
+
+    /// The class names, or the class numbers where the model has none.
+    pub fn class_names(&self) -> Vec<String> {
+        let meta = &self.model.meta;
+        (0..meta.n_classes)
+            .map(|c| {
+                meta.class_names
+                    .as_ref()
+                    .and_then(|n| n.get(c).cloned())
+                    .unwrap_or_else(|| c.to_string())
+            })
+            .collect()
+    }
+
+    /// What the model is and how it was made.
+    pub fn meta(&self) -> &ModelMeta {
+        &self.model.meta
+    }
+
+    /// The flat parameters, in the network's layout.
+    pub fn params(&self) -> &[f32] {
+        &self.model.params
+    }
+
+    /// The objective the model is trained on.
+    pub fn objective(&self) -> &Objective {
+        &self.objective
+    }
+
+    /// The fitted preprocessing.
+    pub fn affine(&self) -> &crate::data::Affine {
+        &self.model.affine
+    }
+
+    /// The training state, while the model has one (fresh, trained in this process, or a
+    /// checkpoint).
+    pub fn state(&self) -> Option<&TrainState<f32>> {
+        self.model.meta.progress.as_ref()
+    }
+
+    /// The training configuration.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a model file that records none.
+    pub fn config(&self) -> Result<&TrainConfig> {
+        self.model
+            .meta
+            .train
+            .as_ref()
+            .ok_or_else(|| Error::data("the model records no training configuration"))
+    }
+
+    /// Records where the training rows came from, so that `eval` can find the same test rows.
+    pub fn set_origin(&mut self, origin: DataOrigin) {
+        self.model.meta.data = Some(origin);
+    }
+
+    /// Sets the epoch budget (to train a checkpoint further).
+    ///
+    /// # Errors
+    /// [`Error::Param`] `epochs` for 0, or for a model without a training configuration.
+    pub fn set_epochs(&mut self, epochs: u64) -> Result<()> {
+        if epochs == 0 {
+            return Err(Error::param("epochs", "must be at least 1, got 0"));
+        }
+        match &mut self.model.meta.train {
+            Some(train) => {
+                train.epochs = epochs;
+                Ok(())
+            }
+            None => Err(Error::param("epochs", "cannot be set: the model records no training")),
+        }
+    }
+
+    /// Sets the number of shards evaluations run on (results are reproducible for a given
+    /// count).
+    pub fn set_threads(&mut self, threads: usize) {
+        self.threads = threads.max(1);
+        if let Some(train) = &mut self.model.meta.train {
+            train.threads = self.threads;
+        }
+    }
+
+    /// Checks that `data` has the model's features and no class it does not know.
+    pub(super) fn check_rows(&self, data: &Dataset) -> Result<()> {
+        let meta = &self.model.meta;
+        if data.n_features() != meta.inputs {
+            return Err(Error::data(format!(
+                "the rows have {} features, the model expects {}",
+                data.n_features(),
+                meta.inputs
+            )));
+        }
+        if data.task() == Task::Classify && meta.task == Task::Classify && data.n_classes() > meta.n_classes {
+            return Err(Error::data(format!(
+                "the data has {} classes, the model knows {}",
+                data.n_classes(),
+                meta.n_classes
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Passes training progress to the caller's observer and, after every epoch, writes the model
+/// with its state to the checkpoint path, when there is one.
+struct Checkpoints<'a> {
+    observer: &'a mut dyn Observer,
+    path: Option<&'a Path>,
+    meta: &'a ModelMeta,
+    affine: &'a crate::data::Affine,
+}
+
+impl Observer for Checkpoints<'_> {
+    fn on_step(&mut self, report: &StepReport) {
+        self.observer.on_step(report);
+    }
+    fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> Result<Flow> {
+        let flow = self.observer.on_epoch(report, params, state)?;
+        if let Some(path) = self.path {
+            let mut meta = self.meta.clone();
+            meta.progress = Some(state.clone());
+            modelfile::save(
+                path,
+                &SavedModel {
+                    meta,
+                    params: params.to_vec(),
+                    affine: self.affine.clone(),
+                },
+            )?;
+        }
+        Ok(flow)
+    }
+}

@@ -1,0 +1,43 @@
+//! The one interface every optimisation in gradus runs on: `(θ, rows) ↦ (L, ∇L)`.
+//!
+//! A [`Problem`] is anything with parameters θ, `rows()` examples, and an objective over a
+//! subset of them: a model's [`Objective`](crate::objective::Objective) bound to its data
+//! ([`Objective::on`](crate::objective::Objective::on)), or a 2-D
+//! [`TestFunction`](crate::functions::TestFunction) (one "row", the function itself). The
+//! [`Trainer`](crate::train::Trainer), the gradient checker and the landscapes call nothing
+//! else, so one update rule and one loop drive a multilayer perceptron and Rosenbrock's valley
+//! alike.
+
+use crate::real::Real;
+
+/// What one evaluation of an objective on a batch found.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BatchStats {
+    /// `L = data_loss + penalty`.
+    pub objective: f64,
+    /// `(1/N) Σ_i L_i`.
+    pub data_loss: f64,
+    /// `λ R(θ)`.
+    pub penalty: f64,
+    /// Rows whose predicted class equals the label (0 for regression).
+    pub correct: usize,
+    /// Rows in the batch.
+    pub rows: usize,
+}
+
+/// An objective `L(θ) = (1/|B|) Σ_{i∈B} L_i(θ) + λR(θ)` over a batch B of row indices.
+///
+/// Methods take `&mut self` so that an implementation can keep scratch buffers between calls;
+/// the value must depend only on `params` and `rows`.
+pub trait Problem<T: Real> {
+    /// The number of rows (examples) batches are drawn from.
+    fn rows(&self) -> usize;
+    /// Whether [`BatchStats::correct`] counts correct class predictions.
+    fn classifies(&self) -> bool {
+        false
+    }
+    /// `L` on `rows`, with `∇L` written into `grads` (as long as `params`).
+    fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats;
+    /// `L` on `rows`, without the gradient.
+    fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats;
+}

@@ -1,0 +1,76 @@
+//! Where a run stands: [`TrainState`], everything the loop needs to continue exactly.
+//!
+//! Nothing else is remembered between steps: the data order of epoch `e` is a pure function of
+//! `(seed, e)` ([`epoch_order`](crate::data::batch::epoch_order)), the learning rate of a pure
+//! function of the counters and the plateau state ([`LrSchedule::lr`](crate::schedule::LrSchedule::lr)),
+//! and gradient noise of `(seed, step)` ([`GaussianNoise`](super::GaussianNoise)). So a
+//! checkpoint is this state, the parameters and the configuration, and nothing else.
+//!
+//! Serialized (into a checkpoint's metadata) without its large buffers: the optimizer's slots and
+//! the best parameters are tensors of their own in the file.
+
+use crate::optim::{Optimizer, State};
+use crate::schedule::PlateauState;
+use serde::{Deserialize, Serialize};
+
+/// Everything a run needs to continue exactly.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "", deserialize = ""))]
+pub struct TrainState<T> {
+    /// Epochs completed.
+    pub epoch: u64,
+    /// Optimizer steps taken.
+    pub step: u64,
+    /// Progress through the current epoch (zero between epochs).
+    #[serde(default)]
+    pub cursor: Cursor,
+    /// The update rule's state.
+    pub optimizer: State<T>,
+    /// Reduce-on-plateau's state.
+    pub plateau: PlateauState,
+    /// The last epoch's objective, for the tolerance test `|L_k − L_{k−1}| ≤ tol`.
+    #[serde(default)]
+    pub previous_objective: Option<f64>,
+    /// The best validation loss so far and its parameters, for early stopping.
+    #[serde(default)]
+    pub best: Option<Best<T>>,
+}
+
+/// How far the current epoch has got: batches done, and the running sums its report needs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cursor {
+    /// Batches of the current epoch already stepped.
+    pub batch: u64,
+    /// Σ over those batches of (batch objective × batch rows).
+    pub loss_sum: f64,
+    /// Rows of those batches classified correctly before their update.
+    pub correct: u64,
+}
+
+/// The best epoch seen by early stopping.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(serialize = "", deserialize = ""))]
+pub struct Best<T> {
+    /// Its validation loss.
+    pub loss: f64,
+    /// Its 1-based epoch number.
+    pub epoch: u64,
+    /// Its parameters (a tensor of its own in a checkpoint).
+    #[serde(skip)]
+    pub params: Vec<T>,
+}
+
+impl<T: crate::Real> TrainState<T> {
+    /// The state before the first step of `optimizer` on `n` parameters.
+    pub fn new(optimizer: &Optimizer, n: usize) -> Self {
+        Self {
+            epoch: 0,
+            step: 0,
+            cursor: Cursor::default(),
+            optimizer: optimizer.init(n),
+            plateau: PlateauState::default(),
+            previous_objective: None,
+            best: None,
+        }
+    }
+}

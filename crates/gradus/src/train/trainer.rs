@@ -1,0 +1,230 @@
+//! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD and
+//! optimizer paths on 2-D functions, over any [`Problem`].
+
+use super::state::{Best, TrainState};
+use super::transform::Chain;
+use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, TrainConfig};
+use crate::data::batch::epoch_order;
+use crate::error::{Error, Result};
+use crate::problem::{BatchStats, Problem};
+use crate::real::Real;
+use std::time::Instant;
+
+/// Composes a validated configuration with a gradient-transform chain, and steps parameters
+/// over any [`Problem`]. Scratch space for the gradient is allocated once.
+pub struct Trainer<'a, T> {
+    config: &'a TrainConfig,
+    transforms: Chain<T>,
+    grads: Vec<T>,
+}
+
+/// What one epoch did, before validation.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EpochStats {
+    /// 1-based epoch number.
+    pub epoch: u64,
+    /// Mean objective over the epoch's batches, each evaluated before its update.
+    pub objective: f64,
+    /// Fraction of rows classified correctly before their update (classifiers only).
+    pub train_accuracy: Option<f64>,
+    /// The learning rate of the epoch's last step.
+    pub lr: f64,
+    /// Wall-clock seconds of the epoch's steps.
+    pub seconds: f64,
+}
+
+impl<'a, T: Real> Trainer<'a, T> {
+    /// A trainer for `config` with the gradient transforms it asks for ([`Chain::from_config`]).
+    pub fn new(config: &'a TrainConfig) -> Self {
+        Self::with_transforms(config, Chain::from_config(config))
+    }
+
+    /// A trainer for `config` that applies `transforms` to every gradient instead.
+    pub fn with_transforms(config: &'a TrainConfig, transforms: Chain<T>) -> Self {
+        Self {
+            config,
+            transforms,
+            grads: Vec::new(),
+        }
+    }
+
+    /// One optimizer step on the rows `rows` of `problem`:
+    /// `α = schedule.lr(…)`, `g = chain(∇L(θ))`, `θ ← rule(θ, g, α)`; returns the batch's
+    /// statistics (evaluated before the update) and α.
+    ///
+    /// # Errors
+    /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
+    pub fn step_batch<P: Problem<T> + ?Sized>(
+        &mut self,
+        problem: &mut P,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        rows: &[usize],
+    ) -> Result<(BatchStats, f64)> {
+        let cfg = self.config;
+        let lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
+        self.grads.resize(params.len(), T::zero());
+        let stats = problem.value_and_grad(params, rows, &mut self.grads);
+        if !stats.objective.is_finite() {
+            return Err(Error::Diverged(format!(
+                "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",
+                stats.objective,
+                state.epoch + 1,
+                state.step + 1
+            )));
+        }
+        self.transforms.apply(&mut self.grads, state.step);
+        cfg.optimizer.step(params, &self.grads, lr, &mut state.optimizer);
+        state.step += 1;
+        Ok((stats, lr))
+    }
+
+    /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
+    /// the rows in the order [`epoch_order`]`(n, seed, epoch)`, cut into batches.
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a problem without rows; [`Error::Diverged`] when the objective or the
+    /// parameters stop being finite.
+    pub fn run_epoch<P: Problem<T> + ?Sized>(
+        &mut self,
+        problem: &mut P,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        observer: &mut dyn Observer<T>,
+    ) -> Result<EpochStats> {
+        let cfg = self.config;
+        let n = problem.rows();
+        if n == 0 {
+            return Err(Error::data("the training split has no rows"));
+        }
+        let batch = cfg.batch.rows(n);
+        let batches = n.div_ceil(batch);
+        let epoch = state.epoch + 1;
+        let started = Instant::now();
+        let order = epoch_order(n, cfg.seed, state.epoch);
+        let mut lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
+        let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
+        for (b, rows) in order.chunks(batch).enumerate().skip(done) {
+            let (stats, step_lr) = self.step_batch(problem, params, state, rows)?;
+            lr = step_lr;
+            let c = &mut state.cursor;
+            c.batch += 1;
+            c.loss_sum += stats.objective * rows.len() as f64;
+            c.correct += stats.correct as u64;
+            observer.on_step(&StepReport {
+                epoch,
+                batch: b + 1,
+                batches,
+                lr,
+                objective: stats.objective,
+            });
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        let cursor = std::mem::take(&mut state.cursor);
+        state.epoch = epoch;
+        let objective = cursor.loss_sum / n as f64;
+        if !objective.is_finite() || params.iter().any(|p| !p.is_finite()) {
+            return Err(Error::Diverged(format!(
+                "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
+            )));
+        }
+        Ok(EpochStats {
+            epoch,
+            objective,
+            train_accuracy: problem.classifies().then(|| cursor.correct as f64 / n as f64),
+            lr,
+            seconds,
+        })
+    }
+
+    /// Trains `params` on `train` from `state` until a stopping rule fires: the epoch budget,
+    /// `|L_k − L_{k−1}| ≤ tol`, `patience` epochs without a better validation loss (the best
+    /// parameters are then restored), or the observer asking to stop. `val` is evaluated after
+    /// every epoch; its data loss drives early stopping and reduce-on-plateau (without it, the
+    /// epoch objective drives the plateau).
+    ///
+    /// # Errors
+    /// As [`run_epoch`](Self::run_epoch); [`Error::Param`] `patience` without `val`; any error
+    /// the observer returns.
+    pub fn fit<P: Problem<T> + ?Sized>(
+        &mut self,
+        train: &mut P,
+        mut val: Option<&mut P>,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        observer: &mut dyn Observer<T>,
+    ) -> Result<FitReport> {
+        let cfg = self.config;
+        if cfg.patience.is_some() && val.is_none() {
+            return Err(Error::param("patience", "needs a validation split"));
+        }
+        let val_rows: Vec<usize> = val.as_ref().map(|v| (0..v.rows()).collect()).unwrap_or_default();
+        let mut history = Vec::new();
+        let mut train_seconds = 0.0;
+        while state.epoch < cfg.epochs {
+            let e = self.run_epoch(train, params, state, observer)?;
+            train_seconds += e.seconds;
+            let val_stats = val.as_mut().map(|v| v.value(params, &val_rows));
+            let monitored = val_stats.map_or(e.objective, |s| s.data_loss);
+            cfg.schedule.observe(&mut state.plateau, monitored);
+            let report = EpochReport {
+                epoch: e.epoch,
+                objective: e.objective,
+                train_accuracy: e.train_accuracy,
+                val_loss: val_stats.map(|s| s.data_loss),
+                val_accuracy: val_stats
+                    .filter(|_| train.classifies())
+                    .map(|s| s.correct as f64 / s.rows.max(1) as f64),
+                lr: e.lr,
+                seconds: e.seconds,
+            };
+            let stop = self.stopping(state, &report, params);
+            state.previous_objective = Some(e.objective);
+            let flow = observer.on_epoch(&report, params, state)?;
+            history.push(report);
+            let stop = match (stop, flow) {
+                (Some(stop), _) => stop,
+                (None, Flow::Stop) => StopReason::Requested,
+                (None, Flow::Continue) => continue,
+            };
+            if let (StopReason::EarlyStopped { .. }, Some(best)) = (&stop, &state.best) {
+                params.copy_from_slice(&best.params);
+            }
+            return Ok(FitReport {
+                history,
+                stop,
+                train_seconds,
+            });
+        }
+        Ok(FitReport {
+            history,
+            stop: StopReason::MaxEpochs,
+            train_seconds,
+        })
+    }
+
+    /// Updates the early-stopping record with `report` and says whether a stopping rule fires.
+    fn stopping(&self, state: &mut TrainState<T>, report: &EpochReport, params: &[T]) -> Option<StopReason> {
+        let cfg = self.config;
+        if let (Some(patience), Some(loss)) = (cfg.patience, report.val_loss) {
+            match &state.best {
+                // Not better (a NaN loss never is).
+                Some(best) if loss.partial_cmp(&best.loss) != Some(std::cmp::Ordering::Less) => {
+                    if report.epoch - best.epoch >= patience {
+                        return Some(StopReason::EarlyStopped { best_epoch: best.epoch });
+                    }
+                }
+                _ => {
+                    state.best = Some(Best {
+                        loss,
+                        epoch: report.epoch,
+                        params: params.to_vec(),
+                    })
+                }
+            }
+        }
+        let (tol, previous) = (cfg.tol?, state.previous_objective?);
+        let change = (report.objective - previous).abs();
+        (change <= tol).then_some(StopReason::Converged { change })
+    }
+}

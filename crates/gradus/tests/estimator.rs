@@ -1,0 +1,155 @@
+//! The estimator layer and the one trainer: fit / partial_fit / predict / save / load, and a
+//! training state complete enough that a checkpoint continues exactly.
+
+use gradus::data::Dataset;
+use gradus::data::batch::{BatchSize, Prepared, epoch_order};
+use gradus::data::csv::CsvOptions;
+use gradus::data::spec::{DataSpec, Splits};
+use gradus::estimator::{Fitted, ModelConfig, ModelParams, Predictions};
+use gradus::optim::OptimizerParams;
+use gradus::train::{Silent, TrainState, Trainer};
+
+fn digits(config: &ModelConfig) -> Splits {
+    config
+        .split
+        .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
+        .unwrap()
+}
+
+fn params() -> ModelParams {
+    let mut p = ModelParams {
+        architecture: "mlp:32".parse().unwrap(),
+        ..ModelParams::default()
+    };
+    p.train.optimizer = OptimizerParams::named("nesterov");
+    p.train.lr = Some(0.05);
+    p.train.schedule = "plateau:1,0.5".parse().unwrap();
+    p.train.threads = 2;
+    p
+}
+
+#[test]
+fn fit_predict_save_load() {
+    let config = params().check().unwrap();
+    let s = digits(&config);
+    let model = Fitted::fit(&config, &s.train, None).unwrap();
+    let score = model.score(&s.test).unwrap();
+    assert!(score.accuracy.unwrap() > 0.93, "{score:?}");
+    let Predictions::Classes(classes) = model.predict(&s.test).unwrap() else {
+        panic!("a classifier predicts classes");
+    };
+    let labels = s.test.labels().unwrap();
+    let right = classes.iter().zip(labels).filter(|(p, l)| **p == **l as usize).count();
+    assert_eq!(right as f64 / labels.len() as f64, score.accuracy.unwrap());
+    let proba = model.predict_proba(&s.test).unwrap();
+    assert!(proba.iter().all(|p| (p.iter().sum::<f64>() - 1.0).abs() < 1e-9));
+    let scores = model.decision_function(&s.test).unwrap();
+    assert_eq!(scores.len(), s.test.len() * 10);
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.safetensors");
+    model.save(&path).unwrap();
+    let loaded = Fitted::load(&path, 1).unwrap();
+    assert_eq!(loaded.params(), model.params());
+    assert!(loaded.state().is_none(), "a final model file holds no training state");
+    assert_eq!(loaded.decision_function(&s.test).unwrap(), scores);
+    // Rows of another shape are an error, not a panic.
+    let other = Dataset::new(
+        3,
+        gradus::data::Features::F32(vec![0.0; 6]),
+        gradus::data::Targets::Classes {
+            labels: vec![0, 1],
+            n_classes: 2,
+        },
+    )
+    .unwrap();
+    assert!(model.predict(&other).unwrap_err().to_string().contains("3 features"));
+}
+
+#[test]
+fn partial_fit_epochs_equal_a_fit() {
+    let mut p = params();
+    p.train.epochs = 3;
+    let config = p.check().unwrap();
+    let s = digits(&config);
+    let whole = Fitted::fit(&config, &s.train, None).unwrap();
+    let mut parts = Fitted::new(&config, &s.train).unwrap();
+    for epoch in 1..=3 {
+        assert_eq!(parts.partial_fit(&s.train).unwrap().epoch, epoch);
+    }
+    assert_eq!(parts.params(), whole.params());
+}
+
+/// Early stopping and the plateau schedule remember their best epoch, and the tolerance test
+/// the last objective: a checkpoint written between the best epoch and the stop, loaded and
+/// trained on, ends exactly as the uninterrupted run.
+#[test]
+fn a_checkpoint_holds_the_whole_state() {
+    let mut p = params();
+    p.train.epochs = 40;
+    p.train.patience = Some(2);
+    p.train.tol = Some(1e-6);
+    p.val_fraction = Some(0.2);
+    let config = p.check().unwrap();
+    let s = digits(&config);
+    let mut whole = Fitted::new(&config, &s.train).unwrap();
+    let report = whole.train(&s.train, s.val.as_ref(), &mut Silent, None).unwrap();
+    let gradus::train::StopReason::EarlyStopped { best_epoch } = report.stop else {
+        panic!("expected early stopping, got {:?}", report.stop);
+    };
+    let stopped = report.history.len() as u64;
+    assert!(best_epoch + 1 < stopped, "best {best_epoch}, stopped {stopped}");
+
+    // Interrupt one epoch after the best, save, load, go on.
+    let dir = tempfile::tempdir().unwrap();
+    let ck = dir.path().join("ck.safetensors");
+    let mut short = config.clone();
+    short.train.epochs = best_epoch + 1;
+    let mut first = Fitted::new(&short, &s.train).unwrap();
+    first.train(&s.train, s.val.as_ref(), &mut Silent, Some(&ck)).unwrap();
+    let mut resumed = Fitted::load(&ck, 2).unwrap();
+    let state = resumed.state().unwrap();
+    assert_eq!(state.best.as_ref().map(|b| b.epoch), Some(best_epoch));
+    assert!(state.previous_objective.is_some());
+    resumed.set_epochs(40).unwrap();
+    let rest = resumed.train(&s.train, s.val.as_ref(), &mut Silent, None).unwrap();
+    assert_eq!(rest.stop, report.stop);
+    assert_eq!(best_epoch + 1 + rest.history.len() as u64, stopped);
+    assert_eq!(resumed.params(), whole.params());
+}
+
+/// The epoch cursor: batches already stepped are skipped, and the epoch's report counts them.
+#[test]
+fn an_epoch_continues_from_its_cursor() {
+    let mut p = params();
+    p.train.batch = BatchSize::Rows(100);
+    let config = p.check().unwrap();
+    let s = digits(&config);
+    let model = Fitted::new(&config, &s.train).unwrap();
+    let data = Prepared {
+        data: &s.train,
+        affine: model.affine(),
+    };
+    let objective = model.objective();
+    let run = |split_after: usize| {
+        let mut theta = model.params().to_vec();
+        let mut state = TrainState::new(&config.train.optimizer, theta.len());
+        let mut problem = objective.on(&data, 2);
+        let mut trainer = Trainer::new(&config.train);
+        let order = epoch_order(s.train.len(), config.train.seed, 0);
+        for rows in order.chunks(100).take(split_after) {
+            let (stats, _) = trainer.step_batch(&mut problem, &mut theta, &mut state, rows).unwrap();
+            state.cursor.batch += 1;
+            state.cursor.loss_sum += stats.objective * rows.len() as f64;
+            state.cursor.correct += stats.correct as u64;
+        }
+        // A fresh trainer, as after loading a checkpoint taken mid-epoch.
+        let e = Trainer::new(&config.train)
+            .run_epoch(&mut problem, &mut theta, &mut state, &mut Silent)
+            .unwrap();
+        (theta, e.objective, e.train_accuracy, state.step)
+    };
+    let whole = run(0);
+    assert_eq!(run(5), whole);
+    assert_eq!(whole.3, s.train.len().div_ceil(100) as u64);
+}

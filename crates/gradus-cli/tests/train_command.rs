@@ -268,6 +268,47 @@ fn a_resumed_checkpoint_continues_exactly() {
     assert!(fails(&["train", "--resume", &whole]).contains("not a checkpoint"));
 }
 
+/// The checkpoint holds the early-stopping record and the split: resumed between the best
+/// epoch and the stop, a run with a validation split stops where the uninterrupted one did and
+/// keeps the same epoch.
+#[test]
+fn a_resumed_early_stopping_run_keeps_its_best_epoch() {
+    let dir = tempfile::tempdir().unwrap();
+    let (whole, part, resumed) = (
+        path_in(dir.path(), "whole.st"),
+        path_in(dir.path(), "part.st"),
+        path_in(dir.path(), "resumed.st"),
+    );
+    let base = [
+        "train",
+        "--model",
+        "mlp:32",
+        "--optimizer",
+        "nesterov",
+        "--lr",
+        "0.05",
+        "--schedule",
+        "plateau:1,0.5",
+        "--early-stopping",
+        "2",
+        "--val-fraction",
+        "0.2",
+        "--json",
+    ];
+    let r = last_json(&ok(&[&base[..], &["--epochs", "40", "--out", &whole]].concat()));
+    let best = r["stop"]["best_epoch"].as_u64().expect("early stopping");
+    let stopped = r["epochs"].as_u64().unwrap();
+    assert!(best + 1 < stopped, "{r}");
+    let cut = (best + 1).to_string();
+    ok(&[&base[..], &["--epochs", &cut, "--checkpoint", &part]].concat());
+    let rest = last_json(&ok(&[
+        "train", "--resume", &part, "--epochs", "40", "--out", &resumed, "--json",
+    ]));
+    assert_eq!(rest["stop"], r["stop"]);
+    assert_eq!(rest["epochs"].as_u64().unwrap() + best + 1, stopped);
+    assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&resumed).unwrap());
+}
+
 #[test]
 fn learning_curves_are_plotted() {
     let dir = tempfile::tempdir().unwrap();

@@ -11,19 +11,28 @@
 //! ```text
 //! Dataset ─► Batcher ─► Network::forward ─► Loss::loss_grad ─► Network::backward ─► Regularizer
 //! (data)     (data::batch)  (model)          (loss)              (model)            (regularizer)
-//!    ─► clip ─► Schedule::lr ─► Optimizer::step ─► parameters
-//!       (train)  (schedule)      (optim)
+//!    ─► transforms (clip, noise, …) ─► Schedule::lr ─► Optimizer::step ─► parameters
+//!       (train::Chain)                  (schedule)      (optim)
 //! ```
 //!
 //! Parameters and gradients live in one flat buffer described by a [`params::ParamLayout`], so
 //! the same update rule drives a linear model, a multilayer perceptron and a 2-D test function.
-//! The linear model is the zero-hidden-layer [`model::Network`]. [`objective::Objective`] is the
-//! one function `(params, batch) ↦ (L, ∇L)` that training, gradient checks and landscapes call;
-//! [`train::Trainer`] composes the pieces and knows nothing of any particular one.
+//! The linear model is the zero-hidden-layer [`model::Network`]. [`problem::Problem`] is the one
+//! interface `(θ, rows) ↦ (L, ∇L)` that training, gradient checks and landscapes call: an
+//! [`objective::Objective`] bound to its data implements it, and so does each
+//! [`functions::TestFunction`]. [`train::Trainer`] steps any problem (`step_batch`, `run_epoch`,
+//! `fit`), knows none of the pieces in particular, and keeps everything it needs to continue in
+//! a [`train::TrainState`].
+//!
+//! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
+//! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains
+//! (`train`, `partial_fit`), applies (`predict`, `predict_proba`, `decision_function`,
+//! `score`) and saves a model. The `gradus` command line is argument parsing, progress display
+//! and file output over it; `examples/fit_predict.rs` uses it without the command line.
 //!
 //! Hyperparameters are checked once, when a configuration is built, with errors that name the
-//! bad value ([`Error::Param`]). All mathematics is generic over [`Real`] (`f32` for training,
-//! `f64` for checks).
+//! parameter and the bad value ([`Error::Param`]: `beta1 must be in [0, 1), got 1.2`). All
+//! mathematics is generic over [`Real`] (`f32` for training, `f64` for checks).
 
 pub mod data;
 pub mod error;

@@ -73,7 +73,7 @@ pub struct Gradients {
 /// gradients perturbed as `gradients` says; see the [module docs](self) for the recurrence.
 /// Stops early, with [`Trajectory::diverged_at`] set, when the path diverges.
 ///
-/// The path is the training loop's own: a [`Trainer`] over `f` as a one-row [`Problem`], one
+/// The path is the training loop's own: a [`Trainer`] over `f` as a one-row [`Problem`](crate::problem::Problem), one
 /// step per epoch, with `f` as its validation set too, so that the `plateau` schedule watches
 /// f(θ_k).
 ///

@@ -1,12 +1,12 @@
 //! `gradus gradcheck`: the analytic gradient of a freshly initialised model against centred
 //! differences `(L(θ + h e_i) − L(θ − h e_i)) / 2h`, in f64, on a few training rows.
 
-use super::{model_params, source};
+use super::{gradcheck_table, model_params, source};
 use crate::args::GradcheckArgs;
 use anyhow::{Result, bail};
 use gradus::data::batch::Prepared;
 use gradus::estimator::Fitted;
-use gradus::gradcheck::{self, GradCheckConfig, GradCheckReport};
+use gradus::gradcheck::{self, GradCheckConfig};
 use gradus::train::TrainParams;
 use serde_json::json;
 
@@ -91,55 +91,10 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
             })
         );
     } else {
-        print_table(&report);
-        let verdict = if report.passed { "PASS" } else { "FAIL" };
-        println!(
-            "{verdict}: {checked} coordinates checked, {skipped} skipped at kinks (|a − n| ≤ {} + {}·|n|)",
-            cfg.atol, cfg.rtol
-        );
+        gradcheck_table::print(&report, &cfg, checked, skipped);
     }
-    if !report.passed {
-        let failed: Vec<String> = report
-            .failures()
-            .map(|t| {
-                format!(
-                    "{} ({} of {} coordinates off, max relative error {:.2e})",
-                    t.name, t.failed, t.checked, t.max_rel_error
-                )
-            })
-            .collect();
-        bail!("gradient check failed: {}", failed.join(", "));
-    }
-    Ok(())
-}
-
-fn print_table(report: &GradCheckReport) {
-    let width = report
-        .tensors
-        .iter()
-        .map(|t| t.name.len())
-        .max()
-        .unwrap_or(0)
-        .max("tensor".len());
-    println!(
-        "{:<width$}  {:>10}  {:>8}  {:>8}  {:>13}  {:>13}  result",
-        "tensor", "shape", "checked", "skipped", "max rel error", "max abs error"
-    );
-    for t in &report.tensors {
-        let shape: Vec<String> = t.shape.iter().map(|d| d.to_string()).collect();
-        // A tensor whose every coordinate sat on a kink has no errors to show.
-        let error = |e: f64| {
-            if t.checked > 0 { format!("{e:.2e}") } else { "-".into() }
-        };
-        println!(
-            "{:<width$}  {:>10}  {:>8}  {:>8}  {:>13}  {:>13}  {}",
-            t.name,
-            shape.join("×"),
-            t.checked,
-            t.skipped,
-            error(t.max_rel_error),
-            error(t.max_abs_error),
-            if t.passed { "pass" } else { "FAIL" }
-        );
+    match gradcheck_table::failures(&report) {
+        Some(failed) => bail!("gradient check failed: {failed}"),
+        None => Ok(()),
     }
 }

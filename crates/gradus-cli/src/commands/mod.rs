@@ -4,6 +4,7 @@
 
 mod eval;
 mod gradcheck;
+mod gradcheck_table;
 mod loss;
 mod predict;
 mod schedule;

@@ -46,3 +46,28 @@ pub fn last_json(stdout: &str) -> serde_json::Value {
 pub fn path_in(dir: &Path, name: &str) -> String {
     dir.join(name).display().to_string()
 }
+
+/// A run that stops early, between its best epoch and its budget (`tests/fixtures/models/early`).
+pub const EARLY_STOPPING_RUN: &[&str] = &[
+    "--model",
+    "mlp:32",
+    "--optimizer",
+    "nesterov",
+    "--lr",
+    "0.05",
+    "--schedule",
+    "plateau:1,0.5",
+    "--early-stopping",
+    "2",
+    "--val-fraction",
+    "0.2",
+];
+
+/// The paths of an uninterrupted run's model, a checkpoint and a resumed run's model in `dir`.
+pub fn resume_paths(dir: &Path) -> (String, String, String) {
+    (
+        path_in(dir, "whole.st"),
+        path_in(dir, "part.st"),
+        path_in(dir, "resumed.st"),
+    )
+}

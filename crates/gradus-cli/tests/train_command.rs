@@ -245,11 +245,7 @@ fn corrupt_idx_files_are_one_line_errors() {
 #[test]
 fn a_resumed_checkpoint_continues_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let (whole, part, resumed) = (
-        path_in(dir.path(), "whole.st"),
-        path_in(dir.path(), "part.st"),
-        path_in(dir.path(), "resumed.st"),
-    );
+    let (whole, part, resumed) = resume_paths(dir.path());
     let base = [
         "train",
         "--model",
@@ -274,27 +270,8 @@ fn a_resumed_checkpoint_continues_exactly() {
 #[test]
 fn a_resumed_early_stopping_run_keeps_its_best_epoch() {
     let dir = tempfile::tempdir().unwrap();
-    let (whole, part, resumed) = (
-        path_in(dir.path(), "whole.st"),
-        path_in(dir.path(), "part.st"),
-        path_in(dir.path(), "resumed.st"),
-    );
-    let base = [
-        "train",
-        "--model",
-        "mlp:32",
-        "--optimizer",
-        "nesterov",
-        "--lr",
-        "0.05",
-        "--schedule",
-        "plateau:1,0.5",
-        "--early-stopping",
-        "2",
-        "--val-fraction",
-        "0.2",
-        "--json",
-    ];
+    let (whole, part, resumed) = resume_paths(dir.path());
+    let base = [&["train", "--json"], EARLY_STOPPING_RUN].concat();
     let r = last_json(&ok(&[&base[..], &["--epochs", "40", "--out", &whole]].concat()));
     let best = r["stop"]["best_epoch"].as_u64().expect("early stopping");
     let stopped = r["epochs"].as_u64().unwrap();

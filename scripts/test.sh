@@ -13,3 +13,5 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
 fi
 
 cargo test --workspace --locked "$@"
+# The library's documentation builds without a warning (broken links included).
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p gradus --locked

@@ -29,14 +29,18 @@ fn main() -> ExitCode {
                     ExitCode::SUCCESS
                 };
             }
-            // clap's first line says what is wrong; the rest is usage advice.
+            // clap's first line says what is wrong; the rest (a suggested flag, the missing
+            // arguments, the usage) follows it as clap writes it.
             let text = e.render().to_string();
-            let first = text
-                .lines()
+            let mut lines = text.lines();
+            let first = lines
                 .next()
                 .unwrap_or("invalid arguments")
                 .trim_start_matches("error: ");
             eprintln!("gradus: error: {first}");
+            for line in lines {
+                eprintln!("{line}");
+            }
             return ExitCode::from(2);
         }
     };

@@ -295,3 +295,16 @@ fn learning_curves_are_plotted() {
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(fails(&["train", "--plot", &path_in(dir.path(), "curve.jpg")]).contains("--plot must end in .svg or .png"));
 }
+
+/// A usage error keeps clap's advice: the flag it meant, the arguments missing.
+#[test]
+fn usage_errors_say_what_was_meant() {
+    let out = gradus(&["train", "--epoch", "3"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("gradus: error: unexpected argument '--epoch'"), "{err}");
+    assert!(err.contains("a similar argument exists: '--epochs'"), "{err}");
+    let out = gradus(&["trajectory", "--function", "beale", "--steps", "10"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--start <X,Y>"), "{err}");
+    assert_eq!(out.status.code(), Some(2));
+}

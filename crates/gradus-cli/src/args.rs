@@ -174,6 +174,10 @@ pub struct TrainArgs {
     /// Print the result as one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
+    /// The arguments given on the command line (not defaulted), by id: a resumed run refuses
+    /// those that conflict with its checkpoint.
+    #[arg(skip)]
+    pub given: Vec<String>,
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize, String> {

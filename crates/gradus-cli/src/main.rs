@@ -5,15 +5,39 @@
 
 mod args;
 mod commands;
+mod output;
 mod plot;
 mod progress;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
+/// The ids of the arguments of `subcommand` that were given on the command line.
+fn given(matches: &clap::ArgMatches, subcommand: &str) -> Vec<String> {
+    let (Some(m), Some(cmd)) = (
+        matches.subcommand_matches(subcommand),
+        args::Cli::command().find_subcommand(subcommand).cloned(),
+    ) else {
+        return Vec::new();
+    };
+    cmd.get_arguments()
+        .map(|a| a.get_id().as_str())
+        .filter(|id| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
+        .map(str::to_string)
+        .collect()
+}
+
 fn main() -> ExitCode {
-    let cli = match args::Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = args::Cli::command()
+        .try_get_matches()
+        .and_then(|m| args::Cli::from_arg_matches(&m).map(|cli| (cli, m)));
+    let cli = match parsed {
+        Ok((mut cli, matches)) => {
+            if let args::Command::Train(a) = &mut cli.command {
+                a.given = given(&matches, "train");
+            }
+            cli
+        }
         Err(e) => {
             use clap::error::ErrorKind;
             if matches!(
@@ -45,6 +69,13 @@ fn main() -> ExitCode {
         }
     };
     if let Err(e) = commands::run(cli) {
+        if e.is::<output::Closed>() {
+            // The reader has all it wanted.
+            return ExitCode::SUCCESS;
+        }
+        if let Some(progress::Interrupted(signal)) = e.downcast_ref() {
+            return ExitCode::from((128 + signal) as u8);
+        }
         // The library names its parameters (`beta1`, `batch_size`); here they are flags.
         let msg = match e.downcast_ref::<gradus::Error>() {
             Some(gradus::Error::Param { name, msg }) => format!("{} {msg}", commands::flag(name)),

@@ -1,19 +1,47 @@
 //! Training progress: a progress bar on a terminal, plain lines otherwise (both on stderr, so
-//! stdout carries only results).
+//! stdout carries only results); and interruptions: SIGINT (Ctrl-C) and SIGTERM ask training to
+//! stop between two steps, a second one ends the process at once.
 
 use gradus::train::{EpochReport, Flow, Observer, StepReport, TrainState};
 use indicatif::{ProgressBar, ProgressStyle};
+use signal_hook::consts::{SIGINT, SIGTERM};
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-/// Reports each epoch's objective, accuracies and learning rate.
+/// Reports each epoch's objective, accuracies and learning rate, and asks training to stop
+/// after a SIGINT or SIGTERM.
 pub struct Progress {
     bar: Option<ProgressBar>,
     epochs: u64,
+    signal: Arc<AtomicUsize>,
 }
 
+/// Training stopped at a signal, after saving what was asked for; the process exits with
+/// 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
+#[derive(Debug)]
+pub struct Interrupted(pub i32);
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "interrupted by signal {}", self.0)
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
 impl Progress {
-    /// A reporter for a run of `epochs` epochs.
-    pub fn new(epochs: u64) -> Self {
+    /// A reporter for a run of `epochs` epochs, watching for SIGINT and SIGTERM.
+    pub fn new(epochs: u64) -> std::io::Result<Self> {
+        let signal = Arc::new(AtomicUsize::new(0));
+        let second = Arc::new(AtomicBool::new(false));
+        for sig in [SIGINT, SIGTERM] {
+            // A second signal ends the process at once (registered first: it sees the flag the
+            // first signal sets).
+            signal_hook::flag::register_conditional_shutdown(sig, 128 + sig, Arc::clone(&second))?;
+            signal_hook::flag::register(sig, Arc::clone(&second))?;
+            signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
+        }
         let bar = std::io::stderr().is_terminal().then(|| {
             let bar = ProgressBar::new(1);
             let style = ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} batches {msg}")
@@ -22,7 +50,15 @@ impl Progress {
             bar.set_style(style);
             bar
         });
-        Self { bar, epochs }
+        Ok(Self { bar, epochs, signal })
+    }
+
+    /// The signal that asked training to stop, if one did.
+    pub fn interrupted(&self) -> Option<Interrupted> {
+        match self.signal.load(Ordering::Relaxed) {
+            0 => None,
+            sig => Some(Interrupted(sig as i32)),
+        }
     }
 
     /// Clears the bar.
@@ -56,6 +92,10 @@ impl Observer for Progress {
             }
             b.set_position(r.batch as u64);
         }
+    }
+
+    fn stop_requested(&mut self) -> bool {
+        self.signal.load(Ordering::Relaxed) != 0
     }
 
     fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState<f32>) -> gradus::Result<Flow> {

@@ -158,6 +158,7 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "model".into());
+    remove_stale_temporaries(dir, &name);
     let tmp = dir.join(format!(".{name}.tmp{}", std::process::id()));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
@@ -169,6 +170,33 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
     })
+}
+
+/// Removes the temporary files `.{name}.tmp{PID}` that a process killed while writing `name`
+/// left in `dir`: those whose process no longer runs (judged from `/proc`; where there is no
+/// `/proc`, nothing is removed).
+fn remove_stale_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.tmp");
+    let proc = Path::new("/proc");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    if !proc.is_dir() {
+        return;
+    }
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let pid = file
+            .to_str()
+            .and_then(|f| f.strip_prefix(&prefix))
+            .and_then(|p| p.parse::<u32>().ok());
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Reads a model file, checking it whole.
@@ -198,6 +226,7 @@ pub fn load(path: &Path) -> Result<SavedModel> {
             meta.outputs, meta.n_classes, meta.loss
         )));
     }
+    check_meta(&meta).map_err(bad)?;
     let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
         let t = st
             .tensor(name)
@@ -243,6 +272,38 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         }
     }
     Ok(SavedModel { meta, params, affine })
+}
+
+/// Checks that the parts of the metadata agree with each other: class names with classes, a
+/// checkpoint's progress with its budget and its counters with each other.
+fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
+    if let Some(names) = &meta.class_names
+        && names.len() != meta.n_classes
+    {
+        return Err(format!("{} class names for {} classes", names.len(), meta.n_classes));
+    }
+    let (Some(state), Some(train)) = (&meta.progress, &meta.train) else {
+        return Ok(());
+    };
+    if state.epoch > train.epochs {
+        return Err(format!(
+            "the progress says epoch {}, beyond the run's {} epochs",
+            state.epoch, train.epochs
+        ));
+    }
+    if state.optimizer.step > state.step {
+        return Err(format!(
+            "the optimizer has taken {} steps, the run {}",
+            state.optimizer.step, state.step
+        ));
+    }
+    if let Some(best) = state.best.as_ref().filter(|b| b.epoch > state.epoch) {
+        return Err(format!(
+            "the best epoch {} lies beyond the progress (epoch {})",
+            best.epoch, state.epoch
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -296,6 +357,16 @@ mod tests {
             std::fs::read_dir(dir.path()).unwrap().count() == 1,
             "no temporary file left"
         );
+        // A temporary of a writer that was killed is removed at the next write; one of a
+        // running process (this one's parent, say) is not.
+        let dead = dir.path().join(format!(".m.safetensors.tmp{}", u32::MAX - 1));
+        let alive = dir
+            .path()
+            .join(format!(".m.safetensors.tmp{}", std::os::unix::process::parent_id()));
+        std::fs::write(&dead, b"half").unwrap();
+        std::fs::write(&alive, b"half").unwrap();
+        save(&p, &m).unwrap();
+        assert!(!dead.exists() && alive.exists());
     }
 
     /// Every single-byte corruption and every truncation of a valid file loads or fails with an
@@ -356,6 +427,16 @@ mod tests {
         let text = String::from_utf8_lossy(&good).replace("\"hidden\":[3]", "\"hidden\":[1000000]");
         std::fs::write(&q, text.as_bytes()).unwrap();
         assert!(load(&q).is_err());
+        // Metadata whose parts disagree.
+        let mut m = sample();
+        m.meta.class_names = Some(vec!["a".into(), "b".into(), "c".into()]);
+        save(&p, &m).unwrap();
+        assert!(
+            load(&p)
+                .unwrap_err()
+                .to_string()
+                .ends_with("3 class names for 2 classes")
+        );
         assert!(
             load(&dir.path().join("missing"))
                 .unwrap_err()

@@ -146,7 +146,8 @@ fn an_epoch_continues_from_its_cursor() {
         // A fresh trainer, as after loading a checkpoint taken mid-epoch.
         let e = Trainer::new(&config.train)
             .run_epoch(&mut problem, &mut theta, &mut state, &mut Silent)
-            .unwrap();
+            .unwrap()
+            .expect("a whole epoch");
         (theta, e.objective, e.train_accuracy, state.step)
     };
     let whole = run(0);

@@ -2,6 +2,7 @@
 
 use super::rows;
 use crate::args::EvalArgs;
+use crate::output::outln;
 use anyhow::Result;
 use gradus::estimator::{Fitted, RowRequest};
 use serde_json::json;
@@ -19,7 +20,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
     if let Some(rmse) = score.rmse {
         report["rmse"] = json!(rmse);
         if !a.json {
-            println!("{} rows  loss {:.5}  rmse {rmse:.5}", score.rows, score.loss);
+            outln!("{} rows  loss {:.5}  rmse {rmse:.5}", score.rows, score.loss)?;
         }
     }
     if let Some(m) = model.class_metrics(&data)? {
@@ -28,25 +29,27 @@ pub fn run(a: EvalArgs) -> Result<()> {
         report["recall"] = json!(m.recall);
         report["confusion"] = json!(m.confusion);
         if !a.json {
-            println!(
+            outln!(
                 "{} rows  loss {:.5}  accuracy {:.4}",
-                score.rows, score.loss, m.accuracy
-            );
+                score.rows,
+                score.loss,
+                m.accuracy
+            )?;
             let names = model.class_names();
             let w = names.iter().map(String::len).max().unwrap_or(5).max(5);
-            println!("{:>w$}  precision  recall", "class");
+            outln!("{:>w$}  precision  recall", "class")?;
             for (c, name) in names.iter().enumerate() {
-                println!("{name:>w$}  {:>9.4}  {:>6.4}", m.precision[c], m.recall[c]);
+                outln!("{name:>w$}  {:>9.4}  {:>6.4}", m.precision[c], m.recall[c])?;
             }
-            println!("confusion matrix (rows: true class, columns: predicted)");
+            outln!("confusion matrix (rows: true class, columns: predicted)")?;
             for row in &m.confusion {
                 let cells: Vec<String> = row.iter().map(|v| format!("{v:>6}")).collect();
-                println!("{}", cells.join(""));
+                outln!("{}", cells.join(""))?;
             }
         }
     }
     if a.json {
-        println!("{report}");
+        outln!("{report}")?;
     }
     Ok(())
 }

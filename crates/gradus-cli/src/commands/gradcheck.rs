@@ -1,8 +1,9 @@
 //! `gradus gradcheck`: the analytic gradient of a freshly initialised model against centred
 //! differences `(L(θ + h e_i) − L(θ − h e_i)) / 2h`, in f64, on a few training rows.
 
-use super::{gradcheck_table, model_params, source};
+use super::{data_source, gradcheck_table, model_params};
 use crate::args::GradcheckArgs;
+use crate::output::outln;
 use anyhow::{Result, bail};
 use gradus::data::batch::Prepared;
 use gradus::estimator::Fitted;
@@ -11,7 +12,7 @@ use gradus::train::TrainParams;
 use serde_json::json;
 
 pub fn run(a: GradcheckArgs) -> Result<()> {
-    let (spec, csv) = source(&a.data)?;
+    let (spec, csv) = data_source(&a.data)?;
     let train = TrainParams {
         seed: a.seed,
         ..TrainParams::default()
@@ -71,7 +72,7 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
         .iter()
         .fold((0, 0), |(c, s), t| (c + t.checked, s + t.skipped));
     if a.json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "data": spec.to_string(),
@@ -89,9 +90,9 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
                 "tensors": report.tensors,
                 "passed": report.passed,
             })
-        );
+        )?;
     } else {
-        gradcheck_table::print(&report, &cfg, checked, skipped);
+        gradcheck_table::print(&report, &cfg, checked, skipped)?;
     }
     match gradcheck_table::failures(&report) {
         Some(failed) => bail!("gradient check failed: {failed}"),

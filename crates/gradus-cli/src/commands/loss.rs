@@ -2,6 +2,7 @@
 //! hand calculation.
 
 use crate::args::LossArgs;
+use crate::output::outln;
 use anyhow::{Result, bail};
 use gradus::data::Task;
 use gradus::loss::{ExampleLoss, Loss, Target};
@@ -44,11 +45,11 @@ pub fn run(a: LossArgs) -> Result<()> {
     let mut grad = vec![0.0; scores.len()];
     let value = loss.value_grad(&scores, target, &mut grad);
     if a.json {
-        println!("{}", serde_json::json!({ "loss": value, "grad": grad }));
+        outln!("{}", serde_json::json!({ "loss": value, "grad": grad }))?;
     } else {
-        println!("loss {value}");
+        outln!("loss {value}")?;
         let g: Vec<String> = grad.iter().map(|g| g.to_string()).collect();
-        println!("grad {}", g.join(","));
+        outln!("grad {}", g.join(","))?;
     }
     Ok(())
 }

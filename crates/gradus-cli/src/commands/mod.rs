@@ -46,18 +46,27 @@ pub fn run(cli: Cli) -> Result<()> {
     })
 }
 
-/// The data spec and CSV options of the data flags.
-pub fn source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    let task = if d.task == "regress" {
+/// The task `--task` names.
+pub fn task(name: &str) -> Task {
+    if name == "regress" {
         Task::Regress
     } else {
         Task::Classify
-    };
+    }
+}
+
+/// A data spec and the CSV options of its label column and task.
+pub fn source(spec: &str, label: Option<&str>, task: Task) -> Result<(DataSpec, CsvOptions)> {
     let csv = CsvOptions {
-        label: label_column(d.label_column.as_deref()),
+        label: label_column(label),
         task,
     };
-    Ok((d.data.parse()?, csv))
+    Ok((spec.parse()?, csv))
+}
+
+/// The data spec and CSV options of the data flags.
+pub fn data_source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
+    source(&d.data, d.label_column.as_deref(), task(&d.task))
 }
 
 /// The model's hyperparameters from the model flags, `--scale`, the split fractions and the

@@ -2,6 +2,7 @@
 
 use super::rows;
 use crate::args::PredictArgs;
+use crate::output;
 use anyhow::Result;
 use gradus::estimator::{Fitted, Predictions, RowRequest};
 use gradus::modelfile;
@@ -42,7 +43,7 @@ pub fn run(a: PredictArgs) -> Result<()> {
     }
     match &a.out {
         Some(path) => modelfile::write_atomically(path, text.as_bytes())?,
-        None => print!("{text}"),
+        None => output::write(&text)?,
     }
     Ok(())
 }

@@ -9,7 +9,6 @@ use anyhow::{Result, bail};
 use gradus::modelfile;
 use gradus::schedule::{LrSchedule, PlateauState, Schedule};
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 /// The most ticks shown.
 const MAX_STEPS: u64 = 1_000_000;
@@ -39,7 +38,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     }
     match &a.csv {
         Some(out) => modelfile::write_atomically(out, text.as_bytes())?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => crate::output::write(&text)?,
     }
     if let Some(out) = &a.plot {
         let (lo, hi) = lrs

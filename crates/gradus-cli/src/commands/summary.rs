@@ -1,6 +1,7 @@
 //! What `gradus train` reports at the end: the summary (text or one JSON object) and the
 //! learning-curve plot.
 
+use crate::output::outln;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, Score};
 use gradus::train::{EpochReport, FitReport, StopReason};
@@ -67,10 +68,9 @@ pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Res
 }
 
 /// Prints the summary: one JSON object with `json`, else a few lines.
-pub fn print(s: &Value, fit: &FitReport, json: bool) {
+pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
     if json {
-        println!("{s}");
-        return;
+        return outln!("{s}");
     }
     let stop = match &fit.stop {
         StopReason::MaxEpochs => "the epoch budget".to_string(),
@@ -78,19 +78,20 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) {
         StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
         StopReason::Requested => "request".to_string(),
     };
-    println!("stopped after {} epochs by {stop}", s["epochs"]);
-    println!("train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN));
+    outln!("stopped after {} epochs by {stop}", s["epochs"])?;
+    outln!("train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN))?;
     for key in ["train_accuracy", "test_accuracy", "train_rmse", "test_rmse"] {
         if let Some(v) = s[key].as_f64() {
-            println!("{} {v:.4}", key.replace('_', " "));
+            outln!("{} {v:.4}", key.replace('_', " "))?;
         }
     }
-    println!(
+    outln!(
         "{:.2}s in all, {:.3}s per epoch",
         s["seconds"].as_f64().unwrap_or(0.0),
         s["seconds_per_epoch"].as_f64().unwrap_or(0.0)
-    );
+    )?;
     if let Some(p) = s["model_file"].as_str() {
-        println!("model saved to {p}");
+        outln!("model saved to {p}")?;
     }
+    Ok(())
 }

@@ -1,11 +1,11 @@
 //! `gradus train`: load, split, fit, score on the test split, save.
 
-use super::{model_params, optimizer_params, source, summary};
+use super::{model_params, optimizer_params, source, summary, task};
 use crate::args::TrainArgs;
-use crate::progress::Progress;
+use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
 use gradus::data::spec::DataSpec;
-use gradus::estimator::Fitted;
+use gradus::estimator::{Fitted, ModelConfig};
 use gradus::modelfile::DataOrigin;
 use gradus::train::TrainParams;
 use std::path::Path;
@@ -14,7 +14,6 @@ use std::time::Instant;
 pub fn run(a: TrainArgs) -> Result<()> {
     let started = Instant::now();
     let threads = rayon::current_num_threads();
-    let (spec, csv) = source(&a.data)?;
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
@@ -33,26 +32,32 @@ pub fn run(a: TrainArgs) -> Result<()> {
         threads,
     };
     let config = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train)?.check()?;
-    let resumed = a
-        .resume
-        .as_deref()
-        .map(|path| resume(path, &spec, a.epochs, threads))
-        .transpose()?;
-    // A resumed run splits its data as the checkpoint's run did.
-    let rule = match &resumed {
-        Some(m) => m.meta().data.as_ref().map_or(config.split, |o| o.split),
-        None => config.split,
+    let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
+    // A resumed run reads and splits its data as the checkpoint's run did.
+    let (origin, task) = match &resumed {
+        Some(m) => (
+            m.meta()
+                .data
+                .clone()
+                .context("the checkpoint does not record its training data")?,
+            m.meta().task,
+        ),
+        None => (
+            DataOrigin {
+                spec: a.data.data.parse::<DataSpec>()?.to_string(),
+                label_column: a.data.label_column.clone(),
+                split: config.split,
+            },
+            task(&a.data.task),
+        ),
     };
-    let splits = rule.apply(spec.load(&csv)?)?;
+    let (spec, csv) = source(&origin.spec, origin.label_column.as_deref(), task)?;
+    let splits = origin.split.apply(spec.load(&csv)?)?;
     let mut model = match resumed {
         Some(m) => m,
         None => {
             let mut m = Fitted::new(&config, &splits.train)?;
-            m.set_origin(DataOrigin {
-                spec: spec.to_string(),
-                label_column: a.data.label_column.clone(),
-                split: rule,
-            });
+            m.set_origin(origin);
             m
         }
     };
@@ -69,7 +74,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         cfg.schedule.base_lr,
         cfg.batch,
     );
-    let mut progress = Progress::new(cfg.epochs);
+    let mut progress = Progress::new(cfg.epochs)?;
     let fit = model.train(
         &splits.train,
         splits.val.as_ref(),
@@ -78,6 +83,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     );
     progress.finish();
     let fit = fit?;
+    if let Some(signal) = progress.interrupted() {
+        return stop_here(&model, &a, signal);
+    }
     let (tr, te) = (model.score(&splits.train)?, model.score(&splits.test)?);
     let mut s = summary::of_training(&model, &spec, &fit, &tr, &te, started.elapsed().as_secs_f64());
     if let Some(out) = &a.out {
@@ -88,19 +96,58 @@ pub fn run(a: TrainArgs) -> Result<()> {
         summary::plot_curves(&fit, &s, path)?;
         s["plot"] = serde_json::json!(path);
     }
-    summary::print(&s, &fit, a.json);
-    Ok(())
+    summary::print(&s, &fit, a.json)
 }
 
-/// A checkpoint to continue from, on the same data; `epochs` is the new total.
-fn resume(path: &Path, spec: &DataSpec, epochs: u64, threads: usize) -> Result<Fitted> {
-    let mut model = Fitted::load(path, threads)?;
+/// After an interruption: says where training stopped, saves `--out` (the parameters reached)
+/// and says how to continue.
+fn stop_here(model: &Fitted, a: &TrainArgs, signal: Interrupted) -> Result<()> {
+    let (epoch, step) = model.state().map_or((0, 0), |s| (s.epoch + 1, s.step));
+    eprintln!("gradus: interrupted in epoch {epoch} after step {step}");
+    if let Some(out) = &a.out {
+        model.save(out)?;
+        eprintln!("gradus: model at step {step} saved to {}", out.display());
+    }
+    match &a.checkpoint {
+        Some(ck) => eprintln!(
+            "gradus: checkpoint saved to {0}; continue with: gradus train --resume {0} --epochs {1}",
+            ck.display(),
+            a.epochs
+        ),
+        None => eprintln!("gradus: no checkpoint was asked for (--checkpoint PATH makes a run resumable)"),
+    }
+    Err(signal.into())
+}
+
+/// A checkpoint to continue from, on the same data; `--epochs` is the new total. Its
+/// configuration wins: a flag given with `--resume` that asks for another value is an error.
+fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
+    let mut model = Fitted::load(path, rayon::current_num_threads())?;
+    let meta = model.meta();
     model
         .state()
         .with_context(|| format!("{}: not a checkpoint (no training progress saved)", path.display()))?;
-    if model.meta().data.as_ref().is_some_and(|d| d.spec != spec.to_string()) {
-        bail!("{}: the checkpoint was trained on other data", path.display());
+    let column = |c: Option<&String>| c.map_or_else(|| "(the last)".to_string(), String::clone);
+    let label = column(meta.data.as_ref().and_then(|d| d.label_column.as_ref()));
+    let mut conflicts = asked.differences(&model.model_config()?);
+    let spec = a.data.data.parse::<DataSpec>()?.to_string();
+    conflicts.push((
+        "data",
+        spec,
+        meta.data.as_ref().map_or("unknown".into(), |d| d.spec.clone()),
+    ));
+    conflicts.push(("label_column", column(a.data.label_column.as_ref()), label));
+    let name = |t: gradus::data::Task| format!("{t:?}").to_lowercase();
+    conflicts.push(("task", name(task(&a.data.task)), name(meta.task)));
+    for (name, ours, theirs) in conflicts {
+        let id = if name == "patience" { "early_stopping" } else { name };
+        if ours != theirs && a.given.iter().any(|g| g == id) {
+            bail!(
+                "{} {ours} conflicts with the checkpoint's {theirs}: a resumed run keeps its checkpoint's configuration (only --epochs, the new total, may change)",
+                super::flag(name)
+            );
+        }
     }
-    model.set_epochs(epochs)?;
+    model.set_epochs(a.epochs)?;
     Ok(model)
 }

@@ -15,7 +15,6 @@ use gradus::optim::{NAMES, Optimizer, OptimizerParams};
 use gradus::schedule::{LrSchedule, Schedule};
 use gradus::trajectory::{self, Trajectory};
 use std::fmt::Write as _;
-use std::io::Write as _;
 
 /// The most steps a run may take.
 const MAX_STEPS: u64 = 1_000_000;
@@ -138,7 +137,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
     let text = csv(mode, &runs);
     match &a.csv {
         Some(out) => modelfile::write_atomically(out, text.as_bytes())?,
-        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+        None => crate::output::write(&text)?,
     }
     let title = title(&f, mode, &runs, &a, start, &schedule);
     let paths: Vec<plot::Path> = runs

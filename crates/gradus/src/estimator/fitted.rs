@@ -9,7 +9,9 @@ use crate::model::Network;
 use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::Objective;
 use crate::problem::Problem;
-use crate::train::{EpochReport, FitReport, Flow, Observer, Silent, StepReport, TrainConfig, TrainState, Trainer};
+use crate::train::{
+    EpochReport, FitReport, Flow, Observer, Silent, StepReport, StopReason, TrainConfig, TrainState, Trainer,
+};
 use serde::Serialize;
 use std::path::Path;
 
@@ -164,7 +166,12 @@ impl Fitted {
         };
         let report = Trainer::new(&config).fit(&mut train, val.as_mut(), params, &mut state, &mut hooks);
         meta.progress = Some(state);
-        report
+        let report = report?;
+        // Interrupted between two steps: the checkpoint holds the place within the epoch.
+        if let (StopReason::Requested, Some(path)) = (&report.stop, checkpoint) {
+            self.save_checkpoint(path)?;
+        }
+        Ok(report)
     }
 
     /// One more epoch over `data` (scikit-learn's `partial_fit`): the configured batches of
@@ -178,7 +185,9 @@ impl Fitted {
             .get_or_insert_with(|| TrainState::new(&config.optimizer, params.len()));
         let rows = Prepared { data, affine };
         let mut problem = self.objective.on(&rows, self.threads);
-        let e = Trainer::new(&config).run_epoch(&mut problem, params, state, &mut Silent)?;
+        let e = Trainer::new(&config)
+            .run_epoch(&mut problem, params, state, &mut Silent)?
+            .ok_or_else(|| Error::data("the epoch was interrupted"))?;
         Ok(EpochReport {
             epoch: e.epoch,
             objective: e.objective,
@@ -322,6 +331,32 @@ impl Fitted {
             .ok_or_else(|| Error::data("the model records no training configuration"))
     }
 
+    /// The configuration the model was made with, as a [`ModelConfig`] (to compare a resumed
+    /// run's request with).
+    ///
+    /// # Errors
+    /// [`Error::Data`] for a model file that records no training configuration.
+    pub fn model_config(&self) -> Result<ModelConfig> {
+        let meta = &self.model.meta;
+        let train = self.config()?.clone();
+        let split = meta.data.as_ref().map_or(
+            crate::data::spec::SplitRule {
+                test_fraction: 0.2,
+                val_fraction: 0.0,
+                seed: train.seed,
+            },
+            |o| o.split,
+        );
+        Ok(ModelConfig {
+            architecture: meta.architecture.clone(),
+            loss: meta.loss,
+            regularizer: meta.regularizer,
+            scaling: meta.scaling,
+            train,
+            split,
+        })
+    }
+
     /// Records where the training rows came from, so that `eval` can find the same test rows.
     pub fn set_origin(&mut self, origin: DataOrigin) {
         self.model.meta.data = Some(origin);
@@ -386,6 +421,9 @@ struct Checkpoints<'a> {
 impl Observer for Checkpoints<'_> {
     fn on_step(&mut self, report: &StepReport) {
         self.observer.on_step(report);
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.observer.stop_requested()
     }
     fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> Result<Flow> {
         let flow = self.observer.on_epoch(report, params, state)?;

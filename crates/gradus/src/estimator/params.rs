@@ -6,6 +6,7 @@ use crate::data::spec::SplitRule;
 use crate::error::{Error, Result};
 use crate::loss::{Loss, SoftmaxCrossEntropy};
 use crate::model::Architecture;
+use crate::optim::{HYPERPARAMETERS, OptimizerParams};
 use crate::regularizer::Regularizer;
 use crate::train::{TrainConfig, TrainParams};
 
@@ -96,6 +97,66 @@ impl ModelParams {
     }
 }
 
+impl ModelConfig {
+    /// Every parameter by its name (as [`crate::Error::Param`] names it) and its value as text,
+    /// in a fixed order: what two configurations are compared by.
+    pub fn parameters(&self) -> Vec<(&'static str, String)> {
+        let text = |v: Option<serde_json::Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+        let loss = serde_json::to_value(self.loss).unwrap_or_default();
+        let optimizer = serde_json::to_value(OptimizerParams::from(self.train.optimizer.clone())).unwrap_or_default();
+        let arch = &self.architecture;
+        let model = if arch.hidden.is_empty() {
+            "linear".to_string()
+        } else {
+            let widths: Vec<String> = arch.hidden.iter().map(|h| h.to_string()).collect();
+            format!("mlp:{}", widths.join(","))
+        };
+        let t = &self.train;
+        let mut all = vec![
+            ("model", model),
+            ("activation", arch.activation.to_string()),
+            ("loss", self.loss.to_string()),
+            ("margin", text(loss.get("margin").cloned())),
+            ("delta", text(loss.get("delta").cloned())),
+            ("reg", self.regularizer.penalty.to_string()),
+            ("reg_bias", self.regularizer.include_bias.to_string()),
+            ("scale", self.scaling.to_string()),
+            ("optimizer", t.optimizer.name().to_string()),
+        ];
+        for (name, _, _) in HYPERPARAMETERS {
+            all.push((name, text(optimizer.get(name).cloned())));
+        }
+        let opt = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
+        all.extend([
+            ("lr", t.schedule.base_lr.to_string()),
+            ("schedule", t.schedule.schedule.to_string()),
+            ("warmup", t.schedule.warmup.to_string()),
+            ("batch_size", t.batch.to_string()),
+            ("tol", opt(t.tol)),
+            (
+                "patience",
+                t.patience.map_or_else(|| "none".to_string(), |p| p.to_string()),
+            ),
+            ("clip_norm", opt(t.clip_norm)),
+            ("noise", opt(t.noise)),
+            ("seed", t.seed.to_string()),
+            ("test_fraction", self.split.test_fraction.to_string()),
+            ("val_fraction", self.split.val_fraction.to_string()),
+        ]);
+        all
+    }
+
+    /// The parameters whose values differ: `(name, value here, value in other)`.
+    pub fn differences(&self, other: &ModelConfig) -> Vec<(&'static str, String, String)> {
+        self.parameters()
+            .into_iter()
+            .zip(other.parameters())
+            .filter(|((_, a), (_, b))| a != b)
+            .map(|((name, a), (_, b))| (name, a, b))
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +171,24 @@ mod tests {
         assert!(e.starts_with("val_fraction must be > 0 with early stopping"), "{e}");
         p.train.batch = crate::data::batch::BatchSize::Rows(0);
         assert!(p.check().unwrap_err().to_string().starts_with("batch_size"));
+    }
+
+    #[test]
+    fn differences_name_each_parameter() {
+        let a = ModelParams::default().check().unwrap();
+        let mut p = ModelParams::default();
+        p.train.lr = Some(0.5);
+        p.train.optimizer = OptimizerParams {
+            momentum: Some(0.5),
+            ..OptimizerParams::named("momentum")
+        };
+        p.train.patience = Some(2);
+        let b = p.check().unwrap();
+        let names: Vec<&str> = a.differences(&b).iter().map(|d| d.0).collect();
+        assert_eq!(
+            names,
+            ["optimizer", "momentum", "dampening", "lr", "patience", "val_fraction"]
+        );
+        assert!(a.differences(&a).is_empty());
     }
 }

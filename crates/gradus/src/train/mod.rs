@@ -74,7 +74,8 @@ pub enum StopReason {
         /// The epoch whose parameters were kept.
         best_epoch: u64,
     },
-    /// The observer asked to stop (a path that left its range, an interruption).
+    /// The observer asked to stop: after an epoch (a path that left its range) or between two
+    /// steps ([`Observer::stop_requested`], an interruption).
     Requested,
 }
 
@@ -102,6 +103,11 @@ pub enum Flow {
 pub trait Observer<T = f32> {
     /// After each optimizer step.
     fn on_step(&mut self, _report: &StepReport) {}
+    /// Asked before each step: `true` stops training there, between two steps, with the epoch's
+    /// place kept in [`TrainState::cursor`] (an interruption: Ctrl-C).
+    fn stop_requested(&mut self) -> bool {
+        false
+    }
     /// After each epoch, with the parameters and the complete state reached (to write a
     /// checkpoint); an error stops training, and so does [`Flow::Stop`].
     fn on_epoch(&mut self, _report: &EpochReport, _params: &[T], _state: &TrainState<T>) -> Result<Flow> {

@@ -80,7 +80,9 @@ impl<'a, T: Real> Trainer<'a, T> {
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
-    /// the rows in the order [`epoch_order`]`(n, seed, epoch)`, cut into batches.
+    /// the rows in the order [`epoch_order`]`(n, seed, epoch)`, cut into batches. Returns `None`
+    /// when the observer asks to stop before a step ([`Observer::stop_requested`]); the cursor
+    /// then says where the epoch stands, so that a later call finishes it exactly.
     ///
     /// # Errors
     /// [`Error::Data`] for a problem without rows; [`Error::Diverged`] when the objective or the
@@ -91,7 +93,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         params: &mut [T],
         state: &mut TrainState<T>,
         observer: &mut dyn Observer<T>,
-    ) -> Result<EpochStats> {
+    ) -> Result<Option<EpochStats>> {
         let cfg = self.config;
         let n = problem.rows();
         if n == 0 {
@@ -105,6 +107,9 @@ impl<'a, T: Real> Trainer<'a, T> {
         let mut lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
         for (b, rows) in order.chunks(batch).enumerate().skip(done) {
+            if observer.stop_requested() {
+                return Ok(None);
+            }
             let (stats, step_lr) = self.step_batch(problem, params, state, rows)?;
             lr = step_lr;
             let c = &mut state.cursor;
@@ -128,13 +133,13 @@ impl<'a, T: Real> Trainer<'a, T> {
                 "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
             )));
         }
-        Ok(EpochStats {
+        Ok(Some(EpochStats {
             epoch,
             objective,
             train_accuracy: problem.classifies().then(|| cursor.correct as f64 / n as f64),
             lr,
             seconds,
-        })
+        }))
     }
 
     /// Trains `params` on `train` from `state` until a stopping rule fires: the epoch budget,
@@ -162,7 +167,13 @@ impl<'a, T: Real> Trainer<'a, T> {
         let mut history = Vec::new();
         let mut train_seconds = 0.0;
         while state.epoch < cfg.epochs {
-            let e = self.run_epoch(train, params, state, observer)?;
+            let Some(e) = self.run_epoch(train, params, state, observer)? else {
+                return Ok(FitReport {
+                    history,
+                    stop: StopReason::Requested,
+                    train_seconds,
+                });
+            };
             train_seconds += e.seconds;
             let val_stats = val.as_mut().map(|v| v.value(params, &val_rows));
             let monitored = val_stats.map_or(e.objective, |s| s.data_loss);

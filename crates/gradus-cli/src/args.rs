@@ -137,6 +137,10 @@ pub struct TrainArgs {
     /// Feature scaling fitted on the training split: none, unit, center or standardize.
     #[arg(long, default_value = "standardize")]
     pub scale: String,
+    /// Scaling of a regressor's targets, fitted on the training split: none, unit, center or
+    /// standardize (default for regression: standardize; predictions are mapped back).
+    #[arg(long, value_name = "SCALING")]
+    pub target_scale: Option<String>,
     /// Maximum number of epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: u64,

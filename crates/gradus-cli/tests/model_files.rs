@@ -62,6 +62,9 @@ const RUNS: [(&str, &[&str]); 4] = [
             "full",
             "--tol",
             "1e-9",
+            // Target scaling, the default for regression since, did not exist then.
+            "--target-scale",
+            "none",
         ],
     ),
 ];

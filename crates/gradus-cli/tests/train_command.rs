@@ -308,3 +308,63 @@ fn usage_errors_say_what_was_meant() {
     assert!(err.contains("--start <X,Y>"), "{err}");
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// House prices in the hundreds of thousands: targets are standardized by default (and the
+/// predictions mapped back), so the README's command reaches the noise level, and the RMSE is
+/// in the target's units.
+#[test]
+fn regression_targets_in_the_hundreds_of_thousands() {
+    let dir = tempfile::tempdir().unwrap();
+    let noise = 20_000.0;
+    let mut text = String::from("rooms,area,age,price\n");
+    let mut state = 12345u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    for _ in 0..500 {
+        let (rooms, area, age) = (
+            (uniform() * 6.0).ceil(),
+            40.0 + 210.0 * uniform(),
+            (uniform() * 80.0).floor(),
+        );
+        // Box–Muller: a standard normal from two uniforms.
+        let z = (-2.0 * uniform().ln()).sqrt() * (std::f64::consts::TAU * uniform()).cos();
+        let price = 60_000.0 + 25_000.0 * rooms + 1_200.0 * area - 900.0 * age + noise * z;
+        text += &format!("{rooms},{area:.1},{age},{price:.2}\n");
+    }
+    let path = path_in(dir.path(), "houses.csv");
+    std::fs::write(&path, text).unwrap();
+    let data = format!("csv:{path}");
+    let readme = [
+        "train",
+        "--data",
+        &data,
+        "--task",
+        "regress",
+        "--loss",
+        "squared",
+        "--label-column",
+        "price",
+        "--lr",
+        "0.05",
+        "--epochs",
+        "50",
+        "--json",
+    ];
+    let rmse = last_json(&ok(&readme))["test_rmse"].as_f64().unwrap();
+    assert!(rmse > 0.7 * noise && rmse < 1.15 * noise, "test RMSE {rmse}");
+    // The predictions are prices, and `eval` agrees.
+    let model = path_in(dir.path(), "houses.st");
+    ok(&[&readme[..], &["--out", &model]].concat());
+    let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
+    assert_eq!(e["rmse"].as_f64().unwrap(), rmse);
+    let p = ok(&["predict", "--model", &model, "--data", &data, "--split", "test"]);
+    let first: f64 = p.lines().nth(1).unwrap().parse().unwrap();
+    assert!(first > 50_000.0 && first < 1_000_000.0, "{first}");
+    assert!(
+        fails(&["train", "--target-scale", "standardize"]).contains("--target-scale standardize applies to regression")
+    );
+}

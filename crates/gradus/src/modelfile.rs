@@ -4,7 +4,8 @@
 //!
 //! Tensors: `layers.{l}.weight` `[out, in]` and `layers.{l}.bias` `[out]` (f32, as
 //! `torch.nn.Linear`), `preprocess.shift` and `preprocess.scale` `[in]` (the fitted
-//! `x' = (x − shift)·scale`), and for checkpoints the update rule's state
+//! `x' = (x − shift)·scale`), for a regressor on scaled targets `preprocess.target` `[2]`
+//! (`[shift, scale]` of `y' = (y − shift)·scale`), and for checkpoints the update rule's state
 //! `optimizer.{slot}` `[n_params]`. Metadata: one key, `gradus-1` (the format and its version),
 //! whose value is the JSON of [`ModelMeta`]. (One key, because safetensors writes its metadata
 //! map in hash order: two keys could swap places between runs, and the same seed must give the
@@ -30,6 +31,9 @@ use std::path::Path;
 
 /// The metadata key holding a gradus model's description.
 pub const FORMAT: &str = "gradus-1";
+
+/// The tensor holding the target map `[shift, scale]` of a regressor trained on scaled targets.
+const TARGET: &str = "preprocess.target";
 
 /// The tensor holding a checkpoint's best parameters so far (early stopping).
 const BEST: &str = "train.best";
@@ -66,6 +70,10 @@ pub struct ModelMeta {
     pub class_names: Option<Vec<String>>,
     /// The preprocessing that was fitted.
     pub scaling: Scaling,
+    /// The scaling of a regressor's targets (absent: none; the map is the tensor
+    /// `preprocess.target`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_scaling: Option<Scaling>,
     /// The training data.
     pub data: Option<DataOrigin>,
     /// How it was trained.
@@ -127,6 +135,9 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
         vec![model.affine.len()],
         bytes_of(model.affine.scale()),
     ));
+    if let Some((shift, scale)) = model.affine.target() {
+        owned.push((TARGET.into(), vec![2], bytes_of(&[shift, scale])));
+    }
     if let Some(state) = &model.meta.progress {
         for (name, buf) in &state.optimizer.slots {
             owned.push((format!("optimizer.{name}"), vec![buf.len()], bytes_of(buf)));
@@ -253,7 +264,13 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         params.extend(read(&seg.name, &seg.shape)?);
     }
     let d = [meta.inputs];
-    let affine = Affine::new(read("preprocess.shift", &d)?, read("preprocess.scale", &d)?);
+    let mut affine = Affine::new(read("preprocess.shift", &d)?, read("preprocess.scale", &d)?);
+    if meta.target_scaling.is_some() {
+        match read(TARGET, &[2])?[..] {
+            [shift, scale] if scale != 0.0 => affine = affine.with_target(shift, scale),
+            _ => return Err(bad(format!("tensor '{TARGET}' holds a zero scale"))),
+        }
+    }
     let mut meta = meta;
     if let Some(state) = &mut meta.progress {
         let train = meta
@@ -325,6 +342,7 @@ mod tests {
                 n_classes: 2,
                 class_names: Some(vec!["a".into(), "b".into()]),
                 scaling: Scaling::Unit,
+                target_scaling: None,
                 data: Some(DataOrigin {
                     spec: "digits".into(),
                     label_column: None,

@@ -88,6 +88,7 @@ pub fn model_params(
             include_bias: m.reg_bias,
         },
         scaling: scale.parse()?,
+        target_scaling: None,
         train,
         test_fraction: d.test_fraction,
         val_fraction,

@@ -31,7 +31,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
         seed: a.seed,
         threads,
     };
-    let config = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train)?.check()?;
+    let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train)?;
+    params.target_scaling = a.target_scale.as_deref().map(str::parse).transpose()?;
+    let config = params.check()?;
     let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
     // A resumed run reads and splits its data as the checkpoint's run did.
     let (origin, task) = match &resumed {

@@ -288,7 +288,8 @@ impl Dataset {
             }
             Targets::Values(v) => {
                 targets.values.clear();
-                targets.values.extend(rows.iter().map(|&r| v[r]));
+                let (shift, scale) = affine.target().unwrap_or((0.0, 1.0));
+                targets.values.extend(rows.iter().map(|&r| (v[r] - shift) * scale));
                 targets.task = Task::Regress;
             }
         }

@@ -57,18 +57,44 @@ impl fmt::Display for Scaling {
     }
 }
 
-/// A per-feature affine map `x' = (x − shift_j) · scale_j`.
+/// A per-feature affine map `x' = (x − shift_j) · scale_j`, and for regression optionally the
+/// same map of the target, `y' = (y − shift_y) · scale_y` (scikit-learn users get this from
+/// `TransformedTargetRegressor`): the model is trained on y′ and its predictions are mapped back,
+/// `ŷ = ŷ′ / scale_y + shift_y`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Affine {
     shift: Vec<f32>,
     scale: Vec<f32>,
+    target: Option<(f32, f32)>,
 }
 
 impl Affine {
     /// The map with the given shifts and scales (equal lengths).
     pub fn new(shift: Vec<f32>, scale: Vec<f32>) -> Self {
         debug_assert_eq!(shift.len(), scale.len());
-        Self { shift, scale }
+        Self {
+            shift,
+            scale,
+            target: None,
+        }
+    }
+    /// This map, with the target map `y' = (y − shift) · scale`.
+    pub fn with_target(self, shift: f32, scale: f32) -> Self {
+        Self {
+            target: Some((shift, scale)),
+            ..self
+        }
+    }
+    /// The target map's `(shift, scale)`, if the targets are scaled.
+    pub fn target(&self) -> Option<(f32, f32)> {
+        self.target
+    }
+    /// A prediction `ŷ′` on the scaled targets mapped back to the target's units.
+    pub fn unscale_target(&self, y: f32) -> f32 {
+        match self.target {
+            Some((shift, scale)) => y / scale + shift,
+            None => y,
+        }
     }
     /// The identity on `d` features.
     pub fn identity(d: usize) -> Self {
@@ -119,19 +145,36 @@ impl Scaling {
                 }
                 let nf = n.max(1) as f64;
                 let mean: Vec<f64> = sum.iter().map(|s| s / nf).collect();
-                let scale = if self == Scaling::Standardize {
-                    mean.iter()
-                        .zip(&sq)
-                        .map(|(m, s)| {
-                            let var = (s / nf - m * m).max(0.0);
-                            if var > 1e-12 { (1.0 / var.sqrt()) as f32 } else { 1.0 }
-                        })
-                        .collect()
-                } else {
-                    vec![1.0; d]
-                };
+                let scale = mean.iter().zip(&sq).map(|(m, s)| self.scale_of(*m, s / nf)).collect();
                 Affine::new(mean.iter().map(|&m| m as f32).collect(), scale)
             }
+        }
+    }
+
+    /// The `(shift, scale)` of this scaling fitted on the values `y` (regression targets).
+    pub fn fit_values(self, y: &[f32]) -> (f32, f32) {
+        let n = y.len().max(1) as f64;
+        match self {
+            Scaling::None => (0.0, 1.0),
+            Scaling::Unit => {
+                let max = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                (0.0, if max > 0.0 { 1.0 / max } else { 1.0 })
+            }
+            Scaling::Center | Scaling::Standardize => {
+                let mean = y.iter().map(|&v| v as f64).sum::<f64>() / n;
+                let sq = y.iter().map(|&v| (v as f64) * (v as f64)).sum::<f64>() / n;
+                (mean as f32, self.scale_of(mean, sq))
+            }
+        }
+    }
+
+    /// `1/σ` from a mean and a mean square (1 for `center`, and for a constant column).
+    fn scale_of(self, mean: f64, mean_square: f64) -> f32 {
+        let var = (mean_square - mean * mean).max(0.0);
+        if self == Scaling::Standardize && var > 1e-12 {
+            (1.0 / var.sqrt()) as f32
+        } else {
+            1.0
         }
     }
 }

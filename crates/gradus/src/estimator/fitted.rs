@@ -2,7 +2,7 @@
 
 use super::ModelConfig;
 use crate::data::batch::Prepared;
-use crate::data::{Dataset, Targets, Task};
+use crate::data::{Dataset, Scaling, Targets, Task};
 use crate::error::{Error, Result};
 use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
@@ -61,6 +61,21 @@ impl Fitted {
     /// [`Error::Data`] when the loss does not fit the data's task or classes.
     pub fn new(config: &ModelConfig, train: &Dataset) -> Result<Self> {
         let outputs = config.loss.outputs(train.task(), train.n_classes())?;
+        let target_scaling = match (train.targets(), config.target_scaling) {
+            (Targets::Values(_), s) => Some(s.unwrap_or(Scaling::Standardize)).filter(|s| *s != Scaling::None),
+            (Targets::Classes { .. }, None) => None,
+            (Targets::Classes { .. }, Some(s)) => {
+                return Err(Error::param(
+                    "target_scale",
+                    format!("{s} applies to regression targets, and these are classes"),
+                ));
+            }
+        };
+        let mut affine = config.scaling.fit(train);
+        if let (Some(s), Targets::Values(y)) = (target_scaling, train.targets()) {
+            let (shift, scale) = s.fit_values(y);
+            affine = affine.with_target(shift, scale);
+        }
         let network = Network::new(train.n_features(), &config.architecture, outputs)?;
         let params = network.init(config.train.seed);
         let meta = ModelMeta {
@@ -73,15 +88,12 @@ impl Fitted {
             n_classes: train.n_classes(),
             class_names: train.class_names().map(<[String]>::to_vec),
             scaling: config.scaling,
+            target_scaling,
             data: None,
             train: Some(config.train.clone()),
             progress: Some(TrainState::new(&config.train.optimizer, params.len())),
         };
-        let model = SavedModel {
-            meta,
-            params,
-            affine: config.scaling.fit(train),
-        };
+        let model = SavedModel { meta, params, affine };
         Self::from_saved(model, config.train.threads)
     }
 
@@ -199,14 +211,17 @@ impl Fitted {
         })
     }
 
-    /// The scores `f(x; θ)` of every row, `rows × outputs`, row-major.
+    /// The scores `f(x; θ)` of every row, `rows × outputs`, row-major; a regressor's in the
+    /// target's units (mapped back from scaled targets).
     pub fn decision_function(&self, data: &Dataset) -> Result<Vec<f32>> {
         self.check_rows(data)?;
-        let rows = Prepared {
-            data,
-            affine: &self.model.affine,
-        };
-        Ok(self.objective.scores(&self.model.params, &rows, self.threads))
+        let affine = &self.model.affine;
+        let rows = Prepared { data, affine };
+        let mut scores = self.objective.scores(&self.model.params, &rows, self.threads);
+        if affine.target().is_some() {
+            scores.iter_mut().for_each(|s| *s = affine.unscale_target(*s));
+        }
+        Ok(scores)
     }
 
     /// The predicted class (classifiers) or value (regressors) of every row.
@@ -352,6 +367,9 @@ impl Fitted {
             loss: meta.loss,
             regularizer: meta.regularizer,
             scaling: meta.scaling,
+            target_scaling: meta
+                .target_scaling
+                .or((meta.task == Task::Regress).then_some(Scaling::None)),
             train,
             split,
         })

@@ -21,6 +21,9 @@ pub struct ModelParams {
     pub regularizer: Regularizer,
     /// Feature scaling, fitted on the training rows.
     pub scaling: Scaling,
+    /// Target scaling of a regressor, fitted on the training rows; `None`: `standardize` for
+    /// regression. Classifiers have none (giving one is an error).
+    pub target_scaling: Option<Scaling>,
     /// Update rule, schedule, batching, stopping and seed.
     pub train: TrainParams,
     /// Fraction held out for testing from a source without an official test split, in [0, 1).
@@ -39,6 +42,7 @@ impl Default for ModelParams {
             loss: Loss::Softmax(SoftmaxCrossEntropy),
             regularizer: Regularizer::none(),
             scaling: Scaling::Standardize,
+            target_scaling: None,
             train: TrainParams::default(),
             test_fraction: 0.2,
             val_fraction: None,
@@ -57,6 +61,8 @@ pub struct ModelConfig {
     pub regularizer: Regularizer,
     /// Feature scaling.
     pub scaling: Scaling,
+    /// Target scaling as asked for (see [`ModelParams::target_scaling`]).
+    pub target_scaling: Option<Scaling>,
     /// The training loop's configuration.
     pub train: TrainConfig,
     /// How a data source is cut into train, validation and test rows (seeded by `train.seed`).
@@ -91,6 +97,7 @@ impl ModelParams {
             loss: self.loss,
             regularizer: self.regularizer,
             scaling: self.scaling,
+            target_scaling: self.target_scaling,
             train,
             split,
         })
@@ -121,6 +128,10 @@ impl ModelConfig {
             ("reg", self.regularizer.penalty.to_string()),
             ("reg_bias", self.regularizer.include_bias.to_string()),
             ("scale", self.scaling.to_string()),
+            (
+                "target_scale",
+                self.target_scaling.map_or_else(|| "default".into(), |s| s.to_string()),
+            ),
             ("optimizer", t.optimizer.name().to_string()),
         ];
         for (name, _, _) in HYPERPARAMETERS {

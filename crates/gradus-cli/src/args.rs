@@ -241,7 +241,7 @@ pub struct PredictArgs {
     /// For CSV data: the label column to drop (default: the model's, if present).
     #[arg(long, value_name = "NAME|INDEX")]
     pub label_column: Option<String>,
-    /// Which rows to predict.
+    /// Which rows to predict (auto: every row of a CSV file, the official test split of IDX data).
     #[arg(long, value_enum, default_value = "auto")]
     pub split: Split,
     /// Write the CSV here instead of stdout.
@@ -340,7 +340,7 @@ pub struct TrajectoryArgs {
     /// Run --optimizer at several learning rates, e.g. 0.01,0.09,0.1,0.12.
     #[arg(long, value_name = "LRS", conflicts_with = "lr")]
     pub lr_sweep: Option<String>,
-    /// Write the CSV here instead of stdout.
+    /// Write the CSV here (default: stdout, unless --plot or --animate is given).
     #[arg(long, value_name = "PATH")]
     pub csv: Option<PathBuf>,
     /// Draw the paths on a contour plot of the function (.svg or .png).

@@ -25,7 +25,7 @@ fn a_closed_pipe_ends_quietly_and_a_full_disk_is_an_error() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut first)
         .unwrap();
-    assert_eq!(first, "class\n");
+    assert_eq!(first, "row,class\n");
     let mut err = String::new();
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     let status = child.wait().unwrap();

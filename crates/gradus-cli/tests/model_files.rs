@@ -75,6 +75,18 @@ fn split(bytes: &[u8]) -> (&[u8], &[u8]) {
     (&bytes[8..8 + n], &bytes[8 + n..])
 }
 
+/// A header's metadata without the data source's absolute path and checksum.
+fn without_location(header: &[u8]) -> serde_json::Value {
+    let outer: serde_json::Value = serde_json::from_slice(header).unwrap();
+    let mut meta: serde_json::Value =
+        serde_json::from_str(outer["__metadata__"]["gradus-1"].as_str().unwrap()).unwrap();
+    if let Some(data) = meta["data"].as_object_mut() {
+        data.remove("absolute");
+        data.remove("checksum");
+    }
+    meta
+}
+
 /// Whether this CPU has the AVX-512 kernels the fixtures' weights were computed with.
 fn same_kernels() -> bool {
     std::fs::read_to_string("/proc/cpuinfo").is_ok_and(|c| c.contains(" avx512f"))
@@ -105,11 +117,17 @@ fn the_same_flags_give_the_same_model_file() {
         let made = std::fs::read(&out).unwrap();
         let want = std::fs::read(Path::new(FIXTURES).join(format!("{name}.safetensors"))).unwrap();
         let ((h1, t1), (h2, t2)) = (split(&made), split(&want));
-        assert_eq!(
-            String::from_utf8_lossy(h1),
-            String::from_utf8_lossy(h2),
-            "{name}: the header differs"
-        );
+        if name == "regress" {
+            // A CSV source is now also recorded by absolute path and checksum (they did not
+            // exist then); all else is as it was.
+            assert_eq!(without_location(h1), without_location(h2), "{name}: the header differs");
+        } else {
+            assert_eq!(
+                String::from_utf8_lossy(h1),
+                String::from_utf8_lossy(h2),
+                "{name}: the header differs"
+            );
+        }
         if same_kernels() {
             assert!(t1 == t2, "{name}: the weights differ");
         } else {

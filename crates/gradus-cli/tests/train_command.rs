@@ -77,6 +77,7 @@ fn same_seed_same_model_file_and_eval_agrees() {
         .nth(1)
         .unwrap()
         .split(',')
+        .skip(1)
         .map(|v| v.parse().unwrap())
         .collect();
     assert_eq!(row.len(), 10);
@@ -137,7 +138,7 @@ fn csv_classification_and_regression() {
     std::fs::write(&unlabelled, "x1,x2\n3,0\n0,3\n").unwrap();
     assert_eq!(
         ok(&["predict", "--model", &model, "--data", &format!("csv:{unlabelled}")]),
-        "class\nbig\nsmall\n"
+        "row,class\n0,big\n1,small\n"
     );
 }
 
@@ -362,9 +363,64 @@ fn regression_targets_in_the_hundreds_of_thousands() {
     let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
     assert_eq!(e["rmse"].as_f64().unwrap(), rmse);
     let p = ok(&["predict", "--model", &model, "--data", &data, "--split", "test"]);
-    let first: f64 = p.lines().nth(1).unwrap().parse().unwrap();
+    let first: f64 = p.lines().nth(1).unwrap().split(',').nth(1).unwrap().parse().unwrap();
     assert!(first > 50_000.0 && first < 1_000_000.0, "{first}");
     assert!(
         fails(&["train", "--target-scale", "standardize"]).contains("--target-scale standardize applies to regression")
     );
+}
+
+/// A model trained on `csv:FILE` (a relative path) finds its file from any directory, notices
+/// when it has changed, and `predict` gives one line per row of the file, with its row id.
+#[test]
+fn a_csv_model_finds_its_file_and_predicts_every_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("x1,x2,label\n");
+    for i in 0..60 {
+        let (a, b) = ((i % 7) as f64, (i % 5) as f64);
+        text += &format!("{a},{b},{}\n", if a > b { "big" } else { "small" });
+    }
+    std::fs::write(dir.path().join("t.csv"), &text).unwrap();
+    let in_dir = |args: &[&str], cwd: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_gradus"))
+            .args(args)
+            .current_dir(cwd)
+            .output()
+            .unwrap()
+    };
+    let out = in_dir(
+        &[
+            "train",
+            "--data",
+            "csv:t.csv",
+            "--lr",
+            "0.1",
+            "--epochs",
+            "20",
+            "--out",
+            "m.st",
+        ],
+        dir.path(),
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let model = path_in(dir.path(), "m.st");
+    // From elsewhere: the held-out rows of the model's own split.
+    let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
+    assert_eq!(e["rows"], 12);
+    // predict: every row of the file, numbered.
+    let csv = format!("csv:{}", path_in(dir.path(), "t.csv"));
+    let p = ok(&["predict", "--model", &model, "--data", &csv]);
+    let lines: Vec<&str> = p.lines().collect();
+    assert_eq!(lines.len(), 61);
+    assert_eq!(lines[0], "row,class");
+    assert!(lines[1].starts_with("0,") && lines[60].starts_with("59,"), "{p}");
+    // The held-out rows keep their ids in the file.
+    let test = ok(&["predict", "--model", &model, "--data", &csv, "--split", "test"]);
+    assert_eq!(test.lines().count(), 13);
+    // A changed file is noticed; naming it with --data uses it as it is.
+    std::fs::write(dir.path().join("t.csv"), text + "1,1,small\n").unwrap();
+    let e = fails(&["eval", "--model", &model]);
+    assert!(e.contains("has changed since the model was trained"), "{e}");
+    let e = last_json(&ok(&["eval", "--model", &model, "--data", &csv, "--json"]));
+    assert_eq!(e["rows"], 12);
 }

@@ -126,10 +126,12 @@ fn compare_draws_every_rule_on_one_svg() {
 fn png_plots_and_gif_animations_are_written() {
     let dir = tempfile::tempdir().unwrap();
     let (png, gif) = (path_in(dir.path(), "path.png"), path_in(dir.path(), "path.gif"));
-    ok(&argv(
+    let out = ok(&argv(
         "trajectory --function himmelblau --optimizer adam --lr 0.1 --start 0,0 --steps 10",
         &["--plot", &png, "--animate", &gif],
     ));
+    // With a picture, the rows go only where --csv says.
+    assert_eq!(out, "");
     assert!(std::fs::read(&png).unwrap().starts_with(b"\x89PNG\r\n\x1a\n"));
     assert!(std::fs::read(&gif).unwrap().starts_with(b"GIF89a"));
     assert_eq!(files(dir.path()), ["path.gif", "path.png"]);
@@ -154,12 +156,13 @@ fn a_diverging_run_keeps_its_rows_and_fails_with_one_line() {
 #[test]
 fn a_sweep_labels_each_rate_and_survives_divergence() {
     let dir = tempfile::tempdir().unwrap();
-    let svg = path_in(dir.path(), "sweep.svg");
-    let out = ok(&argv(
+    let (svg, csv) = (path_in(dir.path(), "sweep.svg"), path_in(dir.path(), "sweep.csv"));
+    ok(&argv(
         "trajectory --function ravine:20 --optimizer sgd --lr-sweep 0.01,0.09,0.1,0.12 \
          --start=-2.5,0.5 --steps 40",
-        &["--plot", &svg],
+        &["--plot", &svg, "--csv", &csv],
     ));
+    let out = std::fs::read_to_string(&csv).unwrap();
     assert_eq!(out.lines().next(), Some("lr,step,x,y,f"));
     let count = |lr: &str| rows(&out).iter().filter(|r| r[0] == lr).count();
     let counts = [count("0.01"), count("0.09"), count("0.1"), count("0.12")];

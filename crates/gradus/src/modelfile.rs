@@ -15,6 +15,7 @@
 //! there is replaced whole or not at all. Loading checks every tensor's dtype and shape against
 //! the metadata before copying anything, and allocates only what the file holds.
 
+use crate::data::spec::{DataSpec, SplitRule};
 use crate::data::{Affine, Scaling, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
@@ -47,6 +48,29 @@ pub struct DataOrigin {
     pub label_column: Option<String>,
     /// The split rule.
     pub split: crate::data::spec::SplitRule,
+    /// The spec with its path made absolute, when that differs from `spec`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub absolute: Option<String>,
+    /// The CRC-32 of a CSV source's bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checksum: Option<u32>,
+}
+
+impl DataOrigin {
+    /// The origin of rows read from `spec` (its absolute form and checksum included) with the
+    /// label column `label_column`, split by `split`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when a CSV source cannot be read for its checksum.
+    pub fn of(spec: &DataSpec, label_column: Option<String>, split: SplitRule) -> Result<Self> {
+        Ok(DataOrigin {
+            spec: spec.to_string(),
+            label_column,
+            split,
+            absolute: spec.absolute().map(|a| a.to_string()),
+            checksum: spec.checksum()?,
+        })
+    }
 }
 
 /// Everything about a model except its numbers.
@@ -326,7 +350,6 @@ fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::spec::SplitRule;
 
     pub(crate) fn sample() -> SavedModel {
         let arch: Architecture = "mlp:3".parse().unwrap();
@@ -351,6 +374,8 @@ mod tests {
                         val_fraction: 0.0,
                         seed: 3,
                     },
+                    absolute: None,
+                    checksum: None,
                 }),
                 train: None,
                 progress: None,

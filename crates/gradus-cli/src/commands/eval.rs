@@ -9,12 +9,14 @@ use serde_json::json;
 
 pub fn run(a: EvalArgs) -> Result<()> {
     let model = Fitted::load(&a.model, rayon::current_num_threads())?;
-    let data = model.rows(&RowRequest {
-        data: a.data.as_deref(),
-        label_column: a.label_column.as_deref(),
-        rows: rows(a.split),
-        allow_unlabelled: false,
-    })?;
+    let data = model
+        .rows(&RowRequest {
+            data: a.data.as_deref(),
+            label_column: a.label_column.as_deref(),
+            rows: rows(a.split),
+            allow_unlabelled: false,
+        })?
+        .data;
     let score = model.score(&data)?;
     let mut report = json!({ "model": a.model, "rows": score.rows, "loss": score.loss });
     if let Some(rmse) = score.rmse {

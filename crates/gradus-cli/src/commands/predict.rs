@@ -2,41 +2,49 @@
 
 use super::rows;
 use crate::args::PredictArgs;
+use crate::args::Split;
 use crate::output;
 use anyhow::Result;
-use gradus::estimator::{Fitted, Predictions, RowRequest};
+use gradus::estimator::{Fitted, Predictions, RowRequest, Rows, Selected};
 use gradus::modelfile;
 use std::fmt::Write;
 
 pub fn run(a: PredictArgs) -> Result<()> {
     let model = Fitted::load(&a.model, rayon::current_num_threads())?;
-    let data = model.rows(&RowRequest {
+    // A CSV file's every row, unless --split says otherwise: that is what one predicts on.
+    let csv = a.data.starts_with("csv:");
+    let which = match a.split {
+        Split::Auto if csv => Rows::All,
+        split => rows(split),
+    };
+    let Selected { data, ids } = model.rows(&RowRequest {
         data: Some(&a.data),
         label_column: a.label_column.as_deref(),
-        rows: rows(a.split),
+        rows: which,
         allow_unlabelled: true,
     })?;
     let names = model.class_names();
     let mut text = String::new();
+    // Each line starts with the row's 0-based position among the source's data rows.
     if a.proba {
         let header: Vec<String> = names.iter().map(|n| csv_field(&format!("p_{n}"))).collect();
-        let _ = writeln!(text, "{}", header.join(","));
-        for p in model.predict_proba(&data)? {
+        let _ = writeln!(text, "row,{}", header.join(","));
+        for (id, p) in ids.iter().zip(model.predict_proba(&data)?) {
             let cells: Vec<String> = p.iter().map(|v| v.to_string()).collect();
-            let _ = writeln!(text, "{}", cells.join(","));
+            let _ = writeln!(text, "{id},{}", cells.join(","));
         }
     } else {
         match model.predict(&data)? {
             Predictions::Values(v) => {
-                text.push_str("prediction\n");
-                for s in v {
-                    let _ = writeln!(text, "{s}");
+                text.push_str("row,prediction\n");
+                for (id, s) in ids.iter().zip(v) {
+                    let _ = writeln!(text, "{id},{s}");
                 }
             }
             Predictions::Classes(c) => {
-                text.push_str("class\n");
-                for k in c {
-                    let _ = writeln!(text, "{}", csv_field(&names[k]));
+                text.push_str("row,class\n");
+                for (id, k) in ids.iter().zip(c) {
+                    let _ = writeln!(text, "{id},{}", csv_field(&names[k]));
                 }
             }
         }

@@ -45,11 +45,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             m.meta().task,
         ),
         None => (
-            DataOrigin {
-                spec: a.data.data.parse::<DataSpec>()?.to_string(),
-                label_column: a.data.label_column.clone(),
-                split: config.split,
-            },
+            DataOrigin::of(&a.data.data.parse()?, a.data.label_column.clone(), config.split)?,
             task(&a.data.task),
         ),
     };

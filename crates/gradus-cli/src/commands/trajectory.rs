@@ -134,10 +134,13 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
         };
         eprintln!("gradus: {} on {}, lr {}: {end}", run.opt.describe(), f.name(), run.lr);
     }
+    // The rows go to --csv; to stdout only when nothing else was asked for (a plot or an
+    // animation shows the paths, and the summary above gives their ends).
     let text = csv(mode, &runs);
     match &a.csv {
         Some(out) => modelfile::write_atomically(out, text.as_bytes())?,
-        None => crate::output::write(&text)?,
+        None if a.plot.is_none() && a.animate.is_none() => crate::output::write(&text)?,
+        None => {}
     }
     let title = title(&f, mode, &runs, &a, start, &schedule);
     let paths: Vec<plot::Path> = runs

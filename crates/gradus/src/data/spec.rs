@@ -90,6 +90,37 @@ pub struct Loaded {
 }
 
 impl DataSpec {
+    /// The same source with its path made absolute, when that changes it (so that a model
+    /// trained on `csv:iris.csv` finds its file from another directory).
+    pub fn absolute(&self) -> Option<DataSpec> {
+        let abs = |p: &Path| std::path::absolute(p).ok().filter(|a| a != p);
+        match self {
+            DataSpec::Digits => None,
+            DataSpec::FashionMnist(p) => abs(p).map(DataSpec::FashionMnist),
+            DataSpec::Mnist(p) => abs(p).map(DataSpec::Mnist),
+            DataSpec::Csv(p) => abs(p).map(DataSpec::Csv),
+        }
+    }
+
+    /// The CRC-32 of a CSV source's bytes (`None` for the other sources), to notice a file that
+    /// changed after a model was trained on it.
+    pub fn checksum(&self) -> Result<Option<u32>> {
+        let DataSpec::Csv(path) = self else {
+            return Ok(None);
+        };
+        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let mut hasher = crc32fast::Hasher::new();
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match std::io::Read::read(&mut file, &mut buf) {
+                Ok(0) => return Ok(Some(hasher.finalize())),
+                Ok(n) => hasher.update(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io(path, e)),
+            }
+        }
+    }
+
     /// Loads the source; `csv` says how to read a CSV file.
     pub fn load(&self, csv: &CsvOptions) -> Result<Loaded> {
         match self {

@@ -39,4 +39,4 @@ mod rows;
 
 pub use fitted::{Fitted, Predictions, Score};
 pub use params::{ModelConfig, ModelParams};
-pub use rows::{RowRequest, Rows};
+pub use rows::{RowRequest, Rows, Selected};

@@ -21,6 +21,16 @@ pub enum Rows {
     All,
 }
 
+/// Rows chosen for a model, with each row's 0-based position in its source (for a source with
+/// an official test split, test rows follow the training rows).
+#[derive(Clone, Debug)]
+pub struct Selected {
+    /// The rows.
+    pub data: Dataset,
+    /// Where each came from.
+    pub ids: Vec<usize>,
+}
+
 /// A request for rows: the source (default: the model's training data), its label column
 /// (default: the model's, for the same source), and which rows.
 #[derive(Clone, Copy, Debug)]
@@ -38,20 +48,42 @@ pub struct RowRequest<'a> {
 impl Fitted {
     /// The rows `request` asks for, checked to fit the model.
     ///
+    /// Without `request.data`, the model's own source is read from the absolute path it
+    /// recorded, and a CSV file whose checksum changed since training is refused.
+    ///
     /// # Errors
-    /// [`Error::Param`] `data` when the model records no source and none is given, `rows` when
-    /// the split cannot be re-drawn for this source; loading errors; [`Error::Data`] when the
-    /// rows do not fit the model.
-    pub fn rows(&self, request: &RowRequest) -> Result<Dataset> {
+    /// [`Error::Param`] `data` when the model records no source and none is given, or its CSV
+    /// file changed; `split` when the split cannot be re-drawn for this source; loading errors;
+    /// [`Error::Data`] when the rows do not fit the model.
+    pub fn rows(&self, request: &RowRequest) -> Result<Selected> {
         let meta = self.meta();
         let origin = meta.data.as_ref();
-        let spec_text = request
-            .data
-            .map(str::to_string)
-            .or_else(|| origin.map(|o| o.spec.clone()))
-            .ok_or_else(|| Error::param("data", "is required: the model does not record its training data"))?;
-        let spec: DataSpec = spec_text.parse()?;
-        let same_source = origin.is_some_and(|o| o.spec == spec.to_string());
+        let (spec, same_source) = match (request.data, origin) {
+            (Some(text), _) => {
+                let spec: DataSpec = text.parse()?;
+                let absolute = spec.absolute().unwrap_or_else(|| spec.clone()).to_string();
+                let same = origin.is_some_and(|o| o.spec == spec.to_string() || o.absolute.as_ref() == Some(&absolute));
+                (spec, same)
+            }
+            (None, Some(o)) => {
+                let spec: DataSpec = o.absolute.as_deref().unwrap_or(&o.spec).parse()?;
+                if o.checksum.is_some() && spec.checksum()? != o.checksum {
+                    return Err(Error::param(
+                        "data",
+                        format!(
+                            "{spec} has changed since the model was trained on it (its CRC-32 differs); name it with --data to use it as it is now"
+                        ),
+                    ));
+                }
+                (spec, true)
+            }
+            (None, None) => {
+                return Err(Error::param(
+                    "data",
+                    "is required: the model does not record its training data",
+                ));
+            }
+        };
         let label = request
             .label_column
             .map(str::to_string)
@@ -70,11 +102,27 @@ impl Fitted {
             Some(Ok(l)) if l.train.n_features() == meta.inputs => l,
             _ => spec.load(&csv)?,
         };
-        let data = match (request.rows, loaded.test) {
-            (Rows::Auto | Rows::Test, Some(test)) => test,
-            (Rows::Train, Some(_)) | (Rows::All, None) => loaded.train,
-            (Rows::All, Some(test)) => loaded.train.concat(&test)?,
-            (Rows::Auto, None) if !same_source => loaded.train,
+        let every = |d: &Dataset, from: usize| (from..from + d.len()).collect::<Vec<usize>>();
+        let (data, ids) = match (request.rows, loaded.test) {
+            (Rows::Auto | Rows::Test, Some(test)) => {
+                let ids = every(&test, loaded.train.len());
+                (test, ids)
+            }
+            (Rows::Train, Some(_)) | (Rows::All, None) => {
+                let ids = every(&loaded.train, 0);
+                (loaded.train, ids)
+            }
+            (Rows::All, Some(test)) => (
+                loaded.train.concat(&test)?,
+                every(&loaded.train, 0)
+                    .into_iter()
+                    .chain(every(&test, loaded.train.len()))
+                    .collect(),
+            ),
+            (Rows::Auto, None) if !same_source => {
+                let ids = every(&loaded.train, 0);
+                (loaded.train, ids)
+            }
             (rows, None) => {
                 let name = format!("{rows:?}").to_lowercase();
                 let Some(o) = origin.filter(|_| same_source) else {
@@ -87,11 +135,12 @@ impl Fitted {
                     ));
                 };
                 let (train, test) = o.split.test_split(&loaded.train);
-                loaded.train.subset(if rows == Rows::Train { &train } else { &test })
+                let ids = if rows == Rows::Train { train } else { test };
+                (loaded.train.subset(&ids), ids)
             }
         };
         self.check_rows(&data)
             .map_err(|e| Error::data(format!("{spec}: {e}")))?;
-        Ok(data)
+        Ok(Selected { data, ids })
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! # Ticks
 //!
-//! [`LrSchedule::lr`] takes three counters, so resuming a run needs nothing but them (and, for
+//! [`LrSchedule::lr`] takes four counters, so resuming a run needs nothing but them (and, for
 //! `plateau`, a [`PlateauState`]):
 //!
 //! * `epoch`, the epochs completed so far (0 during the first epoch), drives every schedule:
@@ -10,10 +10,11 @@
 //!   epoch;
 //! * `epochs`, the run's total, is the horizon T of `cosine`;
 //! * `step`, the optimizer steps taken so far in the whole run (0 for the first), drives only
-//!   the warm-up.
+//!   the warm-up;
+//! * `steps_per_epoch` says in which epoch the warm-up ends.
 //!
 //! For a 2-D trajectory every optimizer step is an epoch: pass `epoch = step` = the iteration
-//! index and `epochs` = the iteration count. The `plateau` schedule is fed through
+//! index, `epochs` = the iteration count and `steps_per_epoch` = 1. The `plateau` schedule is fed through
 //! [`LrSchedule::observe`] once per epoch, after it ends, with the epoch's monitored loss.
 //!
 //! # Rates
@@ -32,9 +33,14 @@
 //! | `cosine` | ½ α₀ (1 + cos(π min(t, T)/T)) | `CosineAnnealingLR(T_max=T, eta_min=0)` |
 //! | `plateau:P,F` | α₀ Fⁿ, n = reductions so far | `ReduceLROnPlateau(mode="min", patience=P, factor=F)` |
 //!
-//! **Warm-up** over W optimizer steps (0: none) multiplies any of these by (s + 1)/(W + 1) at
-//! step s < W: the rate climbs linearly, α/(W + 1), 2α/(W + 1), …, and meets the schedule at
-//! s = W, where the factor would reach 1.
+//! **Warm-up** over W optimizer steps (0: none), as torch's `SequentialLR` of a `LinearLR`
+//! warm-up followed by the decay: the rate climbs linearly, α₀/(W + 1), 2α₀/(W + 1), … at steps
+//! s < W, reaches α₀ itself at s = W, and only then does the decay begin. The decay's clock
+//! starts in the epoch where warm-up ends, e_W = ⌊W / steps_per_epoch⌋: it reads
+//! t = max(0, epoch − e_W) over the horizon T = epochs − e_W, and during warm-up the rate is
+//! α_0 · (s + 1)/(W + 1) (the decay's value at t = 0 for every form above but `plateau`, whose
+//! reductions apply as they come). With one step per epoch, as in a trajectory, W ticks of
+//! warm-up are followed by the decay over the remaining N − W.
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -265,10 +271,17 @@ impl LrSchedule {
     }
 
     /// The learning rate during epoch `epoch` (0-based) of `epochs`, for optimizer step `step`
-    /// (0-based, counted over the whole run), after the reductions recorded in `plateau` (read
-    /// only by the `plateau` schedule); see the [module docs](self).
-    pub fn lr(&self, epoch: u64, epochs: u64, step: u64, plateau: &PlateauState) -> f64 {
+    /// (0-based, counted over the whole run) of an epoch of `steps_per_epoch` steps, after the
+    /// reductions recorded in `plateau` (read only by the `plateau` schedule); see the
+    /// [module docs](self).
+    pub fn lr(&self, epoch: u64, epochs: u64, step: u64, steps_per_epoch: u64, plateau: &PlateauState) -> f64 {
         let a = self.base_lr;
+        // The decay starts in the epoch where warm-up ends.
+        let warmup_epochs = self.warmup / steps_per_epoch.max(1);
+        let (epoch, epochs) = (
+            epoch.saturating_sub(warmup_epochs),
+            epochs.saturating_sub(warmup_epochs),
+        );
         let t = epoch as f64;
         let scheduled = match &self.schedule {
             Schedule::Constant => a,
@@ -358,7 +371,7 @@ mod tests {
     /// The rates at epochs 0..n of a run of `epochs`, one step per epoch.
     fn rates(s: &LrSchedule, n: u64, epochs: u64) -> Vec<f64> {
         let plateau = PlateauState::default();
-        (0..n).map(|t| s.lr(t, epochs, t, &plateau)).collect()
+        (0..n).map(|t| s.lr(t, epochs, t, 1, &plateau)).collect()
     }
 
     fn close(a: &[f64], b: &[f64]) {
@@ -396,8 +409,8 @@ mod tests {
         );
         assert!(cosine[4].abs() < 1e-17);
         // Past the horizon the rate stays at 0; with no horizon it stays at α₀.
-        assert!(sched("cosine").lr(9, 4, 9, &PlateauState::default()).abs() < 1e-17);
-        assert_eq!(sched("cosine").lr(3, 0, 3, &PlateauState::default()), 0.1);
+        assert!(sched("cosine").lr(9, 4, 9, 1, &PlateauState::default()).abs() < 1e-17);
+        assert_eq!(sched("cosine").lr(3, 0, 3, 1, &PlateauState::default()), 0.1);
     }
 
     #[test]
@@ -405,10 +418,30 @@ mod tests {
         let s = LrSchedule::new(0.8, "step:1,0.5".parse().unwrap(), 3).unwrap();
         let p = PlateauState::default();
         // Epoch 0, steps 0..4: warm-up 1/4, 2/4, 3/4, then the schedule.
-        let epoch0: Vec<f64> = (0..5).map(|step| s.lr(0, 2, step, &p)).collect();
+        let epoch0: Vec<f64> = (0..5).map(|step| s.lr(0, 2, step, 10, &p)).collect();
         close(&epoch0, &[0.2, 0.4, 0.6, 0.8, 0.8]);
-        assert_eq!(s.lr(1, 2, 5, &p), 0.4);
-        assert_eq!(s.lr(1, 2, 1, &p), 0.2);
+        assert_eq!(s.lr(1, 2, 5, 10, &p), 0.4);
+        assert_eq!(s.lr(1, 2, 1, 10, &p), 0.2);
+        // Warm-up ending in epoch 1 (2 steps per epoch): the decay starts there.
+        assert_eq!(s.lr(1, 3, 3, 2, &p), 0.8);
+        assert_eq!(s.lr(2, 3, 4, 2, &p), 0.4);
+    }
+
+    /// torch's `SequentialLR([LinearLR(start_factor=1/(W+1), total_iters=W),
+    /// CosineAnnealingLR(T_max=N−W)], milestones=[W])`, one tick per step: the peak is α₀, at the
+    /// end of warm-up.
+    #[test]
+    fn cosine_after_warmup_peaks_at_the_base_rate() {
+        let s = LrSchedule::new(0.1, Schedule::Cosine, 10).unwrap();
+        let p = PlateauState::default();
+        let lrs: Vec<f64> = (0..100).map(|t| s.lr(t, 100, t, 1, &p)).collect();
+        let peak = lrs.iter().copied().fold(0.0, f64::max);
+        assert_eq!(peak, 0.1);
+        assert_eq!(lrs[10], 0.1);
+        close(&lrs[..3], &[0.1 / 11.0, 0.2 / 11.0, 0.3 / 11.0]);
+        // Cosine over the remaining 90 ticks.
+        let t = 55.0;
+        assert!((lrs[65] - 0.05 * (1.0 + (PI * t / 90.0).cos())).abs() < 1e-15);
     }
 
     #[test]
@@ -421,12 +454,12 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            seen.push(s.lr(epoch as u64, 9, epoch as u64, &p));
+            seen.push(s.lr(epoch as u64, 9, epoch as u64, 1, &p));
             s.observe(&mut p, loss);
         }
         // Bad epochs after 0.9: 0.89995 (not 1e-4 better), 0.9, 0.95 → reduce after the third.
         assert_eq!(seen, [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05]);
-        assert_eq!(s.lr(9, 9, 9, &p), 0.025);
+        assert_eq!(s.lr(9, 9, 9, 1, &p), 0.025);
         assert_eq!(p.factor(), 0.25);
         // Other schedules ignore observations.
         let mut q = PlateauState::default();

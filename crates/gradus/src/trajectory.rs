@@ -4,7 +4,7 @@
 //! throughout. Step k (1-based) is
 //!
 //! ```text
-//! α_{k−1} = schedule.lr(epoch = k−1, epochs = steps, step = k−1)
+//! α_{k−1} = schedule.lr(epoch = k−1, epochs = steps, step = k−1, steps_per_epoch = 1)
 //! g_k     = ∇f(θ_{k−1}) + σ ε_k,        ε_k ~ N(0, I₂)  (ε_k = 0 when σ = 0)
 //! θ_k     = rule(θ_{k−1}, g_k, α_{k−1})
 //! ```

@@ -138,7 +138,10 @@ fn an_epoch_continues_from_its_cursor() {
         let mut trainer = Trainer::new(&config.train);
         let order = epoch_order(s.train.len(), config.train.seed, 0);
         for rows in order.chunks(100).take(split_after) {
-            let (stats, _) = trainer.step_batch(&mut problem, &mut theta, &mut state, rows).unwrap();
+            let lr = trainer.lr(&state, s.train.len().div_ceil(100));
+            let stats = trainer
+                .step_batch(&mut problem, &mut theta, &mut state, rows, lr)
+                .unwrap();
             state.cursor.batch += 1;
             state.cursor.loss_sum += stats.objective * rows.len() as f64;
             state.cursor.correct += stats.correct as u64;

@@ -29,7 +29,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     let rates = LrSchedule::new(a.lr, schedule.clone(), a.warmup)?;
     let plateau = PlateauState::default();
     let lrs: Vec<(f64, f64)> = (0..a.steps)
-        .map(|t| (t as f64, rates.lr(t, a.steps, t, &plateau)))
+        .map(|t| (t as f64, rates.lr(t, a.steps, t, 1, &plateau)))
         .collect();
 
     let mut text = String::from("step,lr\n");

@@ -48,9 +48,17 @@ impl<'a, T: Real> Trainer<'a, T> {
         }
     }
 
-    /// One optimizer step on the rows `rows` of `problem`:
-    /// `α = schedule.lr(…)`, `g = chain(∇L(θ))`, `θ ← rule(θ, g, α)`; returns the batch's
-    /// statistics (evaluated before the update) and α.
+    /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps.
+    pub fn lr(&self, state: &TrainState<T>, steps_per_epoch: usize) -> f64 {
+        let cfg = self.config;
+        let per_epoch = steps_per_epoch as u64;
+        cfg.schedule
+            .lr(state.epoch, cfg.epochs, state.step, per_epoch, &state.plateau)
+    }
+
+    /// One optimizer step on the rows `rows` of `problem` at learning rate `lr` ([`Self::lr`]):
+    /// `g = chain(∇L(θ))`, `θ ← rule(θ, g, lr)`; returns the batch's statistics (evaluated
+    /// before the update).
     ///
     /// # Errors
     /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
@@ -60,9 +68,9 @@ impl<'a, T: Real> Trainer<'a, T> {
         params: &mut [T],
         state: &mut TrainState<T>,
         rows: &[usize],
-    ) -> Result<(BatchStats, f64)> {
+        lr: f64,
+    ) -> Result<BatchStats> {
         let cfg = self.config;
-        let lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
         self.grads.resize(params.len(), T::zero());
         let stats = problem.value_and_grad(params, rows, &mut self.grads);
         if !stats.objective.is_finite() {
@@ -76,7 +84,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         self.transforms.apply(&mut self.grads, state.step);
         cfg.optimizer.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
-        Ok((stats, lr))
+        Ok(stats)
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
@@ -104,14 +112,14 @@ impl<'a, T: Real> Trainer<'a, T> {
         let epoch = state.epoch + 1;
         let started = Instant::now();
         let order = epoch_order(n, cfg.seed, state.epoch);
-        let mut lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
+        let mut lr = self.lr(state, batches);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
         for (b, rows) in order.chunks(batch).enumerate().skip(done) {
             if observer.stop_requested() {
                 return Ok(None);
             }
-            let (stats, step_lr) = self.step_batch(problem, params, state, rows)?;
-            lr = step_lr;
+            lr = self.lr(state, batches);
+            let stats = self.step_batch(problem, params, state, rows, lr)?;
             let c = &mut state.cursor;
             c.batch += 1;
             c.loss_sum += stats.objective * rows.len() as f64;

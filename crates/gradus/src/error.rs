@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be opened, read or written.
-    #[error("{}: {source}", path.display())]
+    ///
+    /// The operating system's error is part of the message, so it is deliberately not also the
+    /// error's `source()`: chains printed cause by cause (`anyhow`'s `{:#}`) would show it twice.
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The operating system's error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// A file's contents are not what its format says: truncated, corrupt, or hostile.
     #[error("{}: {msg}", path.display())]
@@ -45,10 +48,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An I/O error on `path`.
-    pub fn io(path: &Path, source: std::io::Error) -> Self {
+    pub fn io(path: &Path, error: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         }
     }
     /// A format error in `path`.

@@ -3,16 +3,43 @@
 //! The first line is taken as a header when any of its fields, other than the label column's,
 //! is not a number. Fields are trimmed of surrounding spaces; quoting follows RFC 4180. Columns are
 //! named by their header name when there is one, and otherwise numbered from 0 (as in
-//! [`LabelColumn::Index`]); lines are numbered from 1. Every error is one line naming the file,
-//! the line and the column, e.g. `data.csv: line 7, column 'age': 'n/a' is not a number`.
+//! [`LabelColumn::Index`]); lines are numbered from 1, blank lines included. Every error is one
+//! line naming the file, the line and the column, e.g. `data.csv: line 7, column 'age': 'n/a' is
+//! not a number`; text quoted from the file has its control characters escaped (`'\0'`,
+//! `'\u{1b}'`) and is shortened, so that a hostile file cannot write to the terminal.
+//!
+//! Files may be hostile, e.g. `/dev/zero`: endless bytes and no line break. A record may hold at
+//! most [`CsvOptions::max_record_bytes`] bytes and a field [`CsvOptions::max_field_bytes`], so the
+//! memory a record takes is bounded whatever the file holds: about the record's length, plus the
+//! parser's 8-byte end offset per field (a 16 MiB record of nothing but commas briefly takes a few
+//! hundred megabytes). The whole dataset takes memory in proportion to the file's size.
 
 use super::{Dataset, Features, Targets, Task};
 use crate::error::{Error, Result};
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::Path;
 
 /// The most classes a CSV file may define.
 const MAX_CLASSES: usize = 10_000;
+
+/// The default [`CsvOptions::max_field_bytes`]: 1 MiB, far more than any number or class name
+/// needs.
+pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
+
+/// The default [`CsvOptions::max_record_bytes`]: 16 MiB, a row of about a million features
+/// written with full `f32` precision.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
+
+/// The capacity of the CSV reader's buffer: the most bytes it reads ahead of the record it parses.
+const BUFFER: usize = 64 << 10;
+
+/// The most characters of a field that an error message quotes.
+const MAX_QUOTED_CHARS: usize = 40;
+
+/// The most column names an error message lists.
+const MAX_LISTED_COLUMNS: usize = 20;
 
 /// Which column holds the targets.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -39,42 +66,223 @@ pub struct CsvOptions {
     /// ([`Dataset::class_names`]). At most 10 000 classes. For [`Task::Regress`], labels are
     /// finite numbers. Ignored with [`LabelColumn::Absent`].
     pub task: Task,
+    /// The most bytes a record may hold: its line (or lines, when a quoted field spans several)
+    /// with its line break and any blank lines before it. Reading stops with an error as soon as a
+    /// record would be longer, so this bounds the memory one record takes. Default
+    /// [`DEFAULT_MAX_RECORD_BYTES`].
+    pub max_record_bytes: usize,
+    /// The most bytes a field may hold, after trimming. Default [`DEFAULT_MAX_FIELD_BYTES`].
+    pub max_field_bytes: usize,
 }
 
 impl Default for CsvOptions {
-    /// The last column holds class labels.
+    /// The last column holds class labels; the default size limits.
     fn default() -> Self {
         Self {
             label: LabelColumn::Last,
             task: Task::Classify,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         }
     }
 }
 
-/// A field as a finite number, or what is wrong with it.
-fn number(field: &str) -> Result<f32, String> {
-    match field.parse::<f32>() {
-        Ok(x) if x.is_finite() => Ok(x),
-        Ok(_) => Err(format!("'{field}' is not finite")),
-        Err(_) if field.is_empty() => Err("empty field".into()),
-        Err(_) => Err(format!("'{field}' is not a number")),
+/// A size in bytes for messages: `16 MiB`, `64 KiB` or `1000 bytes`.
+fn size(bytes: usize) -> String {
+    match bytes {
+        b if b > 0 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b > 0 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
     }
 }
 
-/// A `csv` crate error as ours: I/O errors stay I/O errors, invalid UTF-8 says where.
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let msg = match e.kind() {
-        csv::ErrorKind::Utf8 { pos: Some(p), err } => format!(
-            "line {}, column {}: not valid UTF-8 (the line starts at byte offset {})",
-            p.line(),
-            err.field(),
-            p.byte()
-        ),
-        _ => e.to_string(),
-    };
-    match e.into_kind() {
-        csv::ErrorKind::Io(io) => Error::io(path, io),
-        _ => Error::format(path, msg),
+/// `text` in single quotes for a message: control and other unprintable characters escaped
+/// (`\0`, `\u{1b}`), so that a file cannot send escape sequences to the terminal, and at most
+/// [`MAX_QUOTED_CHARS`] characters, the rest elided (`…`).
+fn quoted(text: &str) -> String {
+    let mut out = String::from("'");
+    for (i, c) in text.chars().enumerate() {
+        if i == MAX_QUOTED_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\'' | '"' | '\\' => out.push(c),
+            c => out.extend(c.escape_debug()),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+/// A field as a finite `f32`, or what is wrong with it.
+fn number(field: &str) -> Result<f32, String> {
+    match field.parse::<f32>() {
+        Ok(x) if x.is_finite() => Ok(x),
+        // The parser gives infinity for a literal `inf` and for a number beyond f32's range.
+        Ok(x) if x.is_infinite() && !field.trim_start_matches(['+', '-']).starts_with(['i', 'I']) => {
+            Err(format!("{} is out of f32's range (±3.4e38)", quoted(field)))
+        }
+        Ok(_) => Err(format!("{} is not finite", quoted(field))),
+        Err(_) if field.is_empty() => Err("empty field".into()),
+        Err(_) => Err(format!("{} is not a number", quoted(field))),
+    }
+}
+
+/// A reader between the file and the CSV parser that
+///
+/// - notes where each line's content starts, to give records their real line: the `csv` crate's
+///   position of a record is where it started looking for it, before any blank lines (and, with
+///   `\r\n` line breaks, before the previous line's `\n`);
+/// - refuses to read more than `max_record` bytes past the start of the record being parsed.
+struct Tracker<R> {
+    /// The file.
+    inner: R,
+    /// Bytes read so far.
+    offset: u64,
+    /// The line of the next byte: 1 plus the `\n` bytes read so far.
+    line: u64,
+    /// Whether the last byte read ended a line (`\n` or `\r`), or nothing has been read yet.
+    at_line_start: bool,
+    /// `(byte offset, line)` of the first byte of each line that is not a line break, from the
+    /// start of the record being parsed on. Those the parser has certainly consumed are dropped,
+    /// except the first (the record's own), so there are at most about [`BUFFER`] of them.
+    starts: VecDeque<(u64, u64)>,
+    /// Where the record being parsed starts: just after the previous record.
+    record: u64,
+    /// The most bytes a record may hold.
+    max_record: u64,
+    /// Whether reading stopped because the record was longer than `max_record`.
+    too_long: bool,
+}
+
+impl<R: Read> Tracker<R> {
+    fn new(inner: R, max_record: usize) -> Self {
+        Self {
+            inner,
+            offset: 0,
+            line: 1,
+            at_line_start: true,
+            starts: VecDeque::new(),
+            record: 0,
+            max_record: max_record as u64,
+            too_long: false,
+        }
+    }
+
+    /// The parser is about to parse a record starting at byte `offset`.
+    fn begin_record(&mut self, offset: u64) {
+        self.record = offset;
+        while self.starts.front().is_some_and(|&(at, _)| at < offset) {
+            self.starts.pop_front();
+        }
+    }
+
+    /// `(line, byte offset)` where the record being parsed (or just parsed) starts: its first
+    /// byte that is not a line break.
+    fn record_start(&self) -> (u64, u64) {
+        self.starts
+            .front()
+            .map_or((self.line, self.offset), |&(at, line)| (line, at))
+    }
+
+    /// Notes the line starts in `bytes`, read at `self.offset`.
+    fn note(&mut self, bytes: &[u8]) {
+        for (at, &b) in (self.offset..).zip(bytes) {
+            match b {
+                b'\n' | b'\r' => {
+                    self.line += u64::from(b == b'\n');
+                    self.at_line_start = true;
+                }
+                _ if self.at_line_start => {
+                    self.at_line_start = false;
+                    self.starts.push_back((at, self.line));
+                }
+                _ => {}
+            }
+        }
+        self.offset += bytes.len() as u64;
+    }
+}
+
+impl<R: Read> Read for Tracker<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // The parser reads at most `BUFFER` bytes ahead, so it has consumed everything before
+        // `offset - BUFFER`: those starts lie inside the record being parsed, after its first.
+        let consumed = self.offset.saturating_sub(BUFFER as u64);
+        while self.starts.get(1).is_some_and(|&(at, _)| at < consumed) {
+            self.starts.remove(1);
+        }
+        let room = self.record.saturating_add(self.max_record).saturating_sub(self.offset);
+        // At the limit, one more byte (not the end of the file) makes the record too long.
+        let len = buf.len().min(BUFFER).min(room.max(1).try_into().unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..len])?;
+        if room == 0 && n > 0 {
+            self.too_long = true;
+            return Err(io::Error::other("record too long"));
+        }
+        self.note(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// The fields of `record`, trimmed of surrounding ASCII whitespace. (Trimmed here rather than by
+/// the `csv` crate's `Trim::All`, which copies every record.)
+fn fields(record: &csv::StringRecord) -> impl Iterator<Item = &str> {
+    record.iter().map(str::trim_ascii)
+}
+
+/// The records of a CSV file, each with the line it starts on, within the size limits.
+struct Records<'a> {
+    /// The file, for errors.
+    path: &'a Path,
+    /// The parser.
+    reader: csv::Reader<Tracker<File>>,
+}
+
+impl<'a> Records<'a> {
+    /// Opens `path`.
+    fn open(path: &'a Path, opts: &CsvOptions) -> Result<Self> {
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        let reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(BUFFER)
+            .from_reader(Tracker::new(file, opts.max_record_bytes));
+        Ok(Self { path, reader })
+    }
+
+    /// Reads the next record into `record`; returns the line it starts on, or `None` at the end
+    /// of the file.
+    ///
+    /// Errors: the file cannot be read; a record too long (`line 3: the record is longer than the
+    /// limit of 16 MiB`); invalid UTF-8.
+    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<u64>> {
+        let start = self.reader.position().byte();
+        self.reader.get_mut().begin_record(start);
+        let more = self.reader.read_record(record).map_err(|e| self.error(e))?;
+        Ok(more.then(|| self.reader.get_ref().record_start().0))
+    }
+
+    /// A `csv` crate error as ours, naming the line of the record being read.
+    fn error(&self, e: csv::Error) -> Error {
+        let tracker = self.reader.get_ref();
+        let (line, byte) = tracker.record_start();
+        let msg = match e.kind() {
+            csv::ErrorKind::Io(_) if tracker.too_long => format!(
+                "line {line}: the record is longer than the limit of {}",
+                size(tracker.max_record as usize)
+            ),
+            csv::ErrorKind::Utf8 { err, .. } => format!(
+                "line {line}, column {}: not valid UTF-8 (the line starts at byte offset {byte})",
+                err.field()
+            ),
+            _ => e.to_string(),
+        };
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) if !tracker.too_long => Error::io(self.path, io),
+            _ => Error::format(self.path, msg),
+        }
     }
 }
 
@@ -93,7 +301,7 @@ fn classes(path: &Path, column: &str, labels: &[(u64, String)]) -> Result<(Vec<u
         if let Some(((line, s), _)) = labels.iter().zip(&ids).find(|(_, x)| **x >= MAX_CLASSES as f64) {
             return Err(err(
                 *line,
-                format!("class '{s}' would make more than {MAX_CLASSES} classes"),
+                format!("class {} would make more than {MAX_CLASSES} classes", quoted(s)),
             ));
         }
         let ids: Vec<u32> = ids.into_iter().map(|x| x as u32).collect();
@@ -122,26 +330,116 @@ fn classes(path: &Path, column: &str, labels: &[(u64, String)]) -> Result<(Vec<u
     Ok((ids, names.len(), Some(names.into_iter().map(String::from).collect())))
 }
 
+/// The header's names, quoted, for a message: at most [`MAX_LISTED_COLUMNS`] of them.
+fn column_list(header: &csv::StringRecord) -> String {
+    let mut names: Vec<String> = fields(header).take(MAX_LISTED_COLUMNS).map(quoted).collect();
+    if header.len() > MAX_LISTED_COLUMNS {
+        names.push(format!("… ({} more)", header.len() - MAX_LISTED_COLUMNS));
+    }
+    names.join(", ")
+}
+
+/// The rows read so far: features, and label texts with their lines.
+struct Rows<'a> {
+    /// The file, for errors.
+    path: &'a Path,
+    /// The header, if the file has one, to name columns.
+    header: Option<csv::StringRecord>,
+    /// Fields per record.
+    width: usize,
+    /// The label column, if any.
+    label: Option<usize>,
+    /// The most bytes a field may hold.
+    max_field: usize,
+    /// Row-major features.
+    features: Vec<f32>,
+    /// `(line, text)` of each row's label.
+    labels: Vec<(u64, String)>,
+}
+
+impl Rows<'_> {
+    /// Column `j` as messages name it: its header name, quoted, or its index.
+    fn column(&self, j: usize) -> String {
+        match self.header.as_ref().and_then(|h| h.get(j)).map(str::trim_ascii) {
+            Some(name) => quoted(name),
+            None => j.to_string(),
+        }
+    }
+
+    /// An error about column `j` of line `line`.
+    fn field_error(&self, line: u64, j: usize, msg: &str) -> Error {
+        Error::format(self.path, format!("line {line}, column {}: {msg}", self.column(j)))
+    }
+
+    /// Checks that no field of the record on line `line` is longer than the limit.
+    fn check_lengths(&self, line: u64, record: &csv::StringRecord) -> Result<()> {
+        match fields(record).position(|f| f.len() > self.max_field) {
+            Some(j) => {
+                let limit = size(self.max_field);
+                Err(self.field_error(line, j, &format!("the field is longer than the limit of {limit}")))
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Adds the record on line `line`. Errors: a field too long, a ragged row, a feature that is
+    /// not a finite number.
+    fn push(&mut self, line: u64, record: &csv::StringRecord) -> Result<()> {
+        self.check_lengths(line, record)?;
+        if record.len() != self.width {
+            return Err(Error::format(
+                self.path,
+                format!("line {line} has {} fields, expected {}", record.len(), self.width),
+            ));
+        }
+        for (j, field) in fields(record).enumerate() {
+            if Some(j) == self.label {
+                self.labels.push((line, field.to_string()));
+            } else {
+                let x = number(field).map_err(|msg| self.field_error(line, j, &msg))?;
+                self.features.push(x);
+            }
+        }
+        Ok(())
+    }
+
+    /// The targets (and class names) of the labels read, as `task` says.
+    fn targets(&self, task: Task, rows: usize) -> Result<(Targets, Option<Vec<String>>)> {
+        match (self.label, task) {
+            (None, _) => Ok((Targets::Values(vec![0.0; rows]), None)),
+            (Some(j), Task::Regress) => {
+                let values = self
+                    .labels
+                    .iter()
+                    .map(|(line, s)| number(s).map_err(|msg| self.field_error(*line, j, &msg)))
+                    .collect::<Result<_>>()?;
+                Ok((Targets::Values(values), None))
+            }
+            (Some(j), Task::Classify) => {
+                let (labels, n_classes, names) = classes(self.path, &self.column(j), &self.labels)?;
+                Ok((Targets::Classes { labels, n_classes }, names))
+            }
+        }
+    }
+}
+
 /// Loads a CSV file as a dataset with `f32` features.
 ///
 /// Every row must have as many fields as the first; every feature must be a finite number.
 /// Errors (each naming `path`): the file cannot be read, is not UTF-8, or has no data rows
-/// (`data.csv: no data rows`); a ragged row (`data.csv: line 9 has 3 fields, expected 4`); a
-/// field that is empty, not a number or not finite (`data.csv: line 4, column 2: 'NaN' is not
-/// finite`); a label column that does not exist (`data.csv: no column named 'y'; the columns are
-/// 'a', 'b'`); too many classes.
+/// (`data.csv: no data rows`); a record or a field longer than the limits (`data.csv: line 1: the
+/// record is longer than the limit of 16 MiB`); a ragged row (`data.csv: line 9 has 3 fields,
+/// expected 4`); a field that is empty, not a number, not finite or beyond `f32`'s range
+/// (`data.csv: line 4, column 2: 'NaN' is not finite`, `data.csv: line 5, column 0: '1e39' is out
+/// of f32's range (±3.4e38)`); a label column that does not exist (`data.csv: no column named
+/// 'y'; the columns are 'a', 'b'`); too many classes.
 pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| csv_error(path, e))?;
-    let mut records = reader.records();
+    let mut records = Records::open(path, opts)?;
+    let mut record = csv::StringRecord::new();
     let no_rows = || Error::format(path, "no data rows");
-    let first = records.next().ok_or_else(no_rows)?.map_err(|e| csv_error(path, e))?;
+    let first_line = records.next(&mut record)?.ok_or_else(no_rows)?;
+    let first = std::mem::take(&mut record);
     let width = first.len();
-    let first_line = first.position().map_or(1, |p| p.line());
 
     let label = match &opts.label {
         LabelColumn::Last => width.checked_sub(1),
@@ -154,24 +452,29 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
         }
         LabelColumn::Name(_) | LabelColumn::Absent => None,
     };
-    let is_header = first
-        .iter()
+    let is_header = fields(&first)
         .enumerate()
         .any(|(j, f)| Some(j) != label && f.parse::<f32>().is_err());
     let label = match &opts.label {
         LabelColumn::Name(name) if !is_header => {
             return Err(Error::format(
                 path,
-                format!("label column '{name}' needs a header line, but line {first_line} is all numbers"),
+                format!(
+                    "label column {} needs a header line, but line {first_line} is all numbers",
+                    quoted(name)
+                ),
             ));
         }
-        LabelColumn::Name(name) => match first.iter().position(|f| f == name) {
+        LabelColumn::Name(name) => match fields(&first).position(|f| f == name) {
             Some(j) => Some(j),
             None => {
-                let columns: Vec<String> = first.iter().map(|f| format!("'{f}'")).collect();
                 return Err(Error::format(
                     path,
-                    format!("no column named '{name}'; the columns are {}", columns.join(", ")),
+                    format!(
+                        "no column named {}; the columns are {}",
+                        quoted(name),
+                        column_list(&first)
+                    ),
                 ));
             }
         },
@@ -184,59 +487,31 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
             "the label column is the only column; there are no features",
         ));
     }
-    let (header, pending) = if is_header {
-        (Some(first), None)
-    } else {
-        (None, Some(Ok(first)))
-    };
-    let column = |j: usize| match header.as_ref().and_then(|h| h.get(j)) {
-        Some(name) => format!("'{name}'"),
-        None => j.to_string(),
-    };
 
-    let mut features = Vec::new();
-    let mut labels: Vec<(u64, String)> = Vec::new();
-    for record in pending.into_iter().chain(records) {
-        let record = record.map_err(|e| csv_error(path, e))?;
-        let line = record.position().map_or(0, |p| p.line());
-        if record.len() != width {
-            return Err(Error::format(
-                path,
-                format!("line {line} has {} fields, expected {width}", record.len()),
-            ));
-        }
-        for (j, field) in record.iter().enumerate() {
-            if Some(j) == label {
-                labels.push((line, field.to_string()));
-            } else {
-                let x = number(field)
-                    .map_err(|msg| Error::format(path, format!("line {line}, column {}: {msg}", column(j))))?;
-                features.push(x);
-            }
-        }
+    let mut rows = Rows {
+        path,
+        header: None,
+        width,
+        label,
+        max_field: opts.max_field_bytes,
+        features: Vec::new(),
+        labels: Vec::new(),
+    };
+    if is_header {
+        rows.check_lengths(first_line, &first)?;
+        rows.header = Some(first);
+    } else {
+        rows.push(first_line, &first)?;
     }
-    let rows = features.len() / n_features;
-    if rows == 0 {
+    while let Some(line) = records.next(&mut record)? {
+        rows.push(line, &record)?;
+    }
+    let n_rows = rows.features.len() / n_features;
+    if n_rows == 0 {
         return Err(no_rows());
     }
-
-    let (targets, names) = match (label, opts.task) {
-        (None, _) => (Targets::Values(vec![0.0; rows]), None),
-        (Some(j), Task::Regress) => {
-            let values = labels
-                .iter()
-                .map(|(line, s)| {
-                    number(s).map_err(|msg| Error::format(path, format!("line {line}, column {}: {msg}", column(j))))
-                })
-                .collect::<Result<_>>()?;
-            (Targets::Values(values), None)
-        }
-        (Some(j), Task::Classify) => {
-            let (labels, n_classes, names) = classes(path, &column(j), &labels)?;
-            (Targets::Classes { labels, n_classes }, names)
-        }
-    };
-    let data = Dataset::new(n_features, Features::F32(features), targets)?;
+    let (targets, names) = rows.targets(opts.task, n_rows)?;
+    let data = Dataset::new(n_features, Features::F32(rows.features), targets)?;
     Ok(match names {
         Some(names) => data.with_class_names(names),
         None => data,
@@ -252,7 +527,14 @@ mod tests {
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
         std::io::Write::write_all(&mut file, content.as_ref()).unwrap();
         let path = file.into_temp_path();
-        let data = load(&path, &CsvOptions { label, task });
+        let data = load(
+            &path,
+            &CsvOptions {
+                label,
+                task,
+                ..CsvOptions::default()
+            },
+        );
         (path, data)
     }
 
@@ -294,6 +576,7 @@ mod tests {
         let without = "1,0,2\n3,1,4.5\n";
         for (content, label) in [
             (with, LabelColumn::Name("y".into())),
+            (" a , y\t,\"b \"\n 1,0 , 2\n3,1,4.5\n", LabelColumn::Name("y".into())),
             (with, LabelColumn::Index(1)),
             (without, LabelColumn::Index(1)),
         ] {
@@ -410,13 +693,7 @@ mod tests {
             e,
             "line 3, column 1: not valid UTF-8 (the line starts at byte offset 8)"
         );
-        let missing = load(
-            Path::new("/nonexistent/x.csv"),
-            &CsvOptions {
-                label: LabelColumn::Last,
-                task: Task::Classify,
-            },
-        );
+        let missing = load(Path::new("/nonexistent/x.csv"), &CsvOptions::default());
         assert!(missing.unwrap_err().to_string().starts_with("/nonexistent/x.csv: "));
     }
 }

@@ -18,11 +18,9 @@ const LABELS: &[u8] = include_bytes!("../../assets/digits-labels-idx1-ubyte.gz")
 /// then names the embedded file, e.g. `<embedded>/digits-labels-idx1-ubyte.gz: corrupt gzip data
 /// after 0 decompressed bytes: invalid gzip header`.
 pub fn load() -> Result<Dataset> {
-    let images_path = Path::new("<embedded>/digits-images-idx3-ubyte.gz");
-    let labels_path = Path::new("<embedded>/digits-labels-idx1-ubyte.gz");
-    let images = idx::gunzip(IMAGES, images_path)?;
-    let labels = idx::gunzip(LABELS, labels_path)?;
-    let data = idx::dataset(images_path, &images, labels_path, &labels, 10)?;
+    let images = idx::Tensor::from_gzip(IMAGES, Path::new("<embedded>/digits-images-idx3-ubyte.gz"))?;
+    let labels = idx::Tensor::from_gzip(LABELS, Path::new("<embedded>/digits-labels-idx1-ubyte.gz"))?;
+    let data = idx::dataset(images, labels, 10)?;
     Ok(data.with_class_names((0..10).map(|d| d.to_string()).collect()))
 }
 

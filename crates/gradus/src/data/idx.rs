@@ -12,12 +12,20 @@
 //!
 //! So images are magic `0x00000803` with dimensions `[n, rows, cols]` and labels magic
 //! `0x00000801` with dimensions `[n]`. Every error names the file, and where it helps the byte
-//! offset; the payload's length is checked against the header before anything is allocated for it.
+//! offset.
+//!
+//! Files may be hostile: a few megabytes of gzip can inflate to gigabytes, and a header can claim
+//! any size. So the header is read and checked first, from the decompressed stream; then at most
+//! the payload the header implies, plus one byte to detect trailing data, is read, into a buffer
+//! that grows as data arrives. An uncompressed file's length is checked against the header before
+//! its payload is read. Memory is thus bounded by what the input holds, up to what its header says.
 
 use super::{Dataset, Features, Targets};
 use crate::error::{Error, Result};
 use flate2::read::MultiGzDecoder;
-use std::io::Read;
+use std::cmp::Ordering;
+use std::fs::File;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
 /// The element type code of unsigned bytes.
@@ -26,66 +34,244 @@ const U8: u8 = 0x08;
 /// The first two bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// Parses an IDX header and checks the payload's length; returns the dimensions and the payload.
-fn parse_u8_tensor<'a>(bytes: &'a [u8], path: &Path) -> Result<(Vec<usize>, &'a [u8])> {
-    let err = |msg: String| Error::format(path, msg);
-    let [zero0, zero1, dtype, ndim, ..] = *bytes else {
-        return Err(err(format!(
-            "truncated IDX header: {} bytes, expected at least 4",
-            bytes.len()
-        )));
-    };
-    if [zero0, zero1] != [0, 0] {
-        let magic = u32::from_be_bytes([zero0, zero1, dtype, ndim]);
-        return Err(err(format!(
-            "not an IDX file: magic number 0x{magic:08x} does not start with two zero bytes"
-        )));
+/// The most bytes reserved for a payload before they arrive when the input's length is unknown
+/// (gzip data): a header's claim alone never reserves more; the buffer grows as data arrives.
+const MAX_RESERVE: usize = 1 << 20;
+
+/// A read error `offset` bytes into the (decompressed) data: corrupt data if it comes from the gzip
+/// decoder, else the operating system's error.
+fn read_error(path: &Path, gzip: bool, offset: usize, e: io::Error) -> Error {
+    if gzip {
+        Error::format(
+            path,
+            format!("corrupt gzip data after {offset} decompressed bytes: {e}"),
+        )
+    } else {
+        Error::io(path, e)
     }
-    if dtype != U8 {
-        let name = match dtype {
-            0x09 => "signed byte",
-            0x0b => "16-bit integer",
-            0x0c => "32-bit integer",
-            0x0d => "32-bit float",
-            0x0e => "64-bit float",
-            _ => "unknown",
+}
+
+/// The name of an IDX element type code, for messages.
+fn type_name(dtype: u8) -> &'static str {
+    match dtype {
+        0x09 => "signed byte",
+        0x0b => "16-bit integer",
+        0x0c => "32-bit integer",
+        0x0d => "32-bit float",
+        0x0e => "64-bit float",
+        _ => "unknown",
+    }
+}
+
+/// A checked IDX header of unsigned bytes.
+#[derive(Debug)]
+struct Header {
+    /// The dimensions, at least one.
+    dims: Vec<usize>,
+    /// The header's length in bytes, `4 + 4 × dims.len()`.
+    len: usize,
+    /// The payload's length in bytes: the product of the dimensions.
+    payload: usize,
+}
+
+impl Header {
+    /// Reads and checks the header at the start of `input` (`gzip`: whether `input` inflates gzip
+    /// data, for the errors), reading nothing beyond it.
+    ///
+    /// Errors: a truncated header, a magic number that does not start with two zero bytes, an
+    /// element type other than unsigned bytes, zero dimensions, or dimensions whose product
+    /// overflows `usize`.
+    fn read(input: &mut dyn Read, path: &Path, gzip: bool) -> Result<Self> {
+        let err = |msg: String| Error::format(path, msg);
+        let mut start = Vec::with_capacity(4);
+        (&mut *input)
+            .take(4)
+            .read_to_end(&mut start)
+            .map_err(|e| read_error(path, gzip, start.len(), e))?;
+        let [zero0, zero1, dtype, ndim] = start[..] else {
+            return Err(err(format!(
+                "truncated IDX header: {} bytes, expected at least 4",
+                start.len()
+            )));
         };
-        return Err(err(format!(
-            "IDX element type 0x{dtype:02x} ({name}) is not supported, only unsigned bytes (0x08)"
-        )));
+        if [zero0, zero1] != [0, 0] {
+            let magic = u32::from_be_bytes([zero0, zero1, dtype, ndim]);
+            return Err(err(format!(
+                "not an IDX file: magic number 0x{magic:08x} does not start with two zero bytes"
+            )));
+        }
+        if dtype != U8 {
+            return Err(err(format!(
+                "IDX element type 0x{dtype:02x} ({}) is not supported, only unsigned bytes (0x08)",
+                type_name(dtype)
+            )));
+        }
+        if ndim == 0 {
+            return Err(err("IDX header declares 0 dimensions".into()));
+        }
+        let len = 4 + 4 * usize::from(ndim);
+        let mut raw = Vec::with_capacity(len - 4);
+        (&mut *input)
+            .take(len as u64 - 4)
+            .read_to_end(&mut raw)
+            .map_err(|e| read_error(path, gzip, 4 + raw.len(), e))?;
+        if raw.len() < len - 4 {
+            return Err(err(format!(
+                "truncated IDX header: {} bytes, a {ndim}-dimensional tensor needs {len}",
+                4 + raw.len()
+            )));
+        }
+        let dims: Vec<usize> = raw
+            .chunks_exact(4)
+            .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
+            .collect();
+        let Some(payload) = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
+            return Err(err(format!("IDX dimensions {dims:?} overflow the address space")));
+        };
+        Ok(Self { dims, len, payload })
     }
-    if ndim == 0 {
-        return Err(err("IDX header declares 0 dimensions".into()));
+}
+
+/// An IDX tensor of unsigned bytes being read: its header is read and checked, its payload not
+/// yet, so that callers can check the dimensions (and compare files) before any data is inflated.
+pub(crate) struct Tensor<'a> {
+    /// The file, for errors.
+    path: PathBuf,
+    /// The checked header.
+    header: Header,
+    /// The (decompressed) data, positioned at the payload.
+    input: Box<dyn Read + 'a>,
+    /// The payload's length when known without reading it (uncompressed data).
+    available: Option<u64>,
+    /// Whether `input` inflates gzip data: its read errors then mean corrupt data.
+    gzip: bool,
+}
+
+impl<'a> Tensor<'a> {
+    /// Reads the header from `input`, whose length is `len` when known.
+    fn new(path: &Path, mut input: Box<dyn Read + 'a>, len: Option<u64>, gzip: bool) -> Result<Self> {
+        let header = Header::read(&mut input, path, gzip)?;
+        let available = len.map(|n| n.saturating_sub(header.len as u64));
+        Ok(Self {
+            path: path.to_path_buf(),
+            header,
+            input,
+            available,
+            gzip,
+        })
     }
-    let header_len = 4 + 4 * usize::from(ndim);
-    let Some((dims, payload)) = bytes.get(4..).and_then(|rest| rest.split_at_checked(header_len - 4)) else {
-        return Err(err(format!(
-            "truncated IDX header: {} bytes, a {ndim}-dimensional tensor needs {header_len}",
-            bytes.len()
-        )));
-    };
-    let dims: Vec<usize> = dims
-        .chunks_exact(4)
-        .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
-        .collect();
-    let Some(expected) = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) else {
-        return Err(err(format!("IDX dimensions {dims:?} overflow the address space")));
-    };
-    if payload.len() < expected {
-        return Err(err(format!(
-            "truncated IDX data: dimensions {dims:?} need {expected} bytes after the {header_len}-byte header, found {}",
-            payload.len()
-        )));
+
+    /// A tensor held uncompressed in memory.
+    fn from_bytes(bytes: &'a [u8], path: &Path) -> Result<Self> {
+        Self::new(path, Box::new(bytes), Some(bytes.len() as u64), false)
     }
-    if payload.len() > expected {
-        return Err(err(format!(
-            "{} unexpected bytes at byte offset {}: dimensions {dims:?} need {expected} bytes after the {header_len}-byte header, found {}",
-            payload.len() - expected,
-            header_len + expected,
-            payload.len()
-        )));
+
+    /// A tensor held gzip-compressed in memory (one or more gzip members).
+    pub(crate) fn from_gzip(bytes: &'a [u8], path: &Path) -> Result<Self> {
+        Self::new(path, Box::new(MultiGzDecoder::new(bytes)), None, true)
     }
-    Ok((dims, payload))
+
+    /// Opens the file `path`, decompressing it if its name ends in `.gz` or its content starts
+    /// with the gzip magic bytes `1f 8b`, and reads its header.
+    ///
+    /// Errors: `Error::Io` when the file cannot be read; `Error::Format` for corrupt gzip data
+    /// (`t10k-labels-idx1-ubyte.gz: corrupt gzip data after 0 decompressed bytes: invalid gzip
+    /// header`) or a bad header (see [`Header::read`]).
+    fn open(path: &Path) -> Result<Tensor<'static>> {
+        let io_error = |e| Error::io(path, e);
+        let mut file = File::open(path).map_err(io_error)?;
+        let len = file.metadata().map_err(io_error)?.len();
+        let mut magic = Vec::with_capacity(GZIP_MAGIC.len());
+        (&mut file)
+            .take(GZIP_MAGIC.len() as u64)
+            .read_to_end(&mut magic)
+            .map_err(io_error)?;
+        let gzip = path.extension().is_some_and(|e| e == "gz") || magic == GZIP_MAGIC;
+        let input = io::Cursor::new(magic).chain(file);
+        if gzip {
+            Tensor::new(path, Box::new(MultiGzDecoder::new(input)), None, true)
+        } else {
+            Tensor::new(path, Box::new(input), Some(len), false)
+        }
+    }
+
+    /// The dimensions after the first: the shape of one row (empty for a 1-dimensional tensor).
+    fn row_shape(&self) -> &[usize] {
+        self.header.dims.get(1..).unwrap_or_default()
+    }
+
+    /// `(rows, features)` of an image tensor: the first dimension counts the rows, the others
+    /// multiply to the features (1 for a 1-dimensional tensor). Error: zero features.
+    fn image_shape(&self) -> Result<(usize, usize)> {
+        let rows = self.header.dims.first().copied().unwrap_or_default();
+        let features = self.row_shape().iter().product();
+        if features == 0 {
+            return Err(Error::format(
+                &self.path,
+                format!("IDX dimensions {:?} give rows of zero features", self.header.dims),
+            ));
+        }
+        Ok((rows, features))
+    }
+
+    /// The number of labels of a label tensor. Error: more than one dimension.
+    fn label_count(&self) -> Result<usize> {
+        match self.header.dims[..] {
+            [n] => Ok(n),
+            _ => Err(Error::format(
+                &self.path,
+                format!(
+                    "labels must be a 1-dimensional IDX tensor, got dimensions {:?}",
+                    self.header.dims
+                ),
+            )),
+        }
+    }
+
+    /// The error for a payload of `found` bytes, `None` meaning more than the header implies.
+    fn length_error(&self, found: Option<u64>) -> Error {
+        let Header { dims, len, payload } = &self.header;
+        let need = format!("dimensions {dims:?} need {payload} bytes after the {len}-byte header");
+        let offset = len + payload;
+        let msg = match found {
+            Some(found) if found < *payload as u64 => format!("truncated IDX data: {need}, found {found}"),
+            Some(found) => format!(
+                "{} unexpected bytes at byte offset {offset}: {need}, found {found}",
+                found - *payload as u64
+            ),
+            None => format!("unexpected data at byte offset {offset} of the decompressed data: {need}"),
+        };
+        Error::format(&self.path, msg)
+    }
+
+    /// Reads the payload: exactly the bytes the header implies, checked against the input's
+    /// length first when that is known; reads at most one byte more, to detect trailing data.
+    ///
+    /// Errors: a payload shorter or longer than the dimensions say, e.g. `train.idx: truncated
+    /// IDX data: dimensions [10, 28, 28] need 7840 bytes after the 16-byte header, found 100`;
+    /// corrupt gzip data; an I/O error.
+    fn read_payload(mut self) -> Result<Vec<u8>> {
+        let need = self.header.payload;
+        if let Some(found) = self.available.filter(|&n| n != need as u64) {
+            return Err(self.length_error(Some(found)));
+        }
+        // A known length was just checked, so reserving it is safe; an unknown one may be a lie.
+        let reserve = if self.available.is_some() {
+            need
+        } else {
+            need.min(MAX_RESERVE)
+        };
+        let mut data = Vec::with_capacity(reserve);
+        (&mut self.input)
+            .take((need as u64).saturating_add(1))
+            .read_to_end(&mut data)
+            .map_err(|e| read_error(&self.path, self.gzip, self.header.len + data.len(), e))?;
+        match data.len().cmp(&need) {
+            Ordering::Less => Err(self.length_error(Some(data.len() as u64))),
+            Ordering::Greater => Err(self.length_error(None)),
+            Ordering::Equal => Ok(data),
+        }
+    }
 }
 
 /// Parses an IDX tensor of unsigned bytes with at least one dimension: the first dimension
@@ -97,18 +283,9 @@ fn parse_u8_tensor<'a>(bytes: &'a [u8], path: &Path) -> Result<(Vec<usize>, &'a 
 /// shorter or longer than the dimensions say, e.g.
 /// `train.idx: truncated IDX data: dimensions [10, 28, 28] need 7840 bytes after the 16-byte header, found 100`.
 pub fn parse_images(bytes: &[u8], path: &Path) -> Result<(usize, usize, Vec<u8>)> {
-    let (dims, payload) = parse_u8_tensor(bytes, path)?;
-    let (&rows, rest) = dims
-        .split_first()
-        .ok_or_else(|| Error::format(path, "IDX tensor has no dimensions"))?;
-    let features = rest.iter().product();
-    if features == 0 {
-        return Err(Error::format(
-            path,
-            format!("IDX dimensions {dims:?} give rows of zero features"),
-        ));
-    }
-    Ok((rows, features, payload.to_vec()))
+    let tensor = Tensor::from_bytes(bytes, path)?;
+    let (rows, features) = tensor.image_shape()?;
+    Ok((rows, features, tensor.read_payload()?))
 }
 
 /// Parses a 1-dimensional IDX tensor of unsigned bytes (magic `0x00000801`), one label per row.
@@ -116,41 +293,9 @@ pub fn parse_images(bytes: &[u8], path: &Path) -> Result<(usize, usize, Vec<u8>)
 /// Errors as [`parse_images`], plus a tensor of more than one dimension:
 /// `labels.idx: labels must be a 1-dimensional IDX tensor, got dimensions [10, 2]`.
 pub fn parse_labels(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
-    let (dims, payload) = parse_u8_tensor(bytes, path)?;
-    if dims.len() != 1 {
-        return Err(Error::format(
-            path,
-            format!("labels must be a 1-dimensional IDX tensor, got dimensions {dims:?}"),
-        ));
-    }
-    Ok(payload.to_vec())
-}
-
-/// Decompresses gzip data (one or more members) held in memory; the output grows only as data
-/// arrives. Errors name `path` and how far decompression got.
-pub(crate) fn gunzip(bytes: &[u8], path: &Path) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    MultiGzDecoder::new(bytes).read_to_end(&mut out).map_err(|e| {
-        Error::format(
-            path,
-            format!("corrupt gzip data after {} decompressed bytes: {e}", out.len()),
-        )
-    })?;
-    Ok(out)
-}
-
-/// Reads a file, decompressing it if its name ends in `.gz` or its content starts with the gzip
-/// magic bytes `1f 8b`.
-///
-/// Errors: `Error::Io` when the file cannot be read; `Error::Format` for corrupt gzip data, e.g.
-/// `t10k-labels-idx1-ubyte.gz: corrupt gzip data after 0 decompressed bytes: invalid gzip header`.
-pub fn read_file(path: &Path) -> Result<Vec<u8>> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    if path.extension().is_some_and(|e| e == "gz") || bytes.starts_with(&GZIP_MAGIC) {
-        gunzip(&bytes, path)
-    } else {
-        Ok(bytes)
-    }
+    let tensor = Tensor::from_bytes(bytes, path)?;
+    tensor.label_count()?;
+    tensor.read_payload()
 }
 
 /// Returns `dir/stem` if that file exists, else `dir/stem.gz` if that one does.
@@ -168,49 +313,75 @@ pub fn find(dir: &Path, stem: &str) -> Result<PathBuf> {
     Err(Error::format(dir, format!("neither {stem} nor {stem}.gz found")))
 }
 
-/// Builds a classification dataset from the bytes of an IDX image file and an IDX label file,
-/// checking that the counts agree and that every label is below `n_classes`.
-pub(crate) fn dataset(
-    images_path: &Path,
-    images: &[u8],
-    labels_path: &Path,
-    labels: &[u8],
-    n_classes: usize,
-) -> Result<Dataset> {
-    let (rows, features, pixels) = parse_images(images, images_path)?;
-    let labels = parse_labels(labels, labels_path)?;
-    if rows != labels.len() {
+/// Builds a classification dataset from an image tensor and a label tensor, checking that the
+/// counts agree (before reading either payload, so that a file whose header disagrees with the
+/// other's is never inflated) and that every label is below `n_classes`.
+pub(crate) fn dataset(images: Tensor<'_>, labels: Tensor<'_>, n_classes: usize) -> Result<Dataset> {
+    let (rows, features) = images.image_shape()?;
+    let count = labels.label_count()?;
+    if rows != count {
         return Err(Error::data(format!(
-            "{} has {rows} images but {} has {} labels",
-            images_path.display(),
-            labels_path.display(),
-            labels.len()
+            "{} has {rows} images but {} has {count} labels",
+            images.path.display(),
+            labels.path.display(),
         )));
     }
+    let labels_path = labels.path.clone();
+    let labels = labels.read_payload()?;
     if let Some((i, l)) = labels.iter().enumerate().find(|&(_, &l)| usize::from(l) >= n_classes) {
         return Err(Error::format(
-            labels_path,
+            &labels_path,
             format!("label {l} at index {i} is out of range for {n_classes} classes"),
         ));
     }
+    let pixels = images.read_payload()?;
     let labels = labels.into_iter().map(u32::from).collect();
     Dataset::new(features, Features::U8(pixels), Targets::Classes { labels, n_classes })
+}
+
+/// The image and label tensors of the split `prefix` of an MNIST-style directory, opened and
+/// their headers checked.
+fn open_split(dir: &Path, prefix: &str) -> Result<(Tensor<'static>, Tensor<'static>)> {
+    let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"))?;
+    let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
+    Ok((Tensor::open(&images_path)?, Tensor::open(&labels_path)?))
 }
 
 /// Loads the split `prefix` (`"train"` or `"t10k"`) of an MNIST-style directory: the files
 /// `{prefix}-images-idx3-ubyte` and `{prefix}-labels-idx1-ubyte`, each possibly gzipped
 /// (`.gz`), as a classification dataset with `u8` features and `n_classes` classes.
 ///
-/// Errors: a missing file (see [`find`]), a malformed one (see [`parse_images`]), counts that
-/// disagree (`d/train-images-idx3-ubyte has 60000 images but d/train-labels-idx1-ubyte.gz has 59999
-/// labels`) or a label out of range (`d/train-labels-idx1-ubyte: label 12 at index 7 is out of
-/// range for 10 classes`).
+/// Errors: a missing file (see [`find`]), a malformed one (see [`parse_images`]; for gzip data,
+/// also `corrupt gzip data after 0 decompressed bytes: invalid gzip header`, or data beyond what
+/// the header implies: `train-images-idx3-ubyte.gz: unexpected data at byte offset 47040016 of the
+/// decompressed data: dimensions [60000, 28, 28] need 47040000 bytes after the 16-byte header`),
+/// counts that disagree (`d/train-images-idx3-ubyte has 60000 images but d/train-labels-idx1-ubyte.gz
+/// has 59999 labels`) or a label out of range (`d/train-labels-idx1-ubyte: label 12 at index 7 is
+/// out of range for 10 classes`).
 pub fn load_split(dir: &Path, prefix: &str, n_classes: usize) -> Result<Dataset> {
-    let images_path = find(dir, &format!("{prefix}-images-idx3-ubyte"))?;
-    let labels_path = find(dir, &format!("{prefix}-labels-idx1-ubyte"))?;
-    let images = read_file(&images_path)?;
-    let labels = read_file(&labels_path)?;
-    dataset(&images_path, &images, &labels_path, &labels, n_classes)
+    let (images, labels) = open_split(dir, prefix)?;
+    dataset(images, labels, n_classes)
+}
+
+/// Loads the official training and test splits of an MNIST-style directory (`train` and `t10k`,
+/// see [`load_split`]), checking that their images have the same shape: the same number of
+/// pixels is not enough, as 14×56 images are not 28×28 ones.
+///
+/// Errors: those of [`load_split`], and `d: test images have shape [14, 56], training images
+/// [28, 28]` (checked before the test images are read).
+pub fn load_train_test(dir: &Path, n_classes: usize) -> Result<(Dataset, Dataset)> {
+    let (images, labels) = open_split(dir, "train")?;
+    let train_shape = images.row_shape().to_vec();
+    let train = dataset(images, labels, n_classes)?;
+    let (images, labels) = open_split(dir, "t10k")?;
+    if images.row_shape() != train_shape {
+        return Err(Error::data(format!(
+            "{}: test images have shape {:?}, training images {train_shape:?}",
+            dir.display(),
+            images.row_shape()
+        )));
+    }
+    Ok((train, dataset(images, labels, n_classes)?))
 }
 
 #[cfg(test)]
@@ -236,10 +407,10 @@ mod tests {
                     b[i] ^= flip;
                     let _ = parse_images(&b, path);
                     let _ = parse_labels(&b, path);
-                    let _ = gunzip(&b, path);
+                    let _ = gunzipped(&b);
                 }
                 let _ = parse_images(&file[..i], path);
-                let _ = gunzip(&file[..i], path);
+                let _ = gunzipped(&file[..i]);
             }
         }
     }
@@ -258,6 +429,16 @@ mod tests {
         let mut e = GzEncoder::new(Vec::new(), Compression::default());
         e.write_all(data).unwrap();
         e.finish().unwrap()
+    }
+
+    /// The payload of an IDX tensor held gzip-compressed in memory.
+    fn gunzipped(bytes: &[u8]) -> Result<Vec<u8>> {
+        Tensor::from_gzip(bytes, Path::new(P))?.read_payload()
+    }
+
+    /// The payload of an IDX file.
+    fn read_file(path: &Path) -> Result<Vec<u8>> {
+        Tensor::open(path)?.read_payload()
     }
 
     fn message<T: std::fmt::Debug>(r: Result<T>) -> String {
@@ -340,7 +521,7 @@ mod tests {
         let data = idx(&[2], &[1, 2]);
         for (name, content) in [("a", data.clone()), ("b.gz", gz(&data)), ("c", gz(&data))] {
             std::fs::write(dir.path().join(name), content).unwrap();
-            assert_eq!(read_file(&dir.path().join(name)).unwrap(), data, "{name}");
+            assert_eq!(read_file(&dir.path().join(name)).unwrap(), [1, 2], "{name}");
         }
         let corrupt = dir.path().join("d.gz");
         std::fs::write(&corrupt, &data).unwrap();

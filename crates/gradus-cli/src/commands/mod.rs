@@ -55,18 +55,20 @@ pub fn task(name: &str) -> Task {
     }
 }
 
-/// A data spec and the CSV options of its label column and task.
-pub fn source(spec: &str, label: Option<&str>, task: Task) -> Result<(DataSpec, CsvOptions)> {
+/// A data spec and the CSV options of its label column and task, with the data flags' limits.
+pub fn source(spec: &str, label: Option<&str>, task: Task, d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
     let csv = CsvOptions {
         label: label_column(label),
         task,
+        max_record_bytes: d.max_record_mib.saturating_mul(1 << 20),
+        ..CsvOptions::default()
     };
     Ok((spec.parse()?, csv))
 }
 
 /// The data spec and CSV options of the data flags.
 pub fn data_source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    source(&d.data, d.label_column.as_deref(), task(&d.task))
+    source(&d.data, d.label_column.as_deref(), task(&d.task), d)
 }
 
 /// The model's hyperparameters from the model flags, `--scale`, the split fractions and the

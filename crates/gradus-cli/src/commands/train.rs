@@ -49,7 +49,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
             task(&a.data.task),
         ),
     };
-    let (spec, csv) = source(&origin.spec, origin.label_column.as_deref(), task)?;
+    let (spec, csv) = source(&origin.spec, origin.label_column.as_deref(), task, &a.data)?;
     let splits = origin.split.apply(spec.load(&csv)?)?;
     let mut model = match resumed {
         Some(m) => m,

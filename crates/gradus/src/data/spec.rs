@@ -102,12 +102,16 @@ impl DataSpec {
         }
     }
 
-    /// The CRC-32 of a CSV source's bytes (`None` for the other sources), to notice a file that
-    /// changed after a model was trained on it.
+    /// The CRC-32 of a CSV source's bytes (`None` for the other sources, and for a CSV source
+    /// that is not a regular file, such as a pipe or a device, which has no lasting content), to
+    /// notice a file that changed after a model was trained on it.
     pub fn checksum(&self) -> Result<Option<u32>> {
         let DataSpec::Csv(path) = self else {
             return Ok(None);
         };
+        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+            return Ok(None);
+        }
         let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut hasher = crc32fast::Hasher::new();
         let mut buf = vec![0u8; 1 << 16];
@@ -141,16 +145,8 @@ impl DataSpec {
                     DataSpec::FashionMnist(_) => FASHION_MNIST_CLASSES.iter().map(|s| s.to_string()).collect(),
                     _ => (0..10).map(|d| d.to_string()).collect(),
                 };
-                let train = super::idx::load_split(dir, "train", 10)?.with_class_names(names);
-                let test = super::idx::load_split(dir, "t10k", 10)?;
-                if test.n_features() != train.n_features() {
-                    return Err(Error::data(format!(
-                        "{}: test images have {} pixels, training images {}",
-                        dir.display(),
-                        test.n_features(),
-                        train.n_features()
-                    )));
-                }
+                let (train, test) = super::idx::load_train_test(dir, 10)?;
+                let train = train.with_class_names(names);
                 Ok(Loaded {
                     train,
                     test: Some(test),

@@ -91,6 +91,7 @@ impl Fitted {
         let csv = CsvOptions {
             label: label_column(label.as_deref()),
             task: meta.task,
+            ..CsvOptions::default()
         };
         // A CSV file to predict on may have no label column: use it as it is when its width fits.
         let try_unlabelled = request.allow_unlabelled && label.is_none() && matches!(spec, DataSpec::Csv(_));

@@ -340,6 +340,28 @@ mod tests {
         assert!((l - 1e4).abs() < 1e-3, "{l}");
     }
 
+    /// Cross-entropy stays positive, and its gradient sums to zero, where the correct class
+    /// wins by a margin so wide that 1 + e^{s_j − m} rounds to 1.
+    #[test]
+    fn softmax_keeps_tiny_losses_at_extreme_scores() {
+        let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
+        let mut g = [0.0f64; 3];
+        let l = sm.value_grad(&[10.0, -100.0, -100.0], Target::Class(0), &mut g);
+        let tail = (-110.0f64).exp();
+        assert!(l > 0.0);
+        assert!((l - 2.0 * tail).abs() <= 1e-15 * 2.0 * tail, "{l}");
+        assert!((g[0] + 2.0 * tail).abs() <= 1e-15 * tail && (g[1] - tail).abs() <= 1e-15 * tail);
+        assert_eq!(g.iter().sum::<f64>(), 0.0, "{g:?}");
+        // The wrong class on top: the loss is the margin, the gradient −1 at y and p at k.
+        let l = sm.value_grad(&[10.0, -100.0, -100.0], Target::Class(1), &mut g);
+        assert!((l - 110.0).abs() < 1e-12, "{l}");
+        assert_eq!(g[0], 1.0 / (1.0 + 2.0 * tail));
+        assert!((g[1] + 1.0).abs() < 1e-15);
+        // Ties: two maxima share the mass.
+        let l = sm.value_grad(&[3.0, 3.0], Target::Class(1), &mut g[..2]);
+        assert!((l - 2f64.ln()).abs() < 1e-15 && g[..2] == [0.5, -0.5], "{l} {g:?}");
+    }
+
     #[test]
     fn losses_check_the_data_they_get() {
         let lg = Loss::new("logistic", 1.0, 1.0).unwrap();

@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use gradus::data::batch::BatchSize;
+use gradus::optim::{Convention, Preset};
 use std::path::PathBuf;
 
 /// Train linear models and multilayer perceptrons with SGD and its relatives, and see how the
@@ -81,7 +82,9 @@ pub struct OptimArgs {
     /// sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam or adamw.
     #[arg(long, default_value = "sgd")]
     pub optimizer: String,
-    /// Base learning rate α₀ (default: the rule's PyTorch default).
+    /// Base learning rate α₀. Default for train: one that trains standardized data well (sgd
+    /// 0.1, momentum and nesterov 0.01, adagrad 0.1, rmsprop 0.01, adadelta 1, adam and adamw
+    /// 0.01; --preset torch for torch's); for trajectory: torch's.
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Momentum μ (momentum, nesterov, rmsprop).
@@ -114,6 +117,11 @@ pub struct OptimArgs {
     /// The AMSGrad variant of Adam.
     #[arg(long)]
     pub amsgrad: bool,
+    /// The form of the rule: torch (default: torch.optim's) or textbook (momentum with the lr
+    /// inside the velocity, Nesterov's gradient at the look-ahead point, ε inside the square
+    /// root of adagrad, rmsprop, adam and adamw).
+    #[arg(long, value_name = "FORM", value_parser = parse_convention)]
+    pub convention: Option<Convention>,
     /// Clip the global gradient norm to C.
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub clip_norm: Option<f64>,
@@ -137,6 +145,10 @@ pub struct TrainArgs {
     /// Feature scaling fitted on the training split: none, unit, center or standardize.
     #[arg(long, default_value = "standardize")]
     pub scale: String,
+    /// Whose default learning rates apply when --lr is not given: gradus (rates that train
+    /// standardized data well) or torch (torch.optim's, for parity).
+    #[arg(long, default_value = "gradus", value_parser = parse_preset)]
+    pub preset: Preset,
     /// Maximum number of epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: u64,
@@ -174,6 +186,14 @@ pub struct TrainArgs {
     /// Print the result as one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
+}
+
+fn parse_convention(s: &str) -> Result<Convention, String> {
+    s.parse().map_err(|_| format!("must be torch or textbook, got '{s}'"))
+}
+
+fn parse_preset(s: &str) -> Result<Preset, String> {
+    s.parse().map_err(|_| format!("must be gradus or torch, got '{s}'"))
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize, String> {
@@ -325,7 +345,7 @@ pub struct TrajectoryArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Run several rules from the same start, e.g. sgd,momentum,nesterov,adagrad,rmsprop,adam
-    /// (each at its default lr unless --lr is given; a rule flag is used by the rules it applies
+    /// (each at its torch.optim default lr unless --lr is given; a rule flag is used by the rules it applies
     /// to).
     #[arg(long, value_name = "RULES", conflicts_with_all = ["optimizer", "lr_sweep"])]
     pub compare: Option<String>,

@@ -99,6 +99,7 @@ pub fn optimizer_params(o: &OptimArgs) -> OptimizerParams {
         centered: o.centered,
         amsgrad: o.amsgrad,
         lr_decay: o.lr_decay,
+        convention: o.convention,
     }
 }
 

@@ -22,6 +22,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         epochs: a.epochs,
         batch: a.batch_size,
         lr: a.optim.lr,
+        preset: a.preset,
         optimizer: optimizer_params(&a.optim),
         schedule: a.optim.schedule.parse()?,
         warmup: a.optim.warmup,

@@ -96,7 +96,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
                     bail!("--compare must list rules from {}, got '{rule}'", NAMES.join(", "));
                 }
                 let opt = applicable(&flags, rule).build()?;
-                let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
+                let lr = a.optim.lr.unwrap_or_else(|| opt.torch_lr());
                 runs.push(go(opt, lr)?);
             }
             (Mode::Compare, runs)
@@ -114,7 +114,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
         }
         (None, None) => {
             let opt = flags.build()?;
-            let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
+            let lr = a.optim.lr.unwrap_or_else(|| opt.torch_lr());
             (Mode::Single, vec![go(opt, lr)?])
         }
     };

@@ -3,7 +3,7 @@
 
 use crate::data::batch::BatchSize;
 use crate::error::{Error, Result};
-use crate::optim::{Optimizer, OptimizerParams};
+use crate::optim::{Optimizer, OptimizerParams, Preset};
 use crate::schedule::{LrSchedule, Schedule};
 use serde::{Deserialize, Serialize};
 
@@ -14,8 +14,10 @@ pub struct TrainParams {
     pub epochs: u64,
     /// Rows per batch.
     pub batch: BatchSize,
-    /// Base learning rate α₀; `None` takes the update rule's PyTorch default.
+    /// Base learning rate α₀; `None` takes the update rule's default under `preset`.
     pub lr: Option<f64>,
+    /// Whose default learning rate applies when `lr` is `None`: gradus' (default) or torch's.
+    pub preset: Preset,
     /// The update rule and its hyperparameters.
     pub optimizer: OptimizerParams,
     /// The step-size schedule.
@@ -37,13 +39,14 @@ pub struct TrainParams {
 }
 
 impl Default for TrainParams {
-    /// 10 epochs of plain SGD at torch's default rate, batches of 64, constant schedule, no
-    /// stopping rule but the budget, seed 0, one thread.
+    /// 10 epochs of plain SGD at gradus' default rate (0.1), batches of 64, constant schedule,
+    /// no stopping rule but the budget, seed 0, one thread.
     fn default() -> Self {
         Self {
             epochs: 10,
             batch: BatchSize::Rows(64),
             lr: None,
+            preset: Preset::Gradus,
             optimizer: OptimizerParams::named("sgd"),
             schedule: Schedule::Constant,
             warmup: 0,
@@ -113,7 +116,7 @@ impl TrainParams {
         let noise = positive("noise", self.noise, true)?.filter(|&s| s > 0.0);
         let lr = positive("lr", self.lr, false)?;
         let optimizer = self.optimizer.build()?;
-        let lr = lr.unwrap_or_else(|| optimizer.default_lr());
+        let lr = lr.unwrap_or_else(|| self.preset.lr(&optimizer));
         let schedule = LrSchedule::new(lr, self.schedule.clone(), self.warmup)?;
         if self.patience == Some(0) {
             return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));

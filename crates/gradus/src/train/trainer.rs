@@ -16,6 +16,8 @@ pub struct Trainer<'a, T> {
     config: &'a TrainConfig,
     transforms: Chain<T>,
     grads: Vec<T>,
+    /// Where the gradient is taken when the rule asks for another point than θ.
+    point: Vec<T>,
 }
 
 /// What one epoch did, before validation.
@@ -45,12 +47,15 @@ impl<'a, T: Real> Trainer<'a, T> {
             config,
             transforms,
             grads: Vec::new(),
+            point: Vec::new(),
         }
     }
 
     /// One optimizer step on the rows `rows` of `problem`:
-    /// `α = schedule.lr(…)`, `g = chain(∇L(θ))`, `θ ← rule(θ, g, α)`; returns the batch's
-    /// statistics (evaluated before the update) and α.
+    /// `α = schedule.lr(…)`, `g = chain(∇L(θ̃))`, `θ ← rule(θ, g, α)`; returns the batch's
+    /// statistics (evaluated before the update) and α. θ̃ is θ, or the point the rule asks for
+    /// ([`Optimizer::gradient_point`](crate::optim::Optimizer::gradient_point): textbook
+    /// Nesterov's look-ahead θ + μv), where the batch statistics are then taken too.
     ///
     /// # Errors
     /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
@@ -64,7 +69,9 @@ impl<'a, T: Real> Trainer<'a, T> {
         let cfg = self.config;
         let lr = cfg.schedule.lr(state.epoch, cfg.epochs, state.step, &state.plateau);
         self.grads.resize(params.len(), T::zero());
-        let stats = problem.value_and_grad(params, rows, &mut self.grads);
+        let elsewhere = cfg.optimizer.gradient_point(params, &state.optimizer, &mut self.point);
+        let at: &[T] = if elsewhere { &self.point } else { params };
+        let stats = problem.value_and_grad(at, rows, &mut self.grads);
         if !stats.objective.is_finite() {
             return Err(Error::Diverged(format!(
                 "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",

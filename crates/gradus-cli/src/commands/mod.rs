@@ -16,7 +16,7 @@ use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Result, bail};
 use gradus::data::Task;
 use gradus::data::csv::CsvOptions;
-use gradus::data::spec::{DataSpec, label_column};
+use gradus::data::spec::DataSpec;
 use gradus::estimator::{ModelParams, Rows};
 use gradus::optim::OptimizerParams;
 use gradus::regularizer::Regularizer;
@@ -46,18 +46,16 @@ pub fn run(cli: Cli) -> Result<()> {
     })
 }
 
-/// The data spec and CSV options of the data flags.
+/// The data spec and CSV options of the data flags (`--task` and `--label-column` only for
+/// CSV data).
 pub fn source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    let task = if d.task == "regress" {
-        Task::Regress
-    } else {
-        Task::Classify
-    };
-    let csv = CsvOptions {
-        label: label_column(d.label_column.as_deref()),
-        task,
-    };
-    Ok((d.data.parse()?, csv))
+    let task = d.task.as_deref().map(|t| match t {
+        "regress" => Task::Regress,
+        _ => Task::Classify,
+    });
+    let spec: DataSpec = d.data.parse()?;
+    let csv = spec.csv_options(d.label_column.as_deref(), task)?;
+    Ok((spec, csv))
 }
 
 /// The model's hyperparameters from the model flags, `--scale`, the split fractions and the
@@ -73,7 +71,8 @@ pub fn model_params(
     architecture.activation = m.activation.parse()?;
     Ok(ModelParams {
         architecture,
-        loss: gradus::loss::Loss::new(&m.loss, m.margin, m.delta)?,
+        init: m.init.parse()?,
+        loss: gradus::loss::Loss::parse(&m.loss, m.margin, m.delta)?,
         regularizer: Regularizer {
             penalty: m.reg.parse()?,
             include_bias: m.reg_bias,

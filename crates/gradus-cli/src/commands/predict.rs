@@ -10,7 +10,7 @@ use std::fmt::Write;
 pub fn run(a: PredictArgs) -> Result<()> {
     let model = Fitted::load(&a.model, rayon::current_num_threads())?;
     let data = model.rows(&RowRequest {
-        data: Some(&a.data),
+        data: a.data.as_deref(),
         label_column: a.label_column.as_deref(),
         rows: rows(a.split),
         allow_unlabelled: true,

@@ -18,22 +18,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
-    let train = TrainParams {
-        epochs: a.epochs,
-        batch: a.batch_size,
-        lr: a.optim.lr,
-        preset: a.preset,
-        optimizer: optimizer_params(&a.optim),
-        schedule: a.optim.schedule.parse()?,
-        warmup: a.optim.warmup,
-        tol: a.tol,
-        patience: a.early_stopping,
-        clip_norm: a.optim.clip_norm,
-        noise: None,
-        seed: a.seed,
-        threads,
-    };
-    let config = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train)?.check()?;
+    let config = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?.check()?;
     let resumed = a
         .resume
         .as_deref()
@@ -70,6 +55,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         cfg.schedule.base_lr,
         cfg.batch,
     );
+    let initial = summary::initial(&model, &splits.train)?;
     let mut progress = Progress::new(cfg.epochs);
     let fit = model.train(
         &splits.train,
@@ -81,6 +67,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let fit = fit?;
     let (tr, te) = (model.score(&splits.train)?, model.score(&splits.test)?);
     let mut s = summary::of_training(&model, &spec, &fit, &tr, &te, started.elapsed().as_secs_f64());
+    summary::add_initial(&mut s, initial);
+    if let Some(path) = &a.history {
+        summary::write_history(&fit, path)?;
+        s["history"] = serde_json::json!(path);
+    }
     if let Some(out) = &a.out {
         model.save(out)?;
         s["model_file"] = serde_json::json!(out);
@@ -91,6 +82,30 @@ pub fn run(a: TrainArgs) -> Result<()> {
     }
     summary::print(&s, &fit, a.json);
     Ok(())
+}
+
+/// The training flags as the library's parameters, on `threads` threads.
+pub fn train_params(a: &TrainArgs, threads: usize) -> Result<TrainParams> {
+    Ok(TrainParams {
+        epochs: a.epochs,
+        batch: a.batch_size,
+        lr: a.optim.lr,
+        preset: a.preset,
+        optimizer: optimizer_params(&a.optim),
+        schedule: a.optim.schedule.parse()?,
+        warmup: a.optim.warmup,
+        tol: a.tol,
+        tol_epochs: a.tol_epochs,
+        grad_tol: a.grad_tol,
+        patience: a.early_stopping,
+        clip_norm: a.optim.clip_norm,
+        noise: None,
+        seed: a.seed,
+        threads,
+        sampling: a.sampling.parse()?,
+        freeze: a.freeze.clone(),
+        gradient: a.gradient.parse()?,
+    })
 }
 
 /// A checkpoint to continue from, on the same data; `epochs` is the new total.

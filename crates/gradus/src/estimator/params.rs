@@ -5,7 +5,7 @@ use crate::data::Scaling;
 use crate::data::spec::SplitRule;
 use crate::error::{Error, Result};
 use crate::loss::{Loss, SoftmaxCrossEntropy};
-use crate::model::Architecture;
+use crate::model::{Architecture, Init};
 use crate::regularizer::Regularizer;
 use crate::train::{TrainConfig, TrainParams};
 
@@ -14,6 +14,8 @@ use crate::train::{TrainConfig, TrainParams};
 pub struct ModelParams {
     /// Hidden layers and activation (`linear`: none).
     pub architecture: Architecture,
+    /// How the weights start.
+    pub init: Init,
     /// The data loss, which also fixes the number of outputs.
     pub loss: Loss,
     /// The penalty λR(θ).
@@ -35,6 +37,7 @@ impl Default for ModelParams {
     fn default() -> Self {
         Self {
             architecture: Architecture::linear(),
+            init: Init::Auto,
             loss: Loss::Softmax(SoftmaxCrossEntropy),
             regularizer: Regularizer::none(),
             scaling: Scaling::Standardize,
@@ -50,6 +53,8 @@ impl Default for ModelParams {
 pub struct ModelConfig {
     /// Hidden layers and activation.
     pub architecture: Architecture,
+    /// How the weights start.
+    pub init: Init,
     /// The data loss.
     pub loss: Loss,
     /// The penalty.
@@ -87,6 +92,7 @@ impl ModelParams {
         .check()?;
         Ok(ModelConfig {
             architecture: self.architecture.clone(),
+            init: self.init,
             loss: self.loss,
             regularizer: self.regularizer,
             scaling: self.scaling,

@@ -40,8 +40,8 @@ impl Fitted {
     ///
     /// # Errors
     /// [`Error::Param`] `data` when the model records no source and none is given, `rows` when
-    /// the split cannot be re-drawn for this source; loading errors; [`Error::Data`] when the
-    /// rows do not fit the model.
+    /// the split cannot be re-drawn for this source, `label_column` for a source that is not a
+    /// CSV file; loading errors; [`Error::Data`] when the rows do not fit the model.
     pub fn rows(&self, request: &RowRequest) -> Result<Dataset> {
         let meta = self.meta();
         let origin = meta.data.as_ref();
@@ -51,6 +51,7 @@ impl Fitted {
             .or_else(|| origin.map(|o| o.spec.clone()))
             .ok_or_else(|| Error::param("data", "is required: the model does not record its training data"))?;
         let spec: DataSpec = spec_text.parse()?;
+        spec.check_csv_option("label_column", request.label_column.is_some())?;
         let same_source = origin.is_some_and(|o| o.spec == spec.to_string());
         let label = request
             .label_column

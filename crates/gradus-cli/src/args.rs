@@ -208,6 +208,10 @@ pub struct TrainArgs {
     /// Draw the learning curves (objective per epoch, validation loss) into PATH.svg or PATH.png.
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
+    /// Train once per learning rate, e.g. 0.01,0.03,0.1, and draw their learning curves on one
+    /// plot (--plot).
+    #[arg(long, value_name = "LRS", conflicts_with_all = ["lr", "resume", "checkpoint", "out"], requires = "plot")]
+    pub compare_lr: Option<String>,
     /// Write the per-epoch history (epoch, objective, accuracies, validation loss, lr,
     /// seconds) here, as CSV.
     #[arg(long, value_name = "PATH")]

@@ -2,6 +2,7 @@
 //! The commands parse arguments, show progress and write files; everything else is the
 //! library's [`gradus::estimator`].
 
+mod compare_lr;
 mod eval;
 mod gradcheck;
 mod gradcheck_table;

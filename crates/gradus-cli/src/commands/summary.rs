@@ -1,6 +1,7 @@
 //! What `gradus train` reports at the end: the summary (text or one JSON object) and the
 //! learning-curve plot.
 
+use crate::plot::{Mark, Series};
 use gradus::data::Dataset;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, Score};
@@ -129,19 +130,9 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
     s
 }
 
-/// Learning curves: the training objective per epoch, and the validation loss when there is one.
+/// Learning curves: the training objective per epoch, the validation loss when there is one,
+/// and the epoch early stopping kept.
 pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Result<()> {
-    let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
-        fit.history
-            .iter()
-            .filter_map(|h| f(h).map(|v| (h.epoch as f64, v)))
-            .collect()
-    };
-    let mut series = vec![("training objective".to_string(), curve(&|h| Some(h.objective)))];
-    let val = curve(&|h| h.val_loss);
-    if !val.is_empty() {
-        series.push(("validation loss".to_string(), val));
-    }
     let title = format!(
         "{} on {}: {} (lr {})",
         summary["model"].as_str().unwrap_or("model"),
@@ -149,10 +140,83 @@ pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Res
         summary["optimizer"].as_str().unwrap_or("sgd"),
         summary["lr"]
     );
-    // A log axis only when the losses span more than a decade; within one it shows no ticks.
-    let values = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.1));
+    let kept = match fit.stop {
+        StopReason::EarlyStopped { best_epoch } => Some(best_epoch),
+        _ => None,
+    };
+    let run = Curves {
+        name: String::new(),
+        history: &fit.history,
+        kept,
+    };
+    plot_learning_curves(&title, &[run], path)
+}
+
+/// One run's learning curves.
+pub struct Curves<'a> {
+    /// What tells it apart on a plot of several (`lr 0.01`); empty on a plot of one.
+    pub name: String,
+    /// Its epochs.
+    pub history: &'a [EpochReport],
+    /// The epoch whose parameters early stopping kept.
+    pub kept: Option<u64>,
+}
+
+/// The learning curves of `runs` on one plot: each run its colour (on a plot of one, the
+/// training and validation curves theirs), training objectives solid, validation losses dashed,
+/// each kept epoch ringed; the loss axis logarithmic when the values span more than a decade.
+pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow::Result<()> {
+    let (mut series, mut marks) = (Vec::new(), Vec::new());
+    let one = runs.len() == 1;
+    for (k, run) in runs.iter().enumerate() {
+        let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
+            run.history
+                .iter()
+                .filter_map(|h| f(h).map(|v| (h.epoch as f64, v)))
+                .collect()
+        };
+        let prefix = if run.name.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", run.name)
+        };
+        series.push(Series {
+            label: format!("{prefix}training objective"),
+            points: curve(&|h| Some(h.objective)),
+            colour: k,
+            dash: 0,
+        });
+        let val = curve(&|h| h.val_loss);
+        let val_colour = if one { 1 } else { k };
+        if !val.is_empty() {
+            series.push(Series {
+                label: format!("{prefix}validation loss"),
+                points: val,
+                colour: val_colour,
+                dash: 1,
+            });
+        }
+        let kept = run.kept.and_then(|e| run.history.iter().find(|h| h.epoch == e));
+        if let Some(h) = kept {
+            marks.push(Mark {
+                at: (h.epoch as f64, h.val_loss.unwrap_or(h.objective)),
+                colour: val_colour,
+                label: format!("{prefix}kept epoch {}", h.epoch),
+            });
+        }
+    }
+    // A log axis only when the losses span more than a decade.
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    crate::plot::line_chart(&title, "epoch", "loss", &series, lo > 0.0 && hi / lo > 10.0, path)
+    crate::plot::curves(
+        title,
+        "epoch",
+        "loss",
+        &series,
+        &marks,
+        lo > 0.0 && hi / lo > 10.0,
+        path,
+    )
 }
 
 /// Prints the summary: one JSON object with `json`, else a few lines.

@@ -12,6 +12,9 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    if a.compare_lr.is_some() {
+        return super::compare_lr::run(a);
+    }
     let started = Instant::now();
     let threads = rayon::current_num_threads();
     let (spec, csv) = source(&a.data)?;

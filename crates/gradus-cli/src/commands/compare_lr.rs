@@ -110,7 +110,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         return Ok(());
     }
     for r in &table {
-        let lr = &r["lr"];
+        let lr = r["lr"].as_f64().unwrap_or(f64::NAN);
         match (
             r["diverged"].as_str(),
             r["test_accuracy"].as_f64(),

@@ -64,8 +64,9 @@ impl Axis {
     }
 
     /// A logarithmic axis over `lo..hi` (0 < lo < hi): ticks at 1, 2 and 5 times the powers of
-    /// ten within it (only the powers when it spans more than four decades; every 1…9 times
-    /// them when that gives fewer than three), grid lines at every 1…9 times.
+    /// ten within it (only the powers when it spans more than four decades, every k-th power
+    /// over more than twelve; every 1…9 times them when that gives fewer than three), grid
+    /// lines at every 1…9 times (at the powers over more than twelve decades).
     pub(super) fn log(lo: f64, hi: f64) -> Axis {
         let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
         let within = |m: &[f64]| -> Vec<f64> {
@@ -74,8 +75,26 @@ impl Axis {
                 .filter(|v| (lo..=hi).contains(v))
                 .collect()
         };
+        let decades = last - first;
+        if decades > 12 {
+            // Every k-th power labelled, the powers between as grid lines.
+            let k = (decades as f64 / 10.0).ceil() as i32;
+            let powers: Vec<f64> = within(&[1.0]);
+            let major = powers
+                .iter()
+                .copied()
+                .filter(|v| (v.log10().round() as i32).rem_euclid(k) == 0)
+                .collect();
+            return Axis {
+                lo,
+                hi,
+                log: true,
+                major,
+                minor: powers,
+            };
+        }
         let all: Vec<f64> = within(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]);
-        let mut major = if last - first > 4 {
+        let mut major = if decades > 4 {
             within(&[1.0])
         } else {
             within(&[1.0, 2.0, 5.0])
@@ -314,9 +333,16 @@ mod tests {
             a.major.iter().map(|v| tick(*v)).collect::<Vec<_>>(),
             ["0.3", "0.4", "0.5", "0.6", "0.7", "0.8", "0.9"]
         );
-        // Over many decades: the powers only.
+        // Over many decades: the powers only, and over very many, every k-th.
         let a = Axis::log(1e-9, 10.0);
         assert_eq!(a.major.len(), 11);
+        let a = Axis::log(0.05, 1e36);
+        assert_eq!(
+            a.major.iter().map(|v| tick(*v)).collect::<Vec<_>>(),
+            [
+                "1", "10000", "1e8", "1e12", "1e16", "1e20", "1e24", "1e28", "1e32", "1e36"
+            ]
+        );
         // Epochs 1 to 7 on a narrow axis: whole numbers only, however little room.
         let a = Axis::linear(0.9, 7.1, 10, true);
         assert_eq!(a.major, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]);

@@ -15,7 +15,7 @@ def gradus(epochs, threads):
     r, peak_mb = gradus_train(["--data", "fashion-mnist", "--loss", "softmax", "--optimizer", "sgd", "--lr", "0.03",
                                "--scale", "standardize", "--batch-size", "256", "--epochs", str(epochs),
                                "--threads", str(threads)])
-    return statistics.median(r["epoch_seconds"]), r["test_accuracy"], peak_mb
+    return r["epoch_seconds"]["median"], r["test_accuracy"], peak_mb
 
 
 def sklearn_sgd(x, y, xt, yt, epochs, threads):

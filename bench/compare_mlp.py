@@ -24,7 +24,7 @@ def gradus(batch, epochs, threads):
     r, peak_mb = gradus_train(["--data", "fashion-mnist", "--model", "mlp:256,128", "--activation", "relu",
                                "--loss", "softmax", "--optimizer", "adam", "--lr", "1e-3", "--scale", "standardize",
                                "--batch-size", str(batch), "--epochs", str(epochs), "--threads", str(threads)])
-    return 60000 / statistics.median(r["epoch_seconds"]), r["test_accuracy"], peak_mb
+    return 60000 / r["epoch_seconds"]["median"], r["test_accuracy"], peak_mb
 
 
 def torch_mlp(x, y, batch, epochs, threads):

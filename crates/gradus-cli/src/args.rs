@@ -3,6 +3,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use gradus::data::batch::BatchSize;
+use gradus::optim::{Convention, Preset};
 use std::path::PathBuf;
 
 /// Train linear models and multilayer perceptrons with SGD and its relatives, and see how the
@@ -41,9 +42,10 @@ pub struct DataArgs {
     /// For CSV data: the label column, by header name or 0-based index (default: the last).
     #[arg(long, value_name = "NAME|INDEX")]
     pub label_column: Option<String>,
-    /// For CSV data: classify (labels are classes) or regress (labels are real values).
-    #[arg(long, default_value = "classify", value_parser = ["classify", "regress"])]
-    pub task: String,
+    /// For CSV data: classify (labels are classes; the default) or regress (labels are real
+    /// values).
+    #[arg(long, value_parser = ["classify", "regress"])]
+    pub task: Option<String>,
     /// Fraction held out for testing when the data has no official test split.
     #[arg(long, default_value_t = 0.2)]
     pub test_fraction: f64,
@@ -62,15 +64,19 @@ pub struct ModelArgs {
     /// Hidden-layer activation: relu, leaky-relu, sigmoid or tanh.
     #[arg(long, default_value = "relu")]
     pub activation: String,
+    /// Weight initialisation: auto (he before relu and leaky-relu, glorot otherwise), he,
+    /// glorot, normal:σ or zeros; biases start at 0.
+    #[arg(long, default_value = "auto", value_name = "INIT")]
+    pub init: String,
     /// svm, squared-svm, softmax, logistic (binary), squared or huber (regression).
     #[arg(long, default_value = "softmax")]
     pub loss: String,
-    /// Margin Δ of the SVM losses.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub margin: f64,
-    /// Threshold δ of the Huber loss.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub delta: f64,
+    /// Margin Δ of the SVM losses (default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub margin: Option<f64>,
+    /// Threshold δ of the Huber loss (default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub delta: Option<f64>,
     /// none, l2:λ, l1:λ or elastic:λ,β.
     #[arg(long, default_value = "none")]
     pub reg: String,
@@ -85,7 +91,9 @@ pub struct OptimArgs {
     /// sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam or adamw.
     #[arg(long, default_value = "sgd")]
     pub optimizer: String,
-    /// Base learning rate α₀ (default: the rule's PyTorch default).
+    /// Base learning rate α₀. Default for train: one that trains standardized data well (sgd
+    /// 0.1, momentum and nesterov 0.01, adagrad 0.1, rmsprop 0.01, adadelta 1, adam and adamw
+    /// 0.01; --preset torch for torch's); for trajectory: torch's.
     #[arg(long, allow_negative_numbers = true)]
     pub lr: Option<f64>,
     /// Momentum μ (momentum, nesterov, rmsprop).
@@ -118,6 +126,11 @@ pub struct OptimArgs {
     /// The AMSGrad variant of Adam.
     #[arg(long)]
     pub amsgrad: bool,
+    /// The form of the rule: torch (default: torch.optim's) or textbook (momentum with the lr
+    /// inside the velocity, Nesterov's gradient at the look-ahead point, ε inside the square
+    /// root of adagrad, rmsprop, adam and adamw).
+    #[arg(long, value_name = "FORM", value_parser = parse_convention)]
+    pub convention: Option<Convention>,
     /// Clip the global gradient norm to C.
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub clip_norm: Option<f64>,
@@ -145,15 +158,27 @@ pub struct TrainArgs {
     /// standardize (default for regression: standardize; predictions are mapped back).
     #[arg(long, value_name = "SCALING")]
     pub target_scale: Option<String>,
+    /// Whose default learning rates apply when --lr is not given: gradus (rates that train
+    /// standardized data well) or torch (torch.optim's, for parity).
+    #[arg(long, default_value = "gradus", value_parser = parse_preset)]
+    pub preset: Preset,
     /// Maximum number of epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: u64,
     /// Rows per batch, or 'full' for full-batch gradient descent (1: single-example SGD).
     #[arg(long, default_value = "64", value_parser = parse_batch)]
     pub batch_size: BatchSize,
-    /// Stop when the epoch objective changes by at most ε.
+    /// Stop when the epoch objective changes by at most ε in --tol-epochs epochs in a row.
     #[arg(long, value_name = "ε", allow_negative_numbers = true)]
     pub tol: Option<f64>,
+    /// How many epochs in a row the change must stay within --tol (one calm epoch is not enough
+    /// for momentum, which stalls at its turning points).
+    #[arg(long, value_name = "K", default_value_t = gradus::train::DEFAULT_TOL_EPOCHS)]
+    pub tol_epochs: u64,
+    /// Stop when the gradient norm ‖∇L‖ on the training split is at most G (costs one extra
+    /// gradient pass per epoch).
+    #[arg(long, value_name = "G", allow_negative_numbers = true)]
+    pub grad_tol: Option<f64>,
     /// Stop when the validation loss has not improved for PATIENCE epochs (keeps the best).
     #[arg(long, value_name = "PATIENCE")]
     pub early_stopping: Option<u64>,
@@ -164,6 +189,18 @@ pub struct TrainArgs {
     /// Seed of the initialisation, the splits and the batch order.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// How an epoch draws its rows: permutation (each row once, shuffled) or replacement (the
+    /// lectures' "pick i at random": rows drawn independently, with replacement).
+    #[arg(long, default_value = "permutation", value_name = "HOW")]
+    pub sampling: String,
+    /// Keep these layers (layers.0) or tensors (layers.1.bias) at their initial values,
+    /// comma-separated; freezing the hidden layers gives a random-features model.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub freeze: Vec<String>,
+    /// analytic (backpropagation), or numerical[:centred|forward]: finite differences of the
+    /// objective, 2n + 1 (n + 1) evaluations per step for n parameters — for small models.
+    #[arg(long, default_value = "analytic", value_name = "HOW")]
+    pub gradient: String,
     /// Threads for the matrix products (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -179,6 +216,14 @@ pub struct TrainArgs {
     /// Draw the learning curves (objective per epoch, validation loss) into PATH.svg or PATH.png.
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
+    /// Train once per learning rate, e.g. 0.01,0.03,0.1, and draw their learning curves on one
+    /// plot (--plot).
+    #[arg(long, value_name = "LRS", conflicts_with_all = ["lr", "resume", "checkpoint", "out"], requires = "plot")]
+    pub compare_lr: Option<String>,
+    /// Write the per-epoch history (epoch, objective, accuracies, validation loss, lr,
+    /// seconds) here, as CSV.
+    #[arg(long, value_name = "PATH")]
+    pub history: Option<PathBuf>,
     /// Print the result as one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
@@ -186,6 +231,14 @@ pub struct TrainArgs {
     /// those that conflict with its checkpoint.
     #[arg(skip)]
     pub given: Vec<String>,
+}
+
+fn parse_convention(s: &str) -> Result<Convention, String> {
+    s.parse().map_err(|_| format!("must be torch or textbook, got '{s}'"))
+}
+
+fn parse_preset(s: &str) -> Result<Preset, String> {
+    s.parse().map_err(|_| format!("must be gradus or torch, got '{s}'"))
 }
 
 fn parse_batch(s: &str) -> Result<BatchSize, String> {
@@ -239,9 +292,10 @@ pub struct PredictArgs {
     /// The model file.
     #[arg(long = "model")]
     pub model: PathBuf,
-    /// The data spec; a CSV file may leave out the label column.
+    /// The data spec (default: the model's training data); a CSV file may leave out the
+    /// label column.
     #[arg(long)]
-    pub data: String,
+    pub data: Option<String>,
     /// For CSV data: the label column to drop (default: the model's, if present).
     #[arg(long, value_name = "NAME|INDEX")]
     pub label_column: Option<String>,
@@ -273,12 +327,12 @@ pub struct LossArgs {
     /// The target value (regression losses).
     #[arg(long, allow_negative_numbers = true)]
     pub target: Option<f64>,
-    /// Margin Δ of the SVM losses.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub margin: f64,
-    /// Threshold δ of the Huber loss.
-    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
-    pub delta: f64,
+    /// Margin Δ of the SVM losses (default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub margin: Option<f64>,
+    /// Threshold δ of the Huber loss (default 1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub delta: Option<f64>,
     /// Print {"loss": …, "grad": […]}.
     #[arg(long)]
     pub json: bool,
@@ -337,7 +391,7 @@ pub struct TrajectoryArgs {
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
     /// Run several rules from the same start, e.g. sgd,momentum,nesterov,adagrad,rmsprop,adam
-    /// (each at its default lr unless --lr is given; a rule flag is used by the rules it applies
+    /// (each at its torch.optim default lr unless --lr is given; a rule flag is used by the rules it applies
     /// to).
     #[arg(long, value_name = "RULES", conflicts_with_all = ["optimizer", "lr_sweep"])]
     pub compare: Option<String>,

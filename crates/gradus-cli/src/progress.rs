@@ -80,6 +80,9 @@ fn line(r: &EpochReport, epochs: u64) -> String {
     if let Some(a) = r.val_accuracy {
         s += &format!("  val acc {a:.4}");
     }
+    if let Some(g) = r.grad_norm {
+        s += &format!("  |grad| {g:.3e}");
+    }
     s + &format!("  lr {:.3e}  {:.2}s", r.lr, r.seconds)
 }
 

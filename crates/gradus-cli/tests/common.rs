@@ -71,3 +71,15 @@ pub fn resume_paths(dir: &Path) -> (String, String, String) {
         path_in(dir, "resumed.st"),
     )
 }
+
+/// The bytes of tensor `name` in a safetensors file.
+pub fn tensor(file: &[u8], name: &str) -> Vec<u8> {
+    let n = u64::from_le_bytes(file[..8].try_into().expect("8 bytes")) as usize;
+    let header: serde_json::Value = serde_json::from_slice(&file[8..8 + n]).expect("JSON header");
+    let offsets = &header[name]["data_offsets"];
+    let (a, b) = (
+        offsets[0].as_u64().unwrap() as usize,
+        offsets[1].as_u64().unwrap() as usize,
+    );
+    file[8 + n + a..8 + n + b].to_vec()
+}

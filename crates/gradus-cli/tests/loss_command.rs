@@ -59,6 +59,17 @@ fn softmax_matches_the_lecture_example() {
     assert!((g.iter().sum::<f64>()).abs() < 1e-12);
 }
 
+/// The lecture's extreme example: cross-entropy never reaches 0, so it keeps pulling.
+#[test]
+fn softmax_at_extreme_scores_is_positive_and_its_gradient_sums_to_zero() {
+    let (l, g) = loss_json(&["--loss", "softmax", "--scores", "10,-100,-100", "--label", "0"]);
+    // log1p(2e^{−110}) = 2e^{−110} to rounding ≈ 3.378e-48.
+    let want = 2.0 * (-110.0f64).exp();
+    assert!(l > 0.0 && (l - want).abs() <= 1e-15 * want, "{l}");
+    assert!((g[1] - want / 2.0).abs() <= 1e-15 * want && g[1] == g[2], "{g:?}");
+    assert!(g.iter().sum::<f64>().abs() <= 1e-15 * want, "{g:?}");
+}
+
 #[test]
 fn logistic_and_regression_losses() {
     let (l, g) = loss_json(&["--loss", "logistic", "--scores", "0", "--label", "1"]);

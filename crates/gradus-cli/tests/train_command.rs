@@ -25,6 +25,48 @@ fn every_classification_loss_learns_the_digits() {
     }
 }
 
+/// `gradus train` with no flags trains: the default rate is gradus' own (0.1 for sgd), and
+/// `--preset torch` takes torch's (1e-3) instead.
+#[test]
+fn the_default_run_trains_and_the_torch_preset_keeps_torchs_rates() {
+    let r = last_json(&ok(&["train", "--json"]));
+    assert_eq!(r["lr"], 0.1);
+    assert!(r["test_accuracy"].as_f64().unwrap() >= 0.93, "{r}");
+    let r = last_json(&ok(&["train", "--preset", "torch", "--epochs", "1", "--json"]));
+    assert_eq!(r["lr"], 1e-3);
+    let r = last_json(&ok(&[
+        "train",
+        "--preset",
+        "torch",
+        "--optimizer",
+        "adam",
+        "--epochs",
+        "1",
+        "--json",
+    ]));
+    assert_eq!(r["lr"], 1e-3);
+    let r = last_json(&ok(&["train", "--optimizer", "adam", "--epochs", "1", "--json"]));
+    assert_eq!(r["lr"], 0.01);
+    assert!(fails(&["train", "--preset", "keras"]).contains("must be gradus or torch"));
+}
+
+/// `--convention textbook` reaches the rule (and its description), and is refused where the
+/// forms are the same.
+#[test]
+fn the_textbook_convention_is_a_flag() {
+    let r = last_json(&ok(&[
+        "train",
+        "--optimizer",
+        "nesterov",
+        "--convention",
+        "textbook",
+        "--json",
+    ]));
+    assert!(r["test_accuracy"].as_f64().unwrap() >= 0.93, "{r}");
+    assert!(fails(&["train", "--convention", "textbook"]).contains("--convention does not apply to sgd"));
+    assert!(fails(&["train", "--optimizer", "adam", "--convention", "book"]).contains("must be torch or textbook"));
+}
+
 #[test]
 fn full_batch_minibatch_and_single_example_regimes() {
     let full = train(&["--batch-size", "full", "--lr", "0.5", "--epochs", "60"]);

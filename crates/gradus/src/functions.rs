@@ -184,6 +184,7 @@ impl Problem<f64> for TestFunction {
             penalty: 0.0,
             correct: 0,
             rows: 1,
+            evaluations: 1,
         }
     }
 }

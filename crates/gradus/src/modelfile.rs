@@ -19,7 +19,7 @@ use crate::data::spec::{DataSpec, SplitRule};
 use crate::data::{Affine, Scaling, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
-use crate::model::{Architecture, Network};
+use crate::model::{Architecture, Init, Network};
 use crate::objective::Objective;
 use crate::optim::State;
 use crate::regularizer::Regularizer;
@@ -102,6 +102,10 @@ pub struct ModelMeta {
     pub data: Option<DataOrigin>,
     /// How it was trained.
     pub train: Option<TrainConfig>,
+    /// How its weights started (left out at the default, `auto`, so that model files written
+    /// before the choice existed stay as they were).
+    #[serde(default, skip_serializing_if = "Init::is_auto")]
+    pub init: Init,
     /// Where training stands (checkpoints): the whole [`TrainState`], whose large buffers
     /// (the optimizer's slots, the best parameters of early stopping) are tensors of their own.
     pub progress: Option<TrainState<f32>>,
@@ -378,6 +382,7 @@ mod tests {
                     checksum: None,
                 }),
                 train: None,
+                init: Init::Auto,
                 progress: None,
             },
             params: net.init(1),

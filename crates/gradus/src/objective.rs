@@ -169,6 +169,7 @@ impl Objective {
             penalty: 0.0,
             correct,
             rows: rows.len(),
+            evaluations: 1,
         }
     }
 

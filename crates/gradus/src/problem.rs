@@ -7,6 +7,13 @@
 //! [`Trainer`](crate::train::Trainer), the gradient checker and the landscapes call nothing
 //! else, so one update rule and one loop drive a multilayer perceptron and Rosenbrock's valley
 //! alike.
+//!
+//! [`NumericalGradient`] wraps any problem and replaces its gradient by finite differences of
+//! its values ([`Gradient`]), to show what the analytic gradient saves.
+
+mod numerical;
+
+pub use numerical::{Gradient, NumericalGradient};
 
 use crate::real::Real;
 
@@ -23,6 +30,10 @@ pub struct BatchStats {
     pub correct: usize,
     /// Rows in the batch.
     pub rows: usize,
+    /// Evaluations of the objective on the batch these figures took: 1 for a value, or a value
+    /// and its analytic gradient (one forward and one backward pass); `2n + 1` for a gradient by
+    /// centred differences over n parameters.
+    pub evaluations: u64,
 }
 
 /// An objective `L(θ) = (1/|B|) Σ_{i∈B} L_i(θ) + λR(θ)` over a batch B of row indices.

@@ -202,6 +202,49 @@ mod tests {
         assert!(value < 1e-6, "{value}");
     }
 
+    /// Goodfellow et al., Alg. 8.3 by hand on ravine:1 (f = ½(x² + y²), ∇f = θ), μ = 0.9,
+    /// α = 0.1, from (1, −2), in x: look-ahead 1, g = 1, v = −0.1, x = 0.9; look-ahead
+    /// 0.9 − 0.09 = 0.81, v = −0.09 − 0.081 = −0.171, x = 0.729; look-ahead 0.729 − 0.1539 =
+    /// 0.5751, v = −0.1539 − 0.05751 = −0.21141, x = 0.51759 (y = −2x throughout). torch's
+    /// Nesterov visits the look-ahead points instead: 0.81, 0.5751, …
+    #[test]
+    fn textbook_nesterov_takes_its_gradient_at_the_look_ahead_point() {
+        use crate::optim::{Convention, OptimizerParams};
+        let book = OptimizerParams {
+            convention: Some(Convention::Textbook),
+            ..OptimizerParams::named("nesterov")
+        }
+        .build()
+        .unwrap();
+        let go = |opt: &Optimizer, steps| {
+            let t = run(
+                &TestFunction::Ravine(1.0),
+                opt,
+                &constant(0.1),
+                [1.0, -2.0],
+                steps,
+                &Gradients::default(),
+            )
+            .unwrap();
+            t.points.iter().map(|&(p, _)| p).collect::<Vec<[f64; 2]>>()
+        };
+        let near = |a: f64, b: f64| (a - b).abs() <= 1e-12 * b.abs().max(1.0);
+        let path = go(&book, 3);
+        for (p, x) in path.iter().zip([1.0, 0.9, 0.729, 0.51759]) {
+            assert!(near(p[0], x) && near(p[1], -2.0 * x), "{path:?}");
+        }
+        let torch = go(&opt("nesterov"), 3);
+        assert!(near(torch[1][0], 0.81) && near(torch[2][0], 0.5751), "{torch:?}");
+        // Over a long run: torch's θ_k is the textbook's θ_k + μv_k = θ_k + μ(θ_k − θ_{k−1}).
+        let (book, torch) = (go(&book, 60), go(&opt("nesterov"), 60));
+        for k in 1..=60 {
+            for i in 0..2 {
+                let ahead = book[k][i] + 0.9 * (book[k][i] - book[k - 1][i]);
+                assert!(near(torch[k][i], ahead), "step {k}: {} vs {ahead}", torch[k][i]);
+            }
+        }
+    }
+
     #[test]
     fn tiny_steps_fall_short() {
         let start = [1.5, 1.5];

@@ -28,6 +28,29 @@ fn params() -> ModelParams {
     p
 }
 
+/// Every rule's default learning rate trains the default model (linear softmax, standardized,
+/// batches of 64, 10 epochs) on the embedded digits; torch's rates are the preset for parity.
+#[test]
+fn default_learning_rates_train_the_digits() {
+    for name in gradus::optim::NAMES {
+        let mut p = ModelParams::default();
+        p.train.optimizer = OptimizerParams::named(name);
+        p.train.threads = 2;
+        let config = p.check().unwrap();
+        let s = digits(&config);
+        let model = Fitted::fit(&config, &s.train, None).unwrap();
+        let accuracy = model.score(&s.test).unwrap().accuracy.unwrap();
+        assert!(
+            accuracy >= 0.93,
+            "{name} at lr {}: {accuracy}",
+            config.train.schedule.base_lr
+        );
+        p.train.preset = gradus::optim::Preset::Torch;
+        let torch = p.check().unwrap().train;
+        assert_eq!(torch.schedule.base_lr, torch.optimizer.torch_lr(), "{name}");
+    }
+}
+
 #[test]
 fn fit_predict_save_load() {
     let config = params().check().unwrap();

@@ -62,7 +62,7 @@ fn check_fixture(name: &str) {
     let mut worst = (0.0_f64, String::new());
     for case in &fx.cases {
         let opt = case.optimizer.build().unwrap_or_else(|e| panic!("{}: {e}", case.label));
-        let lr = case.lr.unwrap_or(opt.default_lr());
+        let lr = case.lr.unwrap_or(opt.torch_lr());
         assert_eq!(case.trajectory.len(), fx.steps, "{}", case.label);
         let mut theta = fx.start;
         let mut state = opt.init(2);
@@ -107,7 +107,7 @@ fn resuming_from_saved_state_is_exact() {
         let f: TestFunction = fx.function.parse().unwrap();
         for case in &fx.cases {
             let opt = case.optimizer.build().unwrap();
-            let lr = case.lr.unwrap_or(opt.default_lr());
+            let lr = case.lr.unwrap_or(opt.torch_lr());
             let (mut theta, mut state) = (fx.start, opt.init(2));
             let straight = run(f, &opt, lr, &mut theta, &mut state, 100);
 

@@ -33,7 +33,7 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     let rows = gradcheck::pick_rows(train.len(), a.samples, a.seed)?;
     let model = Fitted::new(&config, &train)?;
     let objective = model.objective();
-    let params = objective.network.init::<f64>(a.seed);
+    let params = objective.network.init_with::<f64>(config.init, a.seed);
     let data = Prepared {
         data: &train,
         affine: model.affine(),

@@ -8,7 +8,7 @@ use gradus::data::Task;
 use gradus::loss::{ExampleLoss, Loss, Target};
 
 pub fn run(a: LossArgs) -> Result<()> {
-    let loss = Loss::new(&a.loss, a.margin, a.delta)?;
+    let loss = Loss::parse(&a.loss, a.margin, a.delta)?;
     let scores = a
         .scores
         .split(',')

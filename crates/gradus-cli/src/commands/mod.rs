@@ -2,6 +2,7 @@
 //! The commands parse arguments, show progress and write files; everything else is the
 //! library's [`gradus::estimator`].
 
+mod compare_lr;
 mod eval;
 mod gradcheck;
 mod gradcheck_table;
@@ -16,7 +17,7 @@ use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Result, bail};
 use gradus::data::Task;
 use gradus::data::csv::CsvOptions;
-use gradus::data::spec::{DataSpec, label_column};
+use gradus::data::spec::DataSpec;
 use gradus::estimator::{ModelParams, Rows};
 use gradus::optim::OptimizerParams;
 use gradus::regularizer::Regularizer;
@@ -46,29 +47,24 @@ pub fn run(cli: Cli) -> Result<()> {
     })
 }
 
-/// The task `--task` names.
-pub fn task(name: &str) -> Task {
-    if name == "regress" {
-        Task::Regress
-    } else {
-        Task::Classify
-    }
+/// The task `--task` names, if given.
+pub fn task(name: Option<&str>) -> Option<Task> {
+    name.map(|t| if t == "regress" { Task::Regress } else { Task::Classify })
 }
 
-/// A data spec and the CSV options of its label column and task, with the data flags' limits.
-pub fn source(spec: &str, label: Option<&str>, task: Task, d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    let csv = CsvOptions {
-        label: label_column(label),
-        task,
-        max_record_bytes: d.max_record_mib.saturating_mul(1 << 20),
-        ..CsvOptions::default()
-    };
-    Ok((spec.parse()?, csv))
+/// The CSV options of a source's label column and task (for CSV data only), with the data
+/// flags' limits.
+pub fn source(spec: &DataSpec, label: Option<&str>, task: Option<Task>, d: &DataArgs) -> Result<CsvOptions> {
+    let mut csv = spec.csv_options(label, task)?;
+    csv.max_record_bytes = d.max_record_mib.saturating_mul(1 << 20);
+    Ok(csv)
 }
 
 /// The data spec and CSV options of the data flags.
 pub fn data_source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
-    source(&d.data, d.label_column.as_deref(), task(&d.task), d)
+    let spec: DataSpec = d.data.parse()?;
+    let csv = source(&spec, d.label_column.as_deref(), task(d.task.as_deref()), d)?;
+    Ok((spec, csv))
 }
 
 /// The model's hyperparameters from the model flags, `--scale`, the split fractions and the
@@ -84,7 +80,8 @@ pub fn model_params(
     architecture.activation = m.activation.parse()?;
     Ok(ModelParams {
         architecture,
-        loss: gradus::loss::Loss::new(&m.loss, m.margin, m.delta)?,
+        init: m.init.parse()?,
+        loss: gradus::loss::Loss::parse(&m.loss, m.margin, m.delta)?,
         regularizer: Regularizer {
             penalty: m.reg.parse()?,
             include_bias: m.reg_bias,
@@ -111,6 +108,7 @@ pub fn optimizer_params(o: &OptimArgs) -> OptimizerParams {
         centered: o.centered,
         amsgrad: o.amsgrad,
         lr_decay: o.lr_decay,
+        convention: o.convention,
     }
 }
 

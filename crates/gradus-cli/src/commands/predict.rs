@@ -5,6 +5,7 @@ use crate::args::PredictArgs;
 use crate::args::Split;
 use crate::output;
 use anyhow::Result;
+use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, Predictions, RowRequest, Rows, Selected};
 use gradus::modelfile;
 use std::fmt::Write;
@@ -12,13 +13,17 @@ use std::fmt::Write;
 pub fn run(a: PredictArgs) -> Result<()> {
     let model = Fitted::load(&a.model, rayon::current_num_threads())?;
     // A CSV file's every row, unless --split says otherwise: that is what one predicts on.
-    let csv = a.data.starts_with("csv:");
+    let source = a
+        .data
+        .as_deref()
+        .or(model.meta().data.as_ref().map(|o| o.spec.as_str()));
+    let csv = source.is_some_and(|s| matches!(s.parse(), Ok(DataSpec::Csv(_))));
     let which = match a.split {
         Split::Auto if csv => Rows::All,
         split => rows(split),
     };
     let Selected { data, ids } = model.rows(&RowRequest {
-        data: Some(&a.data),
+        data: a.data.as_deref(),
         label_column: a.label_column.as_deref(),
         rows: which,
         allow_unlabelled: true,

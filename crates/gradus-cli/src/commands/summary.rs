@@ -2,11 +2,92 @@
 //! learning-curve plot.
 
 use crate::output::outln;
+use crate::plot::{Mark, Series};
+use gradus::data::Dataset;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, Score};
+use gradus::problem::Gradient;
 use gradus::train::{EpochReport, FitReport, StopReason};
 use serde_json::{Value, json};
+use std::fmt::Write as _;
 use std::path::Path;
+
+/// A fresh model's objective on the training split before its first step, and the loss at
+/// zero scores the lectures expect of small weights (ln C for softmax, (C − 1)Δ for the SVM),
+/// printed on stderr; `None` for a model that has trained already (a resumed checkpoint).
+pub fn initial(model: &Fitted, train: &Dataset) -> gradus::Result<Option<(f64, Option<f64>)>> {
+    if model.state().is_some_and(|s| s.step > 0) {
+        return Ok(None);
+    }
+    let objective = model.score(train)?.objective;
+    let meta = model.meta();
+    let expected = meta.loss.value_at_zero_scores(meta.n_classes);
+    let mut line = format!("gradus: initial objective {objective:.4} on the training split");
+    if let Some(v) = expected {
+        let c = meta.n_classes;
+        let form = match meta.loss {
+            gradus::loss::Loss::Softmax(_) => format!("ln {c}"),
+            gradus::loss::Loss::Svm(l) => format!("({c} − 1)·{}", l.margin),
+            gradus::loss::Loss::SquaredSvm(l) => format!("({c} − 1)·{}²", l.margin),
+            _ => "ln 2".to_string(),
+        };
+        let _ = write!(line, "; at small weights the {} loss is {form} = {v:.4}", meta.loss);
+    }
+    eprintln!("{line}");
+    Ok(Some((objective, expected)))
+}
+
+/// Adds [`initial`]'s figures to the summary: `initial_objective`, `zero_scores_loss`.
+pub fn add_initial(s: &mut Value, initial: Option<(f64, Option<f64>)>) {
+    if let Some((objective, expected)) = initial {
+        s["initial_objective"] = json!(objective);
+        if let Some(v) = expected {
+            s["zero_scores_loss"] = json!(v);
+        }
+    }
+}
+
+/// Minimum, median, mean and maximum of `values` (all 0 for none).
+fn statistics(values: &[f64]) -> Value {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let median = match n {
+        0 => 0.0,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    };
+    json!({
+        "min": v.first().copied().unwrap_or(0.0),
+        "median": median,
+        "mean": v.iter().sum::<f64>() / n.max(1) as f64,
+        "max": v.last().copied().unwrap_or(0.0),
+    })
+}
+
+/// Writes the per-epoch history as CSV: `epoch,objective,train_accuracy,val_loss,
+/// val_accuracy,lr,seconds,evaluations,grad_norm`, empty where a figure does not apply.
+pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
+    let mut text =
+        String::from("epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm\n");
+    let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
+    for h in &fit.history {
+        let _ = writeln!(
+            text,
+            "{},{},{},{},{},{},{},{},{}",
+            h.epoch,
+            h.objective,
+            opt(h.train_accuracy),
+            opt(h.val_loss),
+            opt(h.val_accuracy),
+            h.lr,
+            h.seconds,
+            h.evaluations,
+            opt(h.grad_norm)
+        );
+    }
+    gradus::modelfile::write_atomically(path, text.as_bytes())
+}
 
 /// The summary of a training run: configuration, stopping reason, figures on the training and
 /// test splits at the final parameters, and timings.
@@ -21,6 +102,7 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         "optimizer": cfg.map(|c| c.optimizer.name()),
         "lr": cfg.map(|c| c.schedule.base_lr),
         "batch_size": cfg.map(|c| c.batch.to_string()),
+        "parameters": model.params().len(),
         "epochs": epochs,
         "stop": fit.stop,
         "train_loss": tr.objective,
@@ -28,8 +110,16 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         "seconds": seconds,
         "train_seconds": fit.train_seconds,
         "seconds_per_epoch": fit.train_seconds / epochs.max(1) as f64,
-        "epoch_seconds": fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>(),
+        "epoch_seconds": statistics(&fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>()),
+        "evaluations": fit.history.iter().map(|h| h.evaluations).sum::<u64>(),
     });
+    if let Some(c) = cfg.filter(|c| c.tol.is_some()) {
+        s["tol_epochs"] = json!(c.tol_epochs);
+    }
+    if let Some(c) = cfg.filter(|c| !c.gradient.is_analytic()) {
+        s["gradient"] = json!(c.gradient.to_string());
+        s["evaluations_per_step"] = json!(c.gradient.evaluations(model.params().len()));
+    }
     for (split, score) in [("train", tr), ("test", te)] {
         if let Some(a) = score.accuracy {
             s[format!("{split}_accuracy")] = json!(a);
@@ -41,19 +131,9 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
     s
 }
 
-/// Learning curves: the training objective per epoch, and the validation loss when there is one.
+/// Learning curves: the training objective per epoch, the validation loss when there is one,
+/// and the epoch early stopping kept.
 pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Result<()> {
-    let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
-        fit.history
-            .iter()
-            .filter_map(|h| f(h).map(|v| (h.epoch as f64, v)))
-            .collect()
-    };
-    let mut series = vec![("training objective".to_string(), curve(&|h| Some(h.objective)))];
-    let val = curve(&|h| h.val_loss);
-    if !val.is_empty() {
-        series.push(("validation loss".to_string(), val));
-    }
     let title = format!(
         "{} on {}: {} (lr {})",
         summary["model"].as_str().unwrap_or("model"),
@@ -61,10 +141,83 @@ pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Res
         summary["optimizer"].as_str().unwrap_or("sgd"),
         summary["lr"]
     );
-    // A log axis only when the losses span more than a decade; within one it shows no ticks.
-    let values = series.iter().flat_map(|(_, pts)| pts.iter().map(|p| p.1));
+    let kept = match fit.stop {
+        StopReason::EarlyStopped { best_epoch } => Some(best_epoch),
+        _ => None,
+    };
+    let run = Curves {
+        name: String::new(),
+        history: &fit.history,
+        kept,
+    };
+    plot_learning_curves(&title, &[run], path)
+}
+
+/// One run's learning curves.
+pub struct Curves<'a> {
+    /// What tells it apart on a plot of several (`lr 0.01`); empty on a plot of one.
+    pub name: String,
+    /// Its epochs.
+    pub history: &'a [EpochReport],
+    /// The epoch whose parameters early stopping kept.
+    pub kept: Option<u64>,
+}
+
+/// The learning curves of `runs` on one plot: each run its colour (on a plot of one, the
+/// training and validation curves theirs), training objectives solid, validation losses dashed,
+/// each kept epoch ringed; the loss axis logarithmic when the values span more than a decade.
+pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow::Result<()> {
+    let (mut series, mut marks) = (Vec::new(), Vec::new());
+    let one = runs.len() == 1;
+    for (k, run) in runs.iter().enumerate() {
+        let curve = |f: &dyn Fn(&EpochReport) -> Option<f64>| -> Vec<(f64, f64)> {
+            run.history
+                .iter()
+                .filter_map(|h| f(h).map(|v| (h.epoch as f64, v)))
+                .collect()
+        };
+        let prefix = if run.name.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", run.name)
+        };
+        series.push(Series {
+            label: format!("{prefix}training objective"),
+            points: curve(&|h| Some(h.objective)),
+            colour: k,
+            dash: 0,
+        });
+        let val = curve(&|h| h.val_loss);
+        let val_colour = if one { 1 } else { k };
+        if !val.is_empty() {
+            series.push(Series {
+                label: format!("{prefix}validation loss"),
+                points: val,
+                colour: val_colour,
+                dash: 1,
+            });
+        }
+        let kept = run.kept.and_then(|e| run.history.iter().find(|h| h.epoch == e));
+        if let Some(h) = kept {
+            marks.push(Mark {
+                at: (h.epoch as f64, h.val_loss.unwrap_or(h.objective)),
+                colour: val_colour,
+                label: format!("{prefix}kept epoch {}", h.epoch),
+            });
+        }
+    }
+    // A log axis only when the losses span more than a decade.
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
     let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    crate::plot::line_chart(&title, "epoch", "loss", &series, lo > 0.0 && hi / lo > 10.0, path)
+    crate::plot::curves(
+        title,
+        "epoch",
+        "loss",
+        &series,
+        &marks,
+        lo > 0.0 && hi / lo > 10.0,
+        path,
+    )
 }
 
 /// Prints the summary: one JSON object with `json`, else a few lines.
@@ -74,11 +227,27 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
     }
     let stop = match &fit.stop {
         StopReason::MaxEpochs => "the epoch budget".to_string(),
-        StopReason::Converged { change } => format!("convergence (objective changed by {change:.3e})"),
+        StopReason::Converged { change } => format!(
+            "convergence (objective changed by at most --tol for {} epochs in a row, last by {change:.3e})",
+            s["tol_epochs"]
+        ),
+        StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
         StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
         StopReason::Requested => "request".to_string(),
     };
     outln!("stopped after {} epochs by {stop}", s["epochs"])?;
+    if let (Some(g), Some(n)) = (s["gradient"].as_str(), s["evaluations_per_step"].as_u64()) {
+        let gradient: Gradient = g.parse().unwrap_or_default();
+        let form = match gradient {
+            Gradient::Forward => "n + 1",
+            _ => "2n + 1",
+        };
+        outln!(
+            "gradient by {g} differences: {n} objective evaluations per step ({form}, n = {} parameters), {} in all",
+            s["parameters"],
+            s["evaluations"]
+        )?;
+    }
     outln!("train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN))?;
     for key in ["train_accuracy", "test_accuracy", "train_rmse", "test_rmse"] {
         if let Some(v) = s[key].as_f64() {

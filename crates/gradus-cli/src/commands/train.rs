@@ -12,26 +12,15 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    if a.compare_lr.is_some() {
+        return super::compare_lr::run(a);
+    }
     let started = Instant::now();
     let threads = rayon::current_num_threads();
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
-    let train = TrainParams {
-        epochs: a.epochs,
-        batch: a.batch_size,
-        lr: a.optim.lr,
-        optimizer: optimizer_params(&a.optim),
-        schedule: a.optim.schedule.parse()?,
-        warmup: a.optim.warmup,
-        tol: a.tol,
-        patience: a.early_stopping,
-        clip_norm: a.optim.clip_norm,
-        noise: None,
-        seed: a.seed,
-        threads,
-    };
-    let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train)?;
+    let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?;
     params.target_scaling = a.target_scale.as_deref().map(str::parse).transpose()?;
     let config = params.check()?;
     let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
@@ -42,14 +31,17 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 .data
                 .clone()
                 .context("the checkpoint does not record its training data")?,
-            m.meta().task,
+            Some(m.meta().task),
         ),
         None => (
             DataOrigin::of(&a.data.data.parse()?, a.data.label_column.clone(), config.split)?,
-            task(&a.data.task),
+            task(a.data.task.as_deref()),
         ),
     };
-    let (spec, csv) = source(&origin.spec, origin.label_column.as_deref(), task, &a.data)?;
+    let spec: DataSpec = origin.spec.parse()?;
+    // A checkpoint's task is the data's own unless it is a CSV file's.
+    let task = task.filter(|_| resumed.is_none() || matches!(spec, DataSpec::Csv(_)));
+    let csv = source(&spec, origin.label_column.as_deref(), task, &a.data)?;
     let splits = origin.split.apply(spec.load(&csv)?)?;
     let mut model = match resumed {
         Some(m) => m,
@@ -72,6 +64,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         cfg.schedule.base_lr,
         cfg.batch,
     );
+    let initial = summary::initial(&model, &splits.train)?;
     let mut progress = Progress::new(cfg.epochs)?;
     let fit = model.train(
         &splits.train,
@@ -86,6 +79,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     }
     let (tr, te) = (model.score(&splits.train)?, model.score(&splits.test)?);
     let mut s = summary::of_training(&model, &spec, &fit, &tr, &te, started.elapsed().as_secs_f64());
+    summary::add_initial(&mut s, initial);
+    if let Some(path) = &a.history {
+        summary::write_history(&fit, path)?;
+        s["history"] = serde_json::json!(path);
+    }
     if let Some(out) = &a.out {
         model.save(out)?;
         s["model_file"] = serde_json::json!(out);
@@ -117,6 +115,30 @@ fn stop_here(model: &Fitted, a: &TrainArgs, signal: Interrupted) -> Result<()> {
     Err(signal.into())
 }
 
+/// The training flags as the library's parameters, on `threads` threads.
+pub fn train_params(a: &TrainArgs, threads: usize) -> Result<TrainParams> {
+    Ok(TrainParams {
+        epochs: a.epochs,
+        batch: a.batch_size,
+        lr: a.optim.lr,
+        preset: a.preset,
+        optimizer: optimizer_params(&a.optim),
+        schedule: a.optim.schedule.parse()?,
+        warmup: a.optim.warmup,
+        tol: a.tol,
+        tol_epochs: a.tol_epochs,
+        grad_tol: a.grad_tol,
+        patience: a.early_stopping,
+        clip_norm: a.optim.clip_norm,
+        noise: None,
+        seed: a.seed,
+        threads,
+        sampling: a.sampling.parse()?,
+        freeze: a.freeze.clone(),
+        gradient: a.gradient.parse()?,
+    })
+}
+
 /// A checkpoint to continue from, on the same data; `--epochs` is the new total. Its
 /// configuration wins: a flag given with `--resume` that asks for another value is an error.
 fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
@@ -136,7 +158,8 @@ fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
     ));
     conflicts.push(("label_column", column(a.data.label_column.as_ref()), label));
     let name = |t: gradus::data::Task| format!("{t:?}").to_lowercase();
-    conflicts.push(("task", name(task(&a.data.task)), name(meta.task)));
+    let asked = task(a.data.task.as_deref()).unwrap_or(gradus::data::Task::Classify);
+    conflicts.push(("task", name(asked), name(meta.task)));
     for (name, ours, theirs) in conflicts {
         let id = if name == "patience" { "early_stopping" } else { name };
         if ours != theirs && a.given.iter().any(|g| g == id) {

@@ -7,7 +7,7 @@
 
 use super::{flag, optimizer_params};
 use crate::args::TrajectoryArgs;
-use crate::plot;
+use crate::plot::{self, short};
 use anyhow::{Result, bail};
 use gradus::functions::TestFunction;
 use gradus::modelfile;
@@ -38,28 +38,13 @@ struct Run {
 }
 
 impl Run {
-    /// The legend entry: rule and rate as the mode needs them, and how the run ended.
-    fn label(&self, mode: Mode) -> String {
-        let what = match mode {
+    /// The legend entry's name: rule and rate as the mode needs them (the plot adds f, or the
+    /// step at which the run diverged).
+    fn name(&self, mode: Mode) -> String {
+        match mode {
             Mode::Single | Mode::Compare => format!("{} (lr {})", self.opt.name(), self.lr),
             Mode::Sweep => format!("lr {}", self.lr),
-        };
-        match self.path.diverged_at {
-            Some(k) => format!("{what}: diverged at step {k}"),
-            None => format!("{what}: f = {}", short(self.path.last().1)),
         }
-    }
-}
-
-/// A value for a label: four significant digits, or scientific notation when far from 1.
-fn short(v: f64) -> String {
-    if v == 0.0 {
-        "0".into()
-    } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
-        format!("{v:.2e}")
-    } else {
-        let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
-        format!("{v:.digits$}")
     }
 }
 
@@ -95,7 +80,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
                     bail!("--compare must list rules from {}, got '{rule}'", NAMES.join(", "));
                 }
                 let opt = applicable(&flags, rule).build()?;
-                let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
+                let lr = a.optim.lr.unwrap_or_else(|| opt.torch_lr());
                 runs.push(go(opt, lr)?);
             }
             (Mode::Compare, runs)
@@ -113,7 +98,7 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
         }
         (None, None) => {
             let opt = flags.build()?;
-            let lr = a.optim.lr.unwrap_or_else(|| opt.default_lr());
+            let lr = a.optim.lr.unwrap_or_else(|| opt.torch_lr());
             (Mode::Single, vec![go(opt, lr)?])
         }
     };
@@ -146,8 +131,10 @@ pub fn run(a: TrajectoryArgs) -> Result<()> {
     let paths: Vec<plot::Path> = runs
         .iter()
         .map(|run| plot::Path {
-            label: run.label(mode),
+            name: run.name(mode),
             points: run.path.points.iter().map(|&(p, _)| p).collect(),
+            values: run.path.points.iter().map(|&(_, v)| v).collect(),
+            diverged_at: run.path.diverged_at,
         })
         .collect();
     if let Some(out) = &a.plot {

@@ -1,9 +1,12 @@
 //! The contour map of a 2-D test function with optimizer paths drawn over it.
 
-use super::style::{AXIS_PX, PALETTE, SANS, TICK_PX, TITLE_PX, VIRIDIS, place_legend, tick};
+use super::style::{
+    AXIS_PX, GOLD, PALETTE, SANS, TICK_PX, TITLE_PX, VIRIDIS, dash_pattern, dash_pieces, place_legend, tick,
+};
 use super::{Drawn, Figure, Path};
 use gradus::functions::TestFunction;
 use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use std::collections::HashMap;
 
@@ -11,23 +14,38 @@ use std::collections::HashMap;
 pub(super) struct Contour<'a> {
     f: &'a TestFunction,
     paths: &'a [Path],
-    title: &'a str,
+    title: String,
     /// Draw only the first n points of each path (an animation frame).
     upto: Option<usize>,
     x: [f64; 2],
     y: [f64; 2],
+    /// The legend's path entries at their longest, over every frame: the legend is sized for
+    /// them, so that it keeps its place through an animation.
+    legend_sizing: Vec<String>,
 }
 
 impl<'a> Contour<'a> {
-    pub(super) fn new(f: &'a TestFunction, paths: &'a [Path], title: &'a str, upto: Option<usize>) -> Self {
+    pub(super) fn new(f: &'a TestFunction, paths: &'a [Path], title: &str, upto: Option<usize>) -> Self {
         let (x, y) = window(f, paths);
+        let legend_sizing = paths
+            .iter()
+            .map(|p| {
+                let frames = upto.map_or(0, |_| p.points.len());
+                (1..=frames)
+                    .map(|n| p.label(Some(n)))
+                    .chain(std::iter::once(p.label(None)))
+                    .max_by_key(|l| l.chars().count())
+                    .unwrap_or_default()
+            })
+            .collect();
         Contour {
             f,
             paths,
-            title,
+            title: title.to_string(),
             upto,
             x,
             y,
+            legend_sizing,
         }
     }
 
@@ -358,15 +376,6 @@ pub(super) fn thin(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (i32, i
     kept
 }
 
-/// Each segment as its own line: plotters joins the segments of a wide polyline with miters,
-/// which shoot far out where a zigzagging path turns back on itself.
-pub(super) fn segment_elements(
-    segments: &[[(f64, f64); 2]],
-    style: ShapeStyle,
-) -> impl Iterator<Item = PathElement<(f64, f64)>> + '_ {
-    segments.iter().map(move |&[a, b]| PathElement::new(vec![a, b], style))
-}
-
 /// A five-pointed star's outline around (0, 0), in pixels.
 fn star(outer: f64) -> Vec<(i32, i32)> {
     (0..10)
@@ -378,14 +387,12 @@ fn star(outer: f64) -> Vec<(i32, i32)> {
         .collect()
 }
 
-const GOLD: RGBColor = RGBColor(255, 200, 0);
-
 impl Figure for Contour<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
         root.fill(&WHITE)?;
         let (x, y) = (self.x, self.y);
         let mut chart = ChartBuilder::on(root)
-            .caption(self.title, (SANS, TITLE_PX))
+            .caption(&self.title, (SANS, TITLE_PX))
             .margin(15)
             .margin_right(30)
             .x_label_area_size(50)
@@ -419,74 +426,82 @@ impl Figure for Contour<'_> {
                 .map(|line| PathElement::new(line, line_style)),
         )?;
 
-        // The paths, each with its points, the end marked by a cross.
+        // The paths: each its own colour and dash pattern, every line first, then the points
+        // along them, the starts and minima, and last the end marks, so that no path hides
+        // another's end (adam's under adamw's, adadelta's under the start).
         let (lo, hi) = ([x[0], y[0]], [x[1], y[1]]);
         let inside = |&[px, py]: &[f64; 2]| (x[0]..=x[1]).contains(&px) && (y[0]..=y[1]).contains(&py);
-        // Each path as segments thinned to the pixels, and its points inside the window: the
-        // whole path, and the part the frame shows.
-        let segments_of = |points: &[[f64; 2]]| -> Vec<[(f64, f64); 2]> {
+        let plotting = chart.plotting_area().clone();
+        let backend = |p: &(f64, f64)| plotting.map_coordinate(p);
+        let pixel = |p: &(f64, f64)| {
+            let (px, py) = backend(p);
+            (px as f64, py as f64)
+        };
+        // Each path's pieces inside the window, thinned to the pixels, in pixels: the whole
+        // path, and the part the frame shows.
+        let pieces_of = |points: &[[f64; 2]]| -> Vec<Vec<(f64, f64)>> {
             clip_polyline(points, lo, hi)
                 .into_iter()
-                .map(|piece| thin(&piece, |p| chart.backend_coord(p)))
-                .flat_map(|piece| piece.windows(2).map(|w| [w[0], w[1]]).collect::<Vec<_>>())
+                .map(|piece| thin(&piece, backend).iter().map(pixel).collect())
                 .collect()
         };
-        let whole: Vec<Vec<[(f64, f64); 2]>> = self
-            .paths
-            .iter()
-            .map(|path| segments_of(self.shown(path, None)))
-            .collect();
-        let framed: Vec<Vec<[(f64, f64); 2]>> = match self.upto {
+        let whole: Vec<Vec<Vec<(f64, f64)>>> = self.paths.iter().map(|p| pieces_of(self.shown(p, None))).collect();
+        let framed: Vec<Vec<Vec<(f64, f64)>>> = match self.upto {
             None => whole.clone(),
-            Some(_) => self
-                .paths
-                .iter()
-                .map(|path| segments_of(self.shown(path, self.upto)))
-                .collect(),
+            Some(_) => self.paths.iter().map(|p| pieces_of(self.shown(p, self.upto))).collect(),
         };
-        let markers: Vec<Vec<(f64, f64)>> = self
-            .paths
-            .iter()
-            .map(|path| {
-                let inside_points: Vec<(f64, f64)> = self
-                    .shown(path, self.upto)
-                    .iter()
-                    .filter(|p| inside(p))
-                    .map(|&[px, py]| (px, py))
-                    .collect();
-                thin(&inside_points, |p| chart.backend_coord(p))
-            })
-            .collect();
-        // Samples along the whole paths' segments, so that the legend avoids lines as well as
-        // points, and stays in place through an animation.
+        // Samples along the whole paths, so that the legend avoids lines as well as points, and
+        // stays in place through an animation.
         let mut occupied: Vec<((i32, i32), u32)> = Vec::new();
-        for [a, b] in whole.iter().flatten() {
+        for w in whole.iter().flatten().flat_map(|piece| piece.windows(2)) {
             for s in 0..=4 {
                 let t = s as f64 / 4.0;
-                let p = (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
-                occupied.push((chart.backend_coord(&p), 1));
+                let p = (w[0].0 + t * (w[1].0 - w[0].0), w[0].1 + t * (w[1].1 - w[0].1));
+                occupied.push(((p.0 as i32, p.1 as i32), 1));
             }
         }
-        for (k, ((path, segments), markers)) in self.paths.iter().zip(&framed).zip(markers).enumerate() {
+        let labels: Vec<String> = self.paths.iter().map(|p| p.label(self.upto)).collect();
+        for (k, pieces) in framed.iter().enumerate() {
             let colour = PALETTE[k % PALETTE.len()];
-            let points = self.shown(path, self.upto);
-            chart
-                .draw_series(segment_elements(segments, colour.stroke_width(2)))?
-                .label(&path.label)
-                .legend(move |(lx, ly)| {
-                    EmptyElement::at((lx, ly))
-                        + PathElement::new(vec![(0, 0), (22, 0)], colour.stroke_width(2))
-                        + Circle::new((11, 0), 3, colour.filled())
-                });
-            let radius = if points.len() > 150 { 2 } else { 3 };
-            chart.draw_series(markers.into_iter().map(|p| Circle::new(p, radius, colour.filled())))?;
-            if let Some(end) = points.last().filter(|p| inside(p) && points.len() > 1) {
-                chart.draw_series(std::iter::once(
-                    EmptyElement::at((end[0], end[1]))
-                        + Cross::new((0, 0), 8, BLACK.stroke_width(5))
-                        + Cross::new((0, 0), 8, colour.stroke_width(3)),
-                ))?;
+            let pattern = dash_pattern(k);
+            for piece in pieces {
+                for [a, b] in dash_pieces(piece, pattern) {
+                    root.draw(&PathElement::new(vec![a, b], colour.stroke_width(2)))?;
+                }
             }
+            let (on, off) = (
+                pattern.first().copied().unwrap_or(22.0),
+                pattern.get(1).copied().unwrap_or(0.0),
+            );
+            chart
+                .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                .label(&labels[k])
+                .legend(move |(lx, ly)| {
+                    let mark: Vec<(i32, i32)> = end_mark(k, 5).into_iter().map(|(mx, my)| (mx + 29, my)).collect();
+                    EmptyElement::at((lx, ly))
+                        + DashedPathElement::new(vec![(0, 0), (20, 0)], on as i32, off as i32, colour.stroke_width(2))
+                        + PathElement::new(mark.clone(), BLACK.stroke_width(4))
+                        + PathElement::new(mark, colour.stroke_width(2))
+                });
+        }
+        // The points of short paths, where each step is worth seeing (on long ones they would
+        // hide the dash patterns), at least MARKER_GAP pixels apart.
+        for (k, path) in self
+            .paths
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.points.len() <= MARKER_STEPS)
+        {
+            let colour = PALETTE[k % PALETTE.len()];
+            let points: Vec<(f64, f64)> = self
+                .shown(path, self.upto)
+                .iter()
+                .filter(|p| inside(p))
+                .map(|&[px, py]| (px, py))
+                .collect();
+            let spaced = spread(&points, |p| pixel(p), MARKER_GAP);
+            let radius = if spaced.len() > 60 { 2 } else { 3 };
+            chart.draw_series(spaced.into_iter().map(|p| Circle::new(p, radius, colour.filled())))?;
         }
 
         // Starts, minima, and the legend entries for the markers.
@@ -505,14 +520,10 @@ impl Figure for Contour<'_> {
             .draw_series(starts.iter().map(|&[px, py]| start_marker((px, py))))?
             .label("start")
             .legend(|(lx, ly)| {
-                EmptyElement::at((lx + 11, ly))
+                EmptyElement::at((lx + 16, ly))
                     + Circle::new((0, 0), 6, WHITE.filled())
                     + Circle::new((0, 0), 6, BLACK.stroke_width(2))
             });
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("end")
-            .legend(|(lx, ly)| EmptyElement::at((lx + 11, ly)) + Cross::new((0, 0), 7, BLACK.stroke_width(3)));
         let minima: Vec<[f64; 2]> = self.f.minima().into_iter().filter(|m| inside(m)).collect();
         if !minima.is_empty() {
             let label = if minima.len() == 1 {
@@ -537,7 +548,7 @@ impl Figure for Contour<'_> {
                 .legend(|(lx, ly)| {
                     let mut outline = star(9.0);
                     outline.push(outline[0]);
-                    EmptyElement::at((lx + 11, ly))
+                    EmptyElement::at((lx + 16, ly))
                         + Polygon::new(star(9.0), GOLD.filled())
                         + PathElement::new(outline, BLACK.stroke_width(1))
                 });
@@ -549,12 +560,140 @@ impl Figure for Contour<'_> {
             occupied.push((chart.backend_coord(&(s[0], s[1])), 50));
         }
 
-        // The legend, where it hides least.
-        let mut labels: Vec<&str> = self.paths.iter().map(|p| p.label.as_str()).collect();
-        labels.extend(["start", "end", "global minimum"]);
-        place_legend(&mut chart, &labels, &occupied)?;
+        // The ends, over everything; a path cut at the edge gets an arrow there instead.
+        for (k, path) in self.paths.iter().enumerate() {
+            let colour = PALETTE[k % PALETTE.len()];
+            let points = self.shown(path, self.upto);
+            if let Some(end) = points.last().filter(|p| inside(p) && points.len() > 1) {
+                let (px, py) = backend(&(end[0], end[1]));
+                let mark: Vec<(i32, i32)> = end_mark(k, 9).into_iter().map(|(mx, my)| (px + mx, py + my)).collect();
+                root.draw(&PathElement::new(mark.clone(), BLACK.stroke_width(5)))?;
+                root.draw(&PathElement::new(mark, colour.stroke_width(3)))?;
+            } else if let Some(exit) = framed[k].last().and_then(|piece| piece.windows(2).last()) {
+                // Left the window: the last piece ends on its edge.
+                let whole = self.upto.is_none_or(|n| n >= path.points.len());
+                let out = points.len() - 1;
+                let text = match path.diverged_at.filter(|_| whole) {
+                    Some(k) if k as usize == out + 1 => format!("diverged at step {k}"),
+                    Some(k) => format!("out of view at step {out}, diverged at step {k}"),
+                    None => format!("out of view at step {out}"),
+                };
+                draw_exit(
+                    root,
+                    exit[0],
+                    exit[1],
+                    colour,
+                    &text,
+                    (pw, ph),
+                    chart.plotting_area().get_base_pixel(),
+                )?;
+            }
+        }
+        // The legend, where it hides least, sized for the longest entry it will have.
+        let mut sizing: Vec<&str> = self.legend_sizing.iter().map(String::as_str).collect();
+        sizing.extend(["start", "end", "global minimum"]);
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("end")
+            .legend(|(lx, ly)| EmptyElement::at((lx + 16, ly)) + Cross::new((0, 0), 6, BLACK.stroke_width(3)));
+        place_legend(&mut chart, &sizing, &occupied)?;
         Ok(())
     }
+}
+
+/// Pixels between two points drawn along a path, at least.
+const MARKER_GAP: f64 = 5.0;
+/// Paths of at most this many points have them drawn.
+const MARKER_STEPS: usize = 101;
+
+/// `points` with those closer than `gap` pixels to the point kept before them left out.
+fn spread(points: &[(f64, f64)], pixel: impl Fn(&(f64, f64)) -> (f64, f64), gap: f64) -> Vec<(f64, f64)> {
+    let mut kept: Vec<(f64, f64)> = Vec::new();
+    let mut last: Option<(f64, f64)> = None;
+    for p in points {
+        let at = pixel(p);
+        if last.is_none_or(|l| (at.0 - l.0).hypot(at.1 - l.1) >= gap) {
+            kept.push(*p);
+            last = Some(at);
+        }
+    }
+    kept
+}
+
+/// The end mark of path `k`, of half-size `r`, as one polyline around (0, 0): ×, +, □, △, ◇,
+/// ○ in turn. Drawn in the path's colour over a black outline, after every path, so that ends
+/// which coincide show each mark.
+fn end_mark(k: usize, r: i32) -> Vec<(i32, i32)> {
+    match k % 6 {
+        0 => vec![(-r, -r), (r, r), (0, 0), (r, -r), (-r, r)],
+        1 => vec![(-r, 0), (r, 0), (0, 0), (0, -r), (0, r)],
+        2 => vec![(-r, -r), (r, -r), (r, r), (-r, r), (-r, -r)],
+        3 => vec![(0, -r), (r, r), (-r, r), (0, -r)],
+        4 => vec![(0, -r), (r, 0), (0, r), (-r, 0), (0, -r)],
+        _ => (0..=16)
+            .map(|i| {
+                let a = std::f64::consts::TAU * i as f64 / 16.0;
+                ((r as f64 * a.cos()).round() as i32, (r as f64 * a.sin()).round() as i32)
+            })
+            .collect(),
+    }
+}
+
+/// An arrowhead where a path leaves the plot (the segment `from` → `to`, `to` on the edge,
+/// in pixels), pointing out, and `text` beside it, inside the plot of size `plot` at `origin`.
+fn draw_exit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    from: (f64, f64),
+    to: (f64, f64),
+    colour: RGBColor,
+    text: &str,
+    plot: (u32, u32),
+    origin: (i32, i32),
+) -> Drawn<DB> {
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let len = dx.hypot(dy);
+    let (ux, uy) = if len > 0.0 { (dx / len, dy / len) } else { (1.0, 0.0) };
+    let (nx, ny) = (-uy, ux);
+    let tip = to;
+    let base = (tip.0 - 16.0 * ux, tip.1 - 16.0 * uy);
+    let head = vec![
+        (tip.0.round() as i32, tip.1.round() as i32),
+        ((base.0 + 7.0 * nx).round() as i32, (base.1 + 7.0 * ny).round() as i32),
+        ((base.0 - 7.0 * nx).round() as i32, (base.1 - 7.0 * ny).round() as i32),
+    ];
+    let mut outline = head.clone();
+    outline.push(head[0]);
+    root.draw(&Polygon::new(head, colour.filled()))?;
+    root.draw(&PathElement::new(outline, BLACK.stroke_width(1)))?;
+    // The text beside the arrow (on the side where it fits), inside the plot.
+    let style = TextStyle::from((SANS, TICK_PX).into_font()).color(&BLACK);
+    let (tw, th) = root.estimate_text_size(text, &style)?;
+    let (tw, th) = (tw as f64, th as f64);
+    let (x0, y0) = (origin.0 as f64 + 4.0, origin.1 as f64 + 4.0);
+    let (x1, y1) = (
+        origin.0 as f64 + plot.0 as f64 - tw - 4.0,
+        origin.1 as f64 + plot.1 as f64 - th - 4.0,
+    );
+    let corner = |side: f64| {
+        let away = side * (tw.max(th) / 2.0 + 12.0);
+        let centre = (tip.0 - 12.0 * ux + away * nx, tip.1 - 12.0 * uy + away * ny);
+        (centre.0 - tw / 2.0, centre.1 - th / 2.0)
+    };
+    let fits = |(cx, cy): (f64, f64)| (x0..=x1).contains(&cx) && (y0..=y1).contains(&cy);
+    let (cx, cy) = [corner(1.0), corner(-1.0)]
+        .into_iter()
+        .find(|c| fits(*c))
+        .unwrap_or(corner(1.0));
+    let at = (
+        cx.clamp(x0, x1.max(x0)).round() as i32,
+        cy.clamp(y0, y1.max(y0)).round() as i32,
+    );
+    root.draw(&Rectangle::new(
+        [(at.0 - 3, at.1 - 2), (at.0 + tw as i32 + 3, at.1 + th as i32 + 2)],
+        WHITE.mix(0.85).filled(),
+    ))?;
+    root.draw(&Text::new(text.to_string(), at, style))?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 //! into place, so a reader never sees half a picture.
 
 mod contour;
+mod gif;
 mod lines;
 mod style;
 
@@ -18,23 +19,62 @@ use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 use std::path::Path as FilePath;
 use std::sync::OnceLock;
-use style::{GIF_SIZE, SANS, SIZE};
+use style::{SANS, SIZE};
+
+pub(crate) use style::short;
 
 /// DejaVu Sans (Bitstream Vera licence, see `assets/README.md`).
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
-/// Frames of an animation's moving part, at most.
-const GIF_FRAMES: usize = 50;
-/// Milliseconds per frame.
-const GIF_DELAY_MS: u32 = 80;
-/// Copies of the last frame, so that the finished picture stays up for a moment.
-const GIF_HOLD: usize = 8;
 
 /// One optimizer's path, as drawn.
 pub struct Path {
+    /// The legend entry's name (`adam (lr 0.001)`), followed by f where the path stands.
+    pub name: String,
+    /// The points θ₀, θ₁, …, the start first.
+    pub points: Vec<[f64; 2]>,
+    /// f(θ_k) at each point.
+    pub values: Vec<f64>,
+    /// The step K at which the path diverged (its points then end at θ_{K−1}).
+    pub diverged_at: Option<u64>,
+}
+
+impl Path {
+    /// The legend entry with the first `shown` points drawn (all of them: `None`):
+    /// `name: f = …` at the last point shown, or `name: diverged at step K` once the whole
+    /// path of a diverged run is shown.
+    pub fn label(&self, shown: Option<usize>) -> String {
+        let n = shown.unwrap_or(usize::MAX).min(self.points.len());
+        match self.diverged_at {
+            Some(k) if n == self.points.len() => format!("{}: diverged at step {k}", self.name),
+            _ => match n.checked_sub(1).and_then(|i| self.values.get(i)) {
+                Some(v) => format!("{}: f = {}", self.name, short(*v)),
+                None => self.name.clone(),
+            },
+        }
+    }
+}
+
+/// A series of a line chart.
+pub struct Series {
+    /// The legend entry (none when empty).
+    pub label: String,
+    /// The points (x, y).
+    pub points: Vec<(f64, f64)>,
+    /// Its colour, an index into the palette.
+    pub colour: usize,
+    /// Its dash pattern, an index (0: solid).
+    pub dash: usize,
+}
+
+/// A point a line chart marks with a ring and a dotted vertical line (the epoch early stopping
+/// kept).
+pub struct Mark {
+    /// Where.
+    pub at: (f64, f64),
+    /// The ring's colour, an index into the palette.
+    pub colour: usize,
     /// The legend entry.
     pub label: String,
-    /// The points, the start first.
-    pub points: Vec<[f64; 2]>,
 }
 
 /// Checks that `out` is a picture this module can write: `.svg` or `.png`.
@@ -55,38 +95,27 @@ pub fn check_animation(out: &FilePath) -> Result<()> {
 ///
 /// The window is `f`'s [`TestFunction::view`], widened to show the starts and the paths that
 /// end within one view's size of it; a path that ends farther out (one that diverges) is drawn
-/// until it first leaves the window, and cut at the edge.
+/// until it first leaves the window, cut at the edge with an arrow there and the step at which
+/// it diverged (or left the window). Each path has its own colour and dash pattern, and the
+/// end markers are drawn over every path, so paths that cover each other stay apart.
 pub fn contour_with_paths(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
     save(&Contour::new(f, paths, title, None), out)
 }
 
 /// Animates [`contour_with_paths`] into `out` (`.gif`): the paths grow step by step, all at
-/// the same pace.
+/// the same pace, from step 0 (the starts) to the last, which stays up for a while; the
+/// legend gives f where each path stands in the frame, and every frame uses one palette.
 pub fn animate(f: &TestFunction, paths: &[Path], title: &str, out: &FilePath) -> Result<()> {
     check_animation(out)?;
     font()?;
     let longest = paths.iter().map(|p| p.points.len()).max().unwrap_or(1).max(1);
-    // Frame k shows the first shown[k] points of every path (at least the start).
-    let frames = GIF_FRAMES.min(longest);
-    let shown: Vec<usize> = (1..=frames)
-        .map(|k| (k * longest).div_ceil(frames))
-        .chain(std::iter::repeat_n(longest, GIF_HOLD))
-        .collect();
+    let shown = gif::frames(longest);
     let tmp = temp_path(out, "gif");
     create(&tmp, out)?;
-    let result = (|| -> Result<()> {
-        let backend =
-            BitMapBackend::gif(&tmp, GIF_SIZE, GIF_DELAY_MS).map_err(|e| anyhow!("{}: {e}", out.display()))?;
-        let area = backend.into_drawing_area();
-        for &n in &shown {
-            let step = n - 1;
-            let frame_title = format!("{title} — step {step}");
-            let figure = Contour::new(f, paths, &frame_title, Some(n));
-            figure.draw(&area).map_err(|e| drawing_error(out, e))?;
-            area.present().map_err(|e| drawing_error(out, e))?;
-        }
-        Ok(())
-    })();
+    let result = gif::write(&tmp, &shown, |n| {
+        Contour::new(f, paths, &format!("{title} — step {}", n - 1), Some(n))
+    })
+    .map_err(|e| drawing_error(out, e));
     finish(result, &tmp, out)
 }
 
@@ -101,12 +130,36 @@ pub fn line_chart(
     log_y: bool,
     out: &FilePath,
 ) -> Result<()> {
+    let series: Vec<Series> = series
+        .iter()
+        .enumerate()
+        .map(|(k, (label, points))| Series {
+            label: label.clone(),
+            points: points.clone(),
+            colour: k,
+            dash: 0,
+        })
+        .collect();
+    curves(title, x_label, y_label, &series, &[], log_y, out)
+}
+
+/// A line chart of styled `series` with `marks` (see [`line_chart`]).
+pub fn curves(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series],
+    marks: &[Mark],
+    log_y: bool,
+    out: &FilePath,
+) -> Result<()> {
     save(
         &Lines {
             title,
             x_label,
             y_label,
             series,
+            marks,
             log_y,
         },
         out,

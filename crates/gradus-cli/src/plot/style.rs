@@ -23,6 +23,8 @@ pub(super) const PALETTE: [RGBColor; 10] = [
     RGBColor(188, 189, 34),
     RGBColor(23, 190, 207),
 ];
+/// The fill of the minimum's star.
+pub(super) const GOLD: RGBColor = RGBColor(255, 200, 0);
 /// Fill colours of the contour map, low to high values: viridis, lightened towards white so
 /// that the paths stand out.
 pub(super) const VIRIDIS: [(u8, u8, u8); 9] = [
@@ -45,6 +47,8 @@ pub(super) const AXIS_PX: u32 = 20;
 pub(super) const TICK_PX: u32 = 15;
 /// Font size of the legend.
 const LEGEND_PX: u32 = 16;
+/// Pixels of the legend before its text, for the series' glyphs (a dashed line and a mark).
+pub(super) const LEGEND_GLYPH: u32 = 42;
 
 /// The size in pixels of plotters' legend box for `labels`, estimated.
 fn legend_size<DB: DrawingBackend>(
@@ -56,9 +60,9 @@ fn legend_size<DB: DrawingBackend>(
     for label in labels {
         width = width.max(area.estimate_text_size(label, &style)?.0 as i32);
     }
-    // plotters' legend: 30 px of glyph, 10 px margins, lines 1.25 font sizes apart.
+    // plotters' legend: LEGEND_GLYPH px of glyph, 10 px margins, lines 1.25 font sizes apart.
     let height = (labels.len() as f64 * 1.25 * LEGEND_PX as f64).ceil() as i32 + 20;
-    Ok((width + 30 + 20, height))
+    Ok((width + LEGEND_GLYPH as i32 + 20, height))
 }
 
 /// Draws `chart`'s series legend, sized for `labels`, where it covers the fewest of `occupied`
@@ -76,6 +80,7 @@ pub(super) fn place_legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     let (lx, ly) = legend_corner(area.dim_in_pixel(), size, &local);
     chart
         .configure_series_labels()
+        .legend_area_size(LEGEND_GLYPH)
         .position(SeriesLabelPosition::Coordinate(lx, ly))
         .background_style(WHITE.mix(0.88))
         .border_style(BLACK)
@@ -121,5 +126,75 @@ pub(super) fn tick(v: f64) -> String {
         let s = format!("{v:.4}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
         if s == "-0" { "0".into() } else { s.into() }
+    }
+}
+
+/// Dash patterns, in pixels on and off: solid, dashed, dotted, long-dashed, short-dashed,
+/// dash-dotted (approximated by two lengths). Paths that cover each other stay told apart.
+const DASHES: [&[f64]; 6] = [&[], &[14.0, 6.0], &[3.0, 4.0], &[26.0, 7.0], &[7.0, 4.0], &[18.0, 4.0]];
+
+/// The dash pattern number `k` (cycling).
+pub(super) fn dash_pattern(k: usize) -> &'static [f64] {
+    DASHES[k % DASHES.len()]
+}
+
+/// The pieces of the polyline `points` (in pixels) that a dash `pattern` draws (lengths on,
+/// off, on, …; empty: solid), each a straight piece drawn on its own, so that wide strokes need
+/// no joins. The pattern runs on across the polyline's vertices.
+pub(super) fn dash_pieces(points: &[(f64, f64)], pattern: &[f64]) -> Vec<[(i32, i32); 2]> {
+    let px = |(x, y): (f64, f64)| (x.round() as i32, y.round() as i32);
+    let mut pieces = Vec::new();
+    if pattern.is_empty() || pattern.iter().any(|l| !(l.is_finite() && *l > 0.0)) {
+        pieces.extend(points.windows(2).map(|w| [px(w[0]), px(w[1])]));
+        return pieces;
+    }
+    let (mut k, mut left) = (0, pattern[0]);
+    for w in points.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let d = (b.0 - a.0).hypot(b.1 - a.1);
+        let at = |t: f64| (a.0 + t * (b.0 - a.0), a.1 + t * (b.1 - a.1));
+        let mut t = 0.0;
+        while d * (1.0 - t) > left {
+            let end = t + left / d;
+            if k % 2 == 0 {
+                pieces.push([px(at(t)), px(at(end))]);
+            }
+            t = end;
+            k = (k + 1) % pattern.len();
+            left = pattern[k];
+        }
+        if k % 2 == 0 && t < 1.0 {
+            pieces.push([px(at(t)), px(b)]);
+        }
+        left -= d * (1.0 - t);
+    }
+    pieces
+}
+
+/// A value for a label: four significant digits, or scientific notation when far from 1.
+pub(crate) fn short(v: f64) -> String {
+    if v == 0.0 {
+        "0".into()
+    } else if v.abs() >= 1e4 || v.abs() < 1e-3 {
+        format!("{v:.2e}")
+    } else {
+        let digits = (3 - v.abs().log10().floor() as i32).max(0) as usize;
+        format!("{v:.digits$}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dashes_run_on_across_vertices() {
+        // 10 on, 5 off along a 30-pixel line bent at 12: on 0–10, off 10–15, on 15–25, off 25–30.
+        let pieces = dash_pieces(&[(0.0, 0.0), (12.0, 0.0), (12.0, 18.0)], &[10.0, 5.0]);
+        assert_eq!(pieces, vec![[(0, 0), (10, 0)], [(12, 3), (12, 13)]]);
+        assert_eq!(dash_pieces(&[(0.0, 0.0), (5.0, 0.0), (9.0, 0.0)], &[]).len(), 2);
+        assert_eq!(short(0.001653), "0.001653");
+        assert_eq!(short(1.3994), "1.399");
+        assert_eq!(short(3.9e-6), "3.90e-6");
     }
 }

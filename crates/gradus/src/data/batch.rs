@@ -1,7 +1,8 @@
-//! Batching: a seeded permutation per epoch, cut into batches of row indices.
+//! Batching: the rows an epoch visits — a seeded permutation, or draws with replacement — cut
+//! into batches of row indices.
 
-use rand::SeedableRng;
 use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::{Affine, Dataset, TargetBuf};
@@ -79,10 +80,64 @@ impl std::fmt::Display for BatchSize {
 /// visits rows in the same order as an uninterrupted one.
 pub fn epoch_order(n: usize, seed: u64, epoch: u64) -> Vec<usize> {
     let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut stream(seed, epoch));
+    order
+}
+
+/// The ChaCha8 stream `epoch` of `seed`.
+fn stream(seed: u64, epoch: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(epoch);
-    order.shuffle(&mut rng);
-    order
+    rng
+}
+
+/// How an epoch draws its `n` rows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// Every row once, in the seeded random order [`epoch_order`] (torch's `shuffle=True`,
+    /// "random reshuffling").
+    #[default]
+    Permutation,
+    /// `n` rows drawn independently and uniformly, with replacement: the lectures' SGD, "pick
+    /// i at random", whose batch gradient is an unbiased estimate of ∇L at every step (torch's
+    /// `RandomSampler(replacement=True)`). An epoch then misses about (1 − 1/n)ⁿ ≈ 1/e ≈ 37 %
+    /// of the rows and visits others twice or more.
+    Replacement,
+}
+
+impl Sampling {
+    /// The rows epoch `epoch` (0-based) visits, in order, drawn from the ChaCha8 stream keyed by
+    /// `(seed, epoch)`: a resumed run draws what an uninterrupted one would.
+    pub fn order(self, n: usize, seed: u64, epoch: u64) -> Vec<usize> {
+        match self {
+            Sampling::Permutation => epoch_order(n, seed, epoch),
+            Sampling::Replacement => {
+                let mut rng = stream(seed, epoch);
+                // Drawn as u64, so the rows do not depend on the platform's pointer width.
+                (0..n).map(|_| rng.random_range(0..n as u64) as usize).collect()
+            }
+        }
+    }
+
+    /// Whether this is the default, [`Sampling::Permutation`] (left out of model files).
+    pub fn is_permutation(&self) -> bool {
+        *self == Sampling::Permutation
+    }
+}
+
+impl std::str::FromStr for Sampling {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "permutation" => Ok(Sampling::Permutation),
+            "replacement" => Ok(Sampling::Replacement),
+            _ => Err(crate::Error::param(
+                "sampling",
+                format!("must be permutation or replacement, got '{s}'"),
+            )),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -98,7 +153,28 @@ mod tests {
         let mut s = a.clone();
         s.sort_unstable();
         assert_eq!(s, (0..100).collect::<Vec<_>>());
+        assert_eq!(Sampling::Permutation.order(100, 3, 0), a);
         assert_eq!(BatchSize::Full.rows(7), 7);
         assert_eq!(BatchSize::Rows(256).rows(7), 7);
+    }
+
+    #[test]
+    fn sampling_with_replacement_repeats_rows_and_misses_a_third() {
+        let n = 10_000;
+        let a = Sampling::Replacement.order(n, 3, 0);
+        assert_eq!(a.len(), n);
+        assert_eq!(a, Sampling::Replacement.order(n, 3, 0));
+        assert_ne!(a, Sampling::Replacement.order(n, 3, 1));
+        assert!(a.iter().all(|&i| i < n));
+        let mut seen = vec![false; n];
+        a.iter().for_each(|&i| seen[i] = true);
+        // E[missed] = n(1 − 1/n)ⁿ ≈ n/e = 3679, standard deviation about 30.
+        let missed = seen.iter().filter(|s| !**s).count();
+        assert!(
+            (missed as f64 - n as f64 / std::f64::consts::E).abs() < 200.0,
+            "{missed}"
+        );
+        assert_eq!("replacement".parse::<Sampling>().unwrap(), Sampling::Replacement);
+        assert!("bootstrap".parse::<Sampling>().is_err());
     }
 }

@@ -9,7 +9,7 @@
 //! | `csv:PATH` | a CSV file ([`super::csv`]) | seeded, stratified |
 
 use super::csv::{CsvOptions, LabelColumn};
-use super::{Dataset, split};
+use super::{Dataset, Task, split};
 use crate::error::{Error, Result};
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -163,6 +163,36 @@ impl DataSpec {
     pub fn has_test_split(&self) -> bool {
         matches!(self, DataSpec::FashionMnist(_) | DataSpec::Mnist(_))
     }
+
+    /// How to read a CSV source, from the options given (`None`: not given; the label column
+    /// defaults to the last, the task to classification).
+    ///
+    /// # Errors
+    /// [`Error::Param`] `label_column` or `task` when given for a source that is not a CSV
+    /// file: the digits and IDX files are classified, with their labels in their own files, so
+    /// the option would do nothing.
+    pub fn csv_options(&self, label: Option<&str>, task: Option<Task>) -> Result<CsvOptions> {
+        self.check_csv_option("label_column", label.is_some())?;
+        self.check_csv_option("task", task.is_some())?;
+        Ok(CsvOptions {
+            label: label_column(label),
+            task: task.unwrap_or(Task::Classify),
+            ..CsvOptions::default()
+        })
+    }
+
+    /// An error naming `option` when it is `given` for a source that is not a CSV file.
+    pub(crate) fn check_csv_option(&self, option: &str, given: bool) -> Result<()> {
+        if given && !matches!(self, DataSpec::Csv(_)) {
+            return Err(Error::param(
+                option,
+                format!(
+                    "applies only to CSV data (csv:PATH), not to {self}, whose labels are classes in files of their own"
+                ),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Parses `--label-column NAME|INDEX` (a number is an index).
@@ -267,6 +297,27 @@ mod tests {
                     .contains(&format!("got '{bad}'"))
             );
         }
+    }
+
+    #[test]
+    fn csv_options_are_refused_for_other_sources() {
+        let e = |r: Result<CsvOptions>| r.unwrap_err().to_string();
+        assert_eq!(
+            e(DataSpec::Digits.csv_options(Some("price"), None)),
+            "label_column applies only to CSV data (csv:PATH), not to digits, whose labels are classes in files of their own"
+        );
+        assert!(
+            e(DataSpec::Mnist("/x".into()).csv_options(None, Some(Task::Regress))).starts_with("task applies only")
+        );
+        assert!(
+            e(DataSpec::FashionMnist(FASHION_MNIST_DIR.into()).csv_options(None, Some(Task::Classify)))
+                .contains("not to fashion-mnist")
+        );
+        let csv = DataSpec::Csv("a.csv".into())
+            .csv_options(Some("2"), Some(Task::Regress))
+            .unwrap();
+        assert_eq!((csv.label, csv.task), (LabelColumn::Index(2), Task::Regress));
+        assert_eq!(DataSpec::Digits.csv_options(None, None).unwrap().task, Task::Classify);
     }
 
     #[test]

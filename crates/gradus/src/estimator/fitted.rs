@@ -8,9 +8,10 @@ use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
 use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::Objective;
-use crate::problem::Problem;
+use crate::problem::{NumericalGradient, Problem};
 use crate::train::{
-    EpochReport, FitReport, Flow, Observer, Silent, StepReport, StopReason, TrainConfig, TrainState, Trainer,
+    Chain, EpochReport, FitReport, Flow, Freeze, Observer, Silent, StepReport, StopReason, TrainConfig, TrainState,
+    Trainer,
 };
 use serde::Serialize;
 use std::path::Path;
@@ -54,11 +55,12 @@ pub struct Score {
 
 impl Fitted {
     /// A model of `config` for the shape of `train` (features, classes), its preprocessing
-    /// fitted on `train` and its parameters initialised from `config.train.seed`: ready to
-    /// [`train`](Self::train).
+    /// fitted on `train` and its parameters initialised as `config.init` says from
+    /// `config.train.seed`: ready to [`train`](Self::train).
     ///
     /// # Errors
-    /// [`Error::Data`] when the loss does not fit the data's task or classes.
+    /// [`Error::Data`] when the loss does not fit the data's task or classes; [`Error::Param`]
+    /// `freeze` when `config.train.freeze` names no tensor of the model ([`Freeze::new`]).
     pub fn new(config: &ModelConfig, train: &Dataset) -> Result<Self> {
         let outputs = config.loss.outputs(train.task(), train.n_classes())?;
         let target_scaling = match (train.targets(), config.target_scaling) {
@@ -77,7 +79,8 @@ impl Fitted {
             affine = affine.with_target(shift, scale);
         }
         let network = Network::new(train.n_features(), &config.architecture, outputs)?;
-        let params = network.init(config.train.seed);
+        Freeze::new(network.layout(), &config.train.freeze)?;
+        let params = network.init_with(config.init, config.train.seed);
         let meta = ModelMeta {
             architecture: network.architecture(),
             inputs: network.inputs(),
@@ -91,6 +94,7 @@ impl Fitted {
             target_scaling,
             data: None,
             train: Some(config.train.clone()),
+            init: config.init,
             progress: Some(TrainState::new(&config.train.optimizer, params.len())),
         };
         let model = SavedModel { meta, params, affine };
@@ -168,15 +172,19 @@ impl Fitted {
             .unwrap_or_else(|| TrainState::new(&config.optimizer, params.len()));
         let train = Prepared { data: train, affine };
         let val = val.map(|data| Prepared { data, affine });
-        let mut train = self.objective.on(&train, self.threads);
-        let mut val = val.as_ref().map(|v| self.objective.on(v, self.threads));
+        let gradient = |rows| NumericalGradient::new(self.objective.on(rows, self.threads), config.gradient);
+        let mut train = gradient(&train);
+        let mut val = val.as_ref().map(gradient);
         let mut hooks = Checkpoints {
             observer,
             path: checkpoint,
             meta,
             affine,
         };
-        let report = Trainer::new(&config).fit(&mut train, val.as_mut(), params, &mut state, &mut hooks);
+        let chain = Chain::for_model(&config, self.objective.network.layout());
+        let report = chain.and_then(|chain| {
+            Trainer::with_transforms(&config, chain).fit(&mut train, val.as_mut(), params, &mut state, &mut hooks)
+        });
         meta.progress = Some(state);
         let report = report?;
         // Interrupted between two steps: the checkpoint holds the place within the epoch.
@@ -196,8 +204,9 @@ impl Fitted {
             .progress
             .get_or_insert_with(|| TrainState::new(&config.optimizer, params.len()));
         let rows = Prepared { data, affine };
-        let mut problem = self.objective.on(&rows, self.threads);
-        let e = Trainer::new(&config)
+        let mut problem = NumericalGradient::new(self.objective.on(&rows, self.threads), config.gradient);
+        let chain = Chain::for_model(&config, self.objective.network.layout())?;
+        let e = Trainer::with_transforms(&config, chain)
             .run_epoch(&mut problem, params, state, &mut Silent)?
             .ok_or_else(|| Error::data("the epoch was interrupted"))?;
         Ok(EpochReport {
@@ -208,6 +217,8 @@ impl Fitted {
             val_accuracy: None,
             lr: e.lr,
             seconds: e.seconds,
+            evaluations: e.evaluations,
+            grad_norm: None,
         })
     }
 
@@ -364,6 +375,7 @@ impl Fitted {
         );
         Ok(ModelConfig {
             architecture: meta.architecture.clone(),
+            init: meta.init,
             loss: meta.loss,
             regularizer: meta.regularizer,
             scaling: meta.scaling,

@@ -5,7 +5,7 @@ use crate::data::Scaling;
 use crate::data::spec::SplitRule;
 use crate::error::{Error, Result};
 use crate::loss::{Loss, SoftmaxCrossEntropy};
-use crate::model::Architecture;
+use crate::model::{Architecture, Init};
 use crate::optim::{HYPERPARAMETERS, OptimizerParams};
 use crate::regularizer::Regularizer;
 use crate::train::{TrainConfig, TrainParams};
@@ -15,6 +15,8 @@ use crate::train::{TrainConfig, TrainParams};
 pub struct ModelParams {
     /// Hidden layers and activation (`linear`: none).
     pub architecture: Architecture,
+    /// How the weights start.
+    pub init: Init,
     /// The data loss, which also fixes the number of outputs.
     pub loss: Loss,
     /// The penalty λR(θ).
@@ -39,6 +41,7 @@ impl Default for ModelParams {
     fn default() -> Self {
         Self {
             architecture: Architecture::linear(),
+            init: Init::Auto,
             loss: Loss::Softmax(SoftmaxCrossEntropy),
             regularizer: Regularizer::none(),
             scaling: Scaling::Standardize,
@@ -55,6 +58,8 @@ impl Default for ModelParams {
 pub struct ModelConfig {
     /// Hidden layers and activation.
     pub architecture: Architecture,
+    /// How the weights start.
+    pub init: Init,
     /// The data loss.
     pub loss: Loss,
     /// The penalty.
@@ -94,6 +99,7 @@ impl ModelParams {
         .check()?;
         Ok(ModelConfig {
             architecture: self.architecture.clone(),
+            init: self.init,
             loss: self.loss,
             regularizer: self.regularizer,
             scaling: self.scaling,
@@ -122,6 +128,7 @@ impl ModelConfig {
         let mut all = vec![
             ("model", model),
             ("activation", arch.activation.to_string()),
+            ("init", self.init.to_string()),
             ("loss", self.loss.to_string()),
             ("margin", text(loss.get("margin").cloned())),
             ("delta", text(loss.get("delta").cloned())),
@@ -144,6 +151,11 @@ impl ModelConfig {
             ("warmup", t.schedule.warmup.to_string()),
             ("batch_size", t.batch.to_string()),
             ("tol", opt(t.tol)),
+            ("tol_epochs", t.tol_epochs.to_string()),
+            ("grad_tol", opt(t.grad_tol)),
+            ("sampling", format!("{:?}", t.sampling).to_lowercase()),
+            ("freeze", t.freeze.join(",")),
+            ("gradient", t.gradient.to_string()),
             (
                 "patience",
                 t.patience.map_or_else(|| "none".to_string(), |p| p.to_string()),

@@ -53,7 +53,7 @@ impl Fitted {
     ///
     /// # Errors
     /// [`Error::Param`] `data` when the model records no source and none is given, or its CSV
-    /// file changed; `split` when the split cannot be re-drawn for this source; loading errors;
+    /// file changed; `label_column` for a source that is not a CSV file; `split` when the split cannot be re-drawn for this source; loading errors;
     /// [`Error::Data`] when the rows do not fit the model.
     pub fn rows(&self, request: &RowRequest) -> Result<Selected> {
         let meta = self.meta();
@@ -84,6 +84,7 @@ impl Fitted {
                 ));
             }
         };
+        spec.check_csv_option("label_column", request.label_column.is_some())?;
         let label = request
             .label_column
             .map(str::to_string)

@@ -113,6 +113,49 @@ impl Loss {
         })
     }
 
+    /// The loss called `name` with the margin Δ and threshold δ that were given (`None`: the
+    /// default, 1): a value given to a loss that has no use for it is an error, as an update
+    /// rule's hyperparameters are.
+    ///
+    /// # Errors
+    /// As [`new`](Self::new); [`Error::Param`] `margin` for a loss other than `svm` and
+    /// `squared-svm`, `delta` for a loss other than `huber`.
+    pub fn parse(name: &str, margin: Option<f64>, delta: Option<f64>) -> Result<Self> {
+        let loss = Self::new(name, margin.unwrap_or(1.0), delta.unwrap_or(1.0))?;
+        let (uses_margin, uses_delta) = match loss {
+            Loss::Svm(_) | Loss::SquaredSvm(_) => (true, false),
+            Loss::Huber(_) => (false, true),
+            _ => (false, false),
+        };
+        for (given, used, param, of) in [
+            (margin.is_some(), uses_margin, "margin", "the svm losses"),
+            (delta.is_some(), uses_delta, "delta", "the huber loss"),
+        ] {
+            if given && !used {
+                return Err(Error::param(
+                    param,
+                    format!("does not apply to the {name} loss (only to {of})"),
+                ));
+            }
+        }
+        Ok(loss)
+    }
+
+    /// The loss of an example whose scores are all 0 — what a model starts near when its
+    /// weights are small (and its biases zero), the lectures' sanity check of a fresh
+    /// classifier: `softmax` ln C, `svm` (C − 1)Δ, `squared-svm` (C − 1)Δ², `logistic` ln 2;
+    /// `None` for regression, where it depends on the targets.
+    pub fn value_at_zero_scores(&self, n_classes: usize) -> Option<f64> {
+        let others = n_classes.saturating_sub(1) as f64;
+        match self {
+            Loss::Softmax(_) => Some((n_classes as f64).ln()),
+            Loss::Svm(l) => Some(others * l.margin),
+            Loss::SquaredSvm(l) => Some(others * l.margin * l.margin),
+            Loss::Logistic(_) => Some(std::f64::consts::LN_2),
+            Loss::Squared(_) | Loss::Huber(_) => None,
+        }
+    }
+
     /// The task the loss is for.
     pub fn task(&self) -> Task {
         match self {
@@ -338,6 +381,68 @@ mod tests {
         assert!(g.iter().all(|v| v.is_finite()));
         let l = Logistic.value_grad(&[-1e4f32], Target::Class(1), &mut g[..1]);
         assert!((l - 1e4).abs() < 1e-3, "{l}");
+    }
+
+    /// Cross-entropy stays positive, and its gradient sums to zero, where the correct class
+    /// wins by a margin so wide that 1 + e^{s_j − m} rounds to 1.
+    #[test]
+    fn softmax_keeps_tiny_losses_at_extreme_scores() {
+        let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
+        let mut g = [0.0f64; 3];
+        let l = sm.value_grad(&[10.0, -100.0, -100.0], Target::Class(0), &mut g);
+        let tail = (-110.0f64).exp();
+        assert!(l > 0.0);
+        assert!((l - 2.0 * tail).abs() <= 1e-15 * 2.0 * tail, "{l}");
+        assert!((g[0] + 2.0 * tail).abs() <= 1e-15 * tail && (g[1] - tail).abs() <= 1e-15 * tail);
+        assert_eq!(g.iter().sum::<f64>(), 0.0, "{g:?}");
+        // The wrong class on top: the loss is the margin, the gradient −1 at y and p at k.
+        let l = sm.value_grad(&[10.0, -100.0, -100.0], Target::Class(1), &mut g);
+        assert!((l - 110.0).abs() < 1e-12, "{l}");
+        assert_eq!(g[0], 1.0 / (1.0 + 2.0 * tail));
+        assert!((g[1] + 1.0).abs() < 1e-15);
+        // Ties: two maxima share the mass.
+        let l = sm.value_grad(&[3.0, 3.0], Target::Class(1), &mut g[..2]);
+        assert!((l - 2f64.ln()).abs() < 1e-15 && g[..2] == [0.5, -0.5], "{l} {g:?}");
+    }
+
+    #[test]
+    fn flags_that_do_not_apply_are_errors_and_zero_scores_give_the_textbook_values() {
+        let e = |r: Result<Loss>| r.unwrap_err().to_string();
+        assert_eq!(
+            e(Loss::parse("softmax", Some(2.0), None)),
+            "margin does not apply to the softmax loss (only to the svm losses)"
+        );
+        assert_eq!(
+            e(Loss::parse("svm", None, Some(0.5))),
+            "delta does not apply to the svm loss (only to the huber loss)"
+        );
+        assert_eq!(
+            Loss::parse("svm", Some(2.0), None).unwrap(),
+            Loss::new("svm", 2.0, 1.0).unwrap()
+        );
+        assert_eq!(
+            Loss::parse("huber", None, Some(0.5)).unwrap(),
+            Loss::new("huber", 1.0, 0.5).unwrap()
+        );
+        assert!(e(Loss::parse("svm", Some(-1.0), None)).starts_with("margin must be"));
+        // At zero scores: ln C, (C − 1)Δ, … and each agrees with the loss itself.
+        for (name, c, want) in [
+            ("softmax", 10, 10f64.ln()),
+            ("svm", 10, 9.0),
+            ("squared-svm", 4, 3.0),
+            ("logistic", 2, 2f64.ln()),
+        ] {
+            let loss = Loss::new(name, 1.0, 1.0).unwrap();
+            let got = loss.value_at_zero_scores(c).unwrap();
+            assert!((got - want).abs() < 1e-12, "{name}");
+            let k = loss.outputs(Task::Classify, c).unwrap();
+            let mut g = vec![0.0f64; k];
+            assert!(
+                (loss.value_grad(&vec![0.0; k], Target::Class(1), &mut g) - want).abs() < 1e-12,
+                "{name}"
+            );
+        }
+        assert_eq!(Loss::new("squared", 1.0, 1.0).unwrap().value_at_zero_scores(1), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod activation;
 mod init;
 
 pub use activation::Activation;
+pub use init::Init;
 
 use crate::error::{Error, Result};
 use crate::linalg::{Op, matmul};
@@ -154,7 +155,12 @@ impl Network {
     /// ReLU or leaky ReLU, Glorot-uniform (`U(±√(6/(fan_in+fan_out)))`) for layers followed by
     /// sigmoid or tanh and for the output layer; zero biases.
     pub fn init<T: Real>(&self, seed: u64) -> Vec<T> {
-        init::initialise(self, seed)
+        self.init_with(Init::Auto, seed)
+    }
+
+    /// Fresh parameters, seeded, drawn as `init` says ([`Init`]); zero biases.
+    pub fn init_with<T: Real>(&self, init: Init, seed: u64) -> Vec<T> {
+        init::initialise(self, init, seed)
     }
 
     /// Forward pass: fills `ws` with each layer's activations and returns the `rows × outputs`

@@ -50,6 +50,10 @@ impl UpdateRule for AdaDelta {
         1.0
     }
 
+    fn torch_lr(&self) -> f64 {
+        1.0
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         &["square_avg", "acc_delta"]
     }

@@ -1,6 +1,6 @@
 //! AdaGrad: per-coordinate step sizes from the sum of squared gradients.
 
-use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
+use super::{Convention, OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
 use crate::{Real, Result};
 
 /// `adagrad`: `torch.optim.Adagrad`.
@@ -10,14 +10,18 @@ use crate::{Real, Result};
 /// G ← G + g²,  α_t = α / (1 + (t − 1)κ),  θ ← θ − α_t g / (√G + ε)
 ///
 /// G starts at 0 (torch's `initial_accumulator_value`); ε ≥ 0 (default 1e-10) is added outside
-/// the root; the learning-rate decay κ ≥ 0 defaults to 0. Default learning rate 1e-2. Parity:
-/// torch's single-tensor order, (−α_t g)/(√G + ε). The lecture form θ ← θ − α g/√(G + ε) puts ε
-/// inside the root, which differs only while G is of the order of ε.
+/// the root; the learning-rate decay κ ≥ 0 defaults to 0. Default learning rate 0.1 (torch's:
+/// 1e-2). Parity: torch's single-tensor order, (−α_t g)/(√G + ε).
+///
+/// **Textbook form** ([`Convention::Textbook`], optax's `eps_in_sqrt`): θ ← θ − α_t g/√(G + ε),
+/// ε inside the root, which differs from torch's only while G is of the order of ε (Duchi,
+/// Hazan & Singer 2011 write it with ε = 0).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Adagrad {
     pub(super) lr_decay: f64,
     pub(super) eps: f64,
     pub(super) weight_decay: f64,
+    pub(super) eps_in_sqrt: bool,
 }
 
 impl Adagrad {
@@ -27,6 +31,7 @@ impl Adagrad {
             lr_decay: checked("lr_decay", p.lr_decay, 0.0, Range::NonNegative)?,
             eps: checked("eps", p.eps, 1e-10, Range::NonNegative)?,
             weight_decay: checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?,
+            eps_in_sqrt: p.convention == Some(Convention::Textbook),
         })
     }
 
@@ -36,6 +41,7 @@ impl Adagrad {
             lr_decay: Some(self.lr_decay),
             eps: Some(self.eps),
             weight_decay: Some(self.weight_decay),
+            convention: self.eps_in_sqrt.then_some(Convention::Textbook),
             ..OptimizerParams::named("adagrad")
         }
     }
@@ -47,6 +53,10 @@ impl UpdateRule for Adagrad {
     }
 
     fn default_lr(&self) -> f64 {
+        1e-1
+    }
+
+    fn torch_lr(&self) -> f64 {
         1e-2
     }
 
@@ -56,10 +66,11 @@ impl UpdateRule for Adagrad {
 
     fn describe(&self) -> String {
         format!(
-            "adagrad(lr_decay={}, eps={}, weight_decay={})",
+            "adagrad(lr_decay={}, eps={}, weight_decay={}{})",
             num(self.lr_decay),
             num(self.eps),
-            num(self.weight_decay)
+            num(self.weight_decay),
+            if self.eps_in_sqrt { ", textbook" } else { "" }
         )
     }
 
@@ -70,7 +81,12 @@ impl UpdateRule for Adagrad {
         for ((p, &g), s) in params.iter_mut().zip(grads).zip(sum) {
             let g = coupled(g, *p, wd);
             *s += g * g;
-            *p += neg_clr * g / (s.sqrt() + eps);
+            let root = if self.eps_in_sqrt {
+                (*s + eps).sqrt()
+            } else {
+                s.sqrt() + eps
+            };
+            *p += neg_clr * g / root;
         }
     }
 }

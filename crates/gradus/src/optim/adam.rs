@@ -1,6 +1,6 @@
 //! Adam and AdamW: bias-corrected running moments of the gradient.
 
-use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
+use super::{Convention, OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
 use crate::{Real, Result};
 
 /// `adam` and `adamw`: `torch.optim.Adam` and `torch.optim.AdamW`.
@@ -14,8 +14,13 @@ use crate::{Real, Result};
 /// * θ ← θ − (α / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
 ///
 /// β₁, β₂ ∈ [0, 1) (defaults 0.9, 0.999), ε ≥ 0 (default 1e-8, outside the root). Default
-/// learning rate 1e-3. Parity: torch's single-tensor order — m by `lerp`, the denominator
-/// (√v/√(1 − β₂ᵗ)) + ε, the step size α/(1 − β₁ᵗ) — with the bias corrections in `f64`.
+/// learning rate 1e-2 (torch's: 1e-3). Parity: torch's single-tensor order — m by `lerp`, the
+/// denominator (√v/√(1 − β₂ᵗ)) + ε, the step size α/(1 − β₁ᵗ) — with the bias corrections in
+/// `f64`.
+///
+/// **Textbook form** ([`Convention::Textbook`], optax's `eps_in_sqrt`, its `eps_root`):
+/// θ ← θ − (α / (1 − β₁ᵗ)) · m / √(v/(1 − β₂ᵗ) + ε) = θ − α m̂/√(v̂ + ε). With ε = 1e-8 inside
+/// the root the floor of the denominator is 1e-4 instead of 1e-8.
 ///
 /// **Lecture forms.** Kingma & Ba's θ ← θ − α m̂/(√v̂ + ε) with m̂ = m/(1 − β₁ᵗ),
 /// v̂ = v/(1 − β₂ᵗ) is the same rule; their "efficient" form α_t = α√(1 − β₂ᵗ)/(1 − β₁ᵗ),
@@ -30,6 +35,7 @@ pub struct Adam {
     pub(super) weight_decay: f64,
     pub(super) amsgrad: bool,
     pub(super) decoupled: bool,
+    pub(super) eps_in_sqrt: bool,
 }
 
 impl Adam {
@@ -44,6 +50,7 @@ impl Adam {
             weight_decay: checked("weight_decay", p.weight_decay, default_decay, Range::NonNegative)?,
             amsgrad: p.amsgrad,
             decoupled,
+            eps_in_sqrt: p.convention == Some(Convention::Textbook),
         })
     }
 
@@ -55,6 +62,7 @@ impl Adam {
             eps: Some(self.eps),
             weight_decay: Some(self.weight_decay),
             amsgrad: self.amsgrad,
+            convention: self.eps_in_sqrt.then_some(Convention::Textbook),
             ..OptimizerParams::named(self.name())
         }
     }
@@ -66,6 +74,10 @@ impl UpdateRule for Adam {
     }
 
     fn default_lr(&self) -> f64 {
+        1e-2
+    }
+
+    fn torch_lr(&self) -> f64 {
         1e-3
     }
 
@@ -79,13 +91,14 @@ impl UpdateRule for Adam {
 
     fn describe(&self) -> String {
         format!(
-            "{}(beta1={}, beta2={}, eps={}, weight_decay={}{})",
+            "{}(beta1={}, beta2={}, eps={}, weight_decay={}{}{})",
             self.name(),
             num(self.beta1),
             num(self.beta2),
             num(self.eps),
             num(self.weight_decay),
-            if self.amsgrad { ", amsgrad" } else { "" }
+            if self.amsgrad { ", amsgrad" } else { "" },
+            if self.eps_in_sqrt { ", textbook" } else { "" }
         )
     }
 
@@ -111,28 +124,51 @@ impl UpdateRule for Adam {
         if let Some(shrink) = shrink {
             params.iter_mut().for_each(|p| *p *= shrink);
         }
-        let moments = exp_avg.iter_mut().zip(exp_avg_sq.iter_mut());
-        let update = |p: &mut T, g: T, m: &mut T, v: &mut T| {
+        let moments = |p: &mut T, g: T, m: &mut T, v: &mut T| {
             let g = coupled(g, *p, coupled_wd);
             *m = lerp(*m, g, w1);
             *v = *v * beta2 + w2 * g * g;
         };
-        match max_exp_avg_sq {
-            None => {
-                for ((p, &g), (m, v)) in params.iter_mut().zip(grads).zip(moments) {
-                    update(p, g, m, v);
-                    *p += neg_step * *m / (v.sqrt() / c2 + eps);
-                }
+        let buffers = (params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq);
+        if self.eps_in_sqrt {
+            // √(v/(1 − β₂ᵗ) + ε)
+            let c2_squared = T::of(1.0 - self.beta2.powf(t));
+            apply(buffers, neg_step, moments, |v| (v / c2_squared + eps).sqrt());
+        } else {
+            // √v/√(1 − β₂ᵗ) + ε
+            apply(buffers, neg_step, moments, |v| v.sqrt() / c2 + eps);
+        }
+    }
+}
+
+/// The parameters, gradients, m, v and (AMSGrad) v̂ of [`Adam::update`].
+type Buffers<'a, T> = (&'a mut [T], &'a [T], &'a mut [T], &'a mut [T], Option<&'a mut [T]>);
+
+/// θ ← θ + (−α/(1 − β₁ᵗ)) m / denominator(v) after `moments` updates m and v, with v̂ in place
+/// of v for AMSGrad: one loop per denominator form, so neither has a per-element branch.
+#[inline(always)]
+fn apply<T: Real>(
+    (params, grads, exp_avg, exp_avg_sq, max_exp_avg_sq): Buffers<T>,
+    neg_step: T,
+    moments: impl Fn(&mut T, T, &mut T, &mut T),
+    denominator: impl Fn(T) -> T,
+) {
+    let pairs = exp_avg.iter_mut().zip(exp_avg_sq.iter_mut());
+    match max_exp_avg_sq {
+        None => {
+            for ((p, &g), (m, v)) in params.iter_mut().zip(grads).zip(pairs) {
+                moments(p, g, m, v);
+                *p += neg_step * *m / denominator(*v);
             }
-            Some(v_max) => {
-                for (((p, &g), (m, v)), vm) in params.iter_mut().zip(grads).zip(moments).zip(v_max) {
-                    update(p, g, m, v);
-                    // torch.maximum: NaN wins.
-                    if *v > *vm || v.is_nan() {
-                        *vm = *v;
-                    }
-                    *p += neg_step * *m / (vm.sqrt() / c2 + eps);
+        }
+        Some(v_max) => {
+            for (((p, &g), (m, v)), vm) in params.iter_mut().zip(grads).zip(pairs).zip(v_max) {
+                moments(p, g, m, v);
+                // torch.maximum: NaN wins.
+                if *v > *vm || v.is_nan() {
+                    *vm = *v;
                 }
+                *p += neg_step * *m / denominator(*vm);
             }
         }
     }

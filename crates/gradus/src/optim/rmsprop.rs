@@ -1,6 +1,6 @@
 //! RMSprop: steps divided by a running root-mean-square of the gradient.
 
-use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
+use super::{Convention, OptimizerParams, Range, UpdateRule, buffers, checked, coupled, lerp, num};
 use crate::{Real, Result};
 
 /// `rmsprop`: `torch.optim.RMSprop`.
@@ -13,9 +13,12 @@ use crate::{Real, Result};
 /// θ ← θ − α g/s, or with momentum μ > 0: b ← μb + g/s, θ ← θ − αb.
 ///
 /// ρ ∈ [0, 1] is torch's `alpha` (default 0.99), ε ≥ 0 (default 1e-8) sits outside the root,
-/// μ ≥ 0 defaults to 0; v, ḡ and b start at 0. Default learning rate 1e-2. Parity: torch's
-/// single-tensor order (ḡ by `lerp`). Hinton's lecture form θ ← θ − α g/√(v + ε) puts ε inside
-/// the root; the two differ only while v is of the order of ε.
+/// μ ≥ 0 defaults to 0; v, ḡ and b start at 0. Default learning rate 1e-2 (torch's too).
+/// Parity: torch's single-tensor order (ḡ by `lerp`).
+///
+/// **Textbook form** ([`Convention::Textbook`], optax's `eps_in_sqrt`): s = √(v + ε), or
+/// √(v − ḡ² + ε) centred — Hinton's lecture and Goodfellow et al.'s Alg. 8.5 write
+/// θ ← θ − α g/√(v + ε); it differs from torch's only while v is of the order of ε.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RmsProp {
     pub(super) rho: f64,
@@ -23,6 +26,7 @@ pub struct RmsProp {
     pub(super) momentum: f64,
     pub(super) centered: bool,
     pub(super) weight_decay: f64,
+    pub(super) eps_in_sqrt: bool,
 }
 
 impl RmsProp {
@@ -34,6 +38,7 @@ impl RmsProp {
             momentum: checked("momentum", p.momentum, 0.0, Range::NonNegative)?,
             centered: p.centered,
             weight_decay: checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?,
+            eps_in_sqrt: p.convention == Some(Convention::Textbook),
         })
     }
 
@@ -45,6 +50,7 @@ impl RmsProp {
             momentum: Some(self.momentum),
             centered: self.centered,
             weight_decay: Some(self.weight_decay),
+            convention: self.eps_in_sqrt.then_some(Convention::Textbook),
             ..OptimizerParams::named("rmsprop")
         }
     }
@@ -59,6 +65,10 @@ impl UpdateRule for RmsProp {
         1e-2
     }
 
+    fn torch_lr(&self) -> f64 {
+        1e-2
+    }
+
     fn slot_names(&self) -> &'static [&'static str] {
         match (self.momentum > 0.0, self.centered) {
             (false, false) => &["square_avg"],
@@ -70,12 +80,13 @@ impl UpdateRule for RmsProp {
 
     fn describe(&self) -> String {
         format!(
-            "rmsprop(rho={}, eps={}, momentum={}, weight_decay={}{})",
+            "rmsprop(rho={}, eps={}, momentum={}, weight_decay={}{}{})",
             num(self.rho),
             num(self.eps),
             num(self.momentum),
             num(self.weight_decay),
-            if self.centered { ", centered" } else { "" }
+            if self.centered { ", centered" } else { "" },
+            if self.eps_in_sqrt { ", textbook" } else { "" }
         )
     }
 
@@ -108,14 +119,18 @@ impl UpdateRule for RmsProp {
         for (i, ((p, &g), v)) in params.iter_mut().zip(grads).zip(square_avg).enumerate() {
             let g = coupled(g, *p, wd);
             *v = *v * rho + mix * g * g;
-            let root = match grad_avg.as_deref_mut() {
+            let square = match grad_avg.as_deref_mut() {
                 Some(m) => {
                     m[i] = lerp(m[i], g, mix);
-                    (*v - m[i] * m[i]).sqrt()
+                    *v - m[i] * m[i]
                 }
-                None => v.sqrt(),
+                None => *v,
             };
-            let s = root + eps;
+            let s = if self.eps_in_sqrt {
+                (square + eps).sqrt()
+            } else {
+                square.sqrt() + eps
+            };
             match momentum_buffer.as_deref_mut() {
                 Some(b) => {
                     b[i] = b[i] * mu + g / s;

@@ -1,6 +1,6 @@
 //! Stochastic gradient descent, with heavy-ball or Nesterov momentum.
 
-use super::{OptimizerParams, Range, UpdateRule, buffers, checked, coupled, num};
+use super::{Convention, OptimizerParams, Range, State, UpdateRule, buffers, checked, coupled, num};
 use crate::{Error, Real, Result};
 
 /// `sgd`, `momentum` and `nesterov`: `torch.optim.SGD`.
@@ -12,23 +12,32 @@ use crate::{Error, Real, Result};
 ///   b ← μb + (1 − τ)g, with b = g at the first step; θ ← θ − α b.
 /// * `nesterov` (μ > 0, default 0.9; τ must be 0): b as above, θ ← θ − α(g + μb).
 ///
-/// Default learning rate 1e-3 (torch's). torch's default momentum is 0, which is plain SGD; the
-/// `momentum` and `nesterov` rules default to the conventional 0.9, and `momentum` with μ = 0 and
-/// τ = 0 *is* `sgd` (its [`name`](UpdateRule::name) says so). Parity: the operations and their
-/// order are those of torch's single-tensor SGD.
+/// Default learning rate 0.1 for `sgd`, 0.01 for `momentum` and `nesterov` (torch's: 1e-3).
+/// torch's default momentum is 0, which is plain SGD; the `momentum` and `nesterov` rules
+/// default to the conventional 0.9, and `momentum` with μ = 0 and τ = 0 *is* `sgd` (its
+/// [`name`](UpdateRule::name) says so). Parity: the operations and their order are those of
+/// torch's single-tensor SGD.
 ///
-/// **Lecture forms.** The velocity form v ← μv − αg, θ ← θ + v (CS231n) gives the same
-/// iterates as b ← μb + g, θ ← θ − αb when α is constant (v = −αb); when α changes, the velocity
-/// form keeps the old step sizes in v while torch's form rescales the whole buffer by the new α.
-/// Nesterov's look-ahead form v ← μv − α∇L(θ + μv), θ ← θ + v evaluates the gradient at the
-/// look-ahead point θ̃ = θ + μv; rewritten in θ̃ it is θ̃ ← θ̃ + v′ + μ(v′ − v), which with v = −αb
-/// is torch's θ ← θ − α(g + μb): the parameters torch holds are the lecture's look-ahead points.
+/// **Textbook forms** ([`Convention::Textbook`], buffer `velocity`, starting at 0):
+///
+/// * `momentum` (Goodfellow et al., Alg. 8.2; CS231n): v ← μv − α(1 − τ)g, θ ← θ + v. With a
+///   constant α this gives torch's iterates (v = −αb); when α changes, the velocity keeps the
+///   old step sizes while torch's form rescales the whole buffer by the new α. (With τ > 0 the
+///   first step differs too: torch's buffer starts at g undamped.)
+/// * `nesterov` (Alg. 8.3; Sutskever et al. 2013): g = ∇L(θ + μv) + λ(θ + μv), v ← μv − αg,
+///   θ ← θ + v, the gradient taken at the look-ahead point θ̃ = θ + μv
+///   ([`Optimizer::gradient_point`](super::Optimizer::gradient_point)). Rewritten in θ̃ it is
+///   θ̃ ← θ̃ + v′ + μ(v′ − v), which with v = −αb is torch's θ ← θ − α(g + μb): the parameters
+///   torch holds are the textbook's look-ahead points, and at a constant α the two runs visit
+///   the same points.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sgd {
     pub(super) momentum: f64,
     pub(super) dampening: f64,
     pub(super) nesterov: bool,
     pub(super) weight_decay: f64,
+    /// The textbook (velocity) form; never set when μ = 0, where both forms are `sgd`.
+    pub(super) textbook: bool,
 }
 
 impl Sgd {
@@ -49,12 +58,25 @@ impl Sgd {
             ));
         }
         let weight_decay = checked("weight_decay", p.weight_decay, 0.0, Range::NonNegative)?;
+        let textbook = p.convention == Some(Convention::Textbook) && momentum != 0.0;
         Ok(Sgd {
             momentum,
             dampening,
             nesterov,
             weight_decay,
+            textbook,
         })
+    }
+
+    /// Textbook Nesterov's look-ahead point θ + μv into `point` (see [`Optimizer::gradient_point`](super::Optimizer::gradient_point)).
+    pub(super) fn lookahead<T: Real>(&self, params: &[T], state: &State<T>, point: &mut Vec<T>) -> bool {
+        let Some((_, v)) = state.slots.first().filter(|_| self.nesterov && self.textbook) else {
+            return false;
+        };
+        let mu = T::of(self.momentum);
+        point.clear();
+        point.extend(params.iter().zip(v).map(|(&p, &v)| p + mu * v));
+        true
     }
 
     /// Every hyperparameter, explicit.
@@ -64,6 +86,7 @@ impl Sgd {
             momentum: with_momentum.then_some(self.momentum),
             dampening: (with_momentum && !self.nesterov).then_some(self.dampening),
             weight_decay: Some(self.weight_decay),
+            convention: self.textbook.then_some(Convention::Textbook),
             ..OptimizerParams::named(self.name())
         }
     }
@@ -81,12 +104,18 @@ impl UpdateRule for Sgd {
     }
 
     fn default_lr(&self) -> f64 {
+        if self.name() == "sgd" { 0.1 } else { 0.01 }
+    }
+
+    fn torch_lr(&self) -> f64 {
         1e-3
     }
 
     fn slot_names(&self) -> &'static [&'static str] {
         if self.momentum == 0.0 {
             &[]
+        } else if self.textbook {
+            &["velocity"]
         } else {
             &["momentum_buffer"]
         }
@@ -94,11 +123,12 @@ impl UpdateRule for Sgd {
 
     fn describe(&self) -> String {
         let wd = num(self.weight_decay);
+        let form = if self.textbook { ", textbook" } else { "" };
         match self.name() {
             "sgd" => format!("sgd(weight_decay={wd})"),
-            "nesterov" => format!("nesterov(momentum={}, weight_decay={wd})", num(self.momentum)),
+            "nesterov" => format!("nesterov(momentum={}, weight_decay={wd}{form})", num(self.momentum)),
             _ => format!(
-                "momentum(momentum={}, dampening={}, weight_decay={wd})",
+                "momentum(momentum={}, dampening={}, weight_decay={wd}{form})",
                 num(self.momentum),
                 num(self.dampening)
             ),
@@ -115,6 +145,16 @@ impl UpdateRule for Sgd {
         }
         let [buf] = buffers(slots);
         let (mu, keep) = (T::of(self.momentum), T::of(1.0 - self.dampening));
+        if self.textbook {
+            // v ← μv − α(1 − τ)g, θ ← θ + v; Nesterov's g (and its weight decay) at θ + μv.
+            let step = T::of(-lr * (1.0 - self.dampening));
+            for ((p, &g), v) in params.iter_mut().zip(grads).zip(buf) {
+                let at = if self.nesterov { *p + mu * *v } else { *p };
+                *v = mu * *v + step * coupled(g, at, wd);
+                *p += *v;
+            }
+            return;
+        }
         for ((p, &g), b) in params.iter_mut().zip(grads).zip(buf) {
             let g = coupled(g, *p, wd);
             *b = if t == 1 { g } else { *b * mu + keep * g };

@@ -1,9 +1,10 @@
 //! Training hyperparameters: [`TrainParams`] as the user gives them, checked once into a
 //! [`TrainConfig`] whose every value is known to be valid.
 
-use crate::data::batch::BatchSize;
+use crate::data::batch::{BatchSize, Sampling};
 use crate::error::{Error, Result};
-use crate::optim::{Optimizer, OptimizerParams};
+use crate::optim::{Optimizer, OptimizerParams, Preset};
+use crate::problem::Gradient;
 use crate::schedule::{LrSchedule, Schedule};
 use serde::{Deserialize, Serialize};
 
@@ -14,16 +15,23 @@ pub struct TrainParams {
     pub epochs: u64,
     /// Rows per batch.
     pub batch: BatchSize,
-    /// Base learning rate α₀; `None` takes the update rule's PyTorch default.
+    /// Base learning rate α₀; `None` takes the update rule's default under `preset`.
     pub lr: Option<f64>,
+    /// Whose default learning rate applies when `lr` is `None`: gradus' (default) or torch's.
+    pub preset: Preset,
     /// The update rule and its hyperparameters.
     pub optimizer: OptimizerParams,
     /// The step-size schedule.
     pub schedule: Schedule,
     /// Linear warm-up steps.
     pub warmup: u64,
-    /// Stop when the epoch objective changes by at most this much.
+    /// Stop when the epoch objective changes by at most this much, `tol_epochs` epochs in a row.
     pub tol: Option<f64>,
+    /// How many consecutive epochs the change must stay within `tol` (≥ 1; default
+    /// [`DEFAULT_TOL_EPOCHS`]).
+    pub tol_epochs: u64,
+    /// Stop when the gradient norm ‖∇L(θ)‖₂ on the whole training split is at most this.
+    pub grad_tol: Option<f64>,
     /// Stop when the validation loss has not improved for this many epochs.
     pub patience: Option<u64>,
     /// Clip the global gradient norm to this value.
@@ -34,25 +42,42 @@ pub struct TrainParams {
     pub seed: u64,
     /// Threads for matrix products.
     pub threads: usize,
+    /// How an epoch draws its rows.
+    pub sampling: Sampling,
+    /// Parameters to keep at their initial values: layers (`layers.0`) or tensors
+    /// (`layers.1.bias`), checked against the model by [`Freeze::new`](super::Freeze::new).
+    pub freeze: Vec<String>,
+    /// How the gradient is computed.
+    pub gradient: Gradient,
 }
 
+/// The default of [`TrainParams::tol_epochs`]: the change of the epoch objective must stay
+/// within `tol` for 5 epochs in a row (scikit-learn's `n_iter_no_change` default).
+pub const DEFAULT_TOL_EPOCHS: u64 = 5;
+
 impl Default for TrainParams {
-    /// 10 epochs of plain SGD at torch's default rate, batches of 64, constant schedule, no
-    /// stopping rule but the budget, seed 0, one thread.
+    /// 10 epochs of plain SGD at gradus' default rate (0.1), batches of 64, constant schedule,
+    /// no stopping rule but the budget, seed 0, one thread.
     fn default() -> Self {
         Self {
             epochs: 10,
             batch: BatchSize::Rows(64),
             lr: None,
+            preset: Preset::Gradus,
             optimizer: OptimizerParams::named("sgd"),
             schedule: Schedule::Constant,
             warmup: 0,
             tol: None,
+            tol_epochs: DEFAULT_TOL_EPOCHS,
+            grad_tol: None,
             patience: None,
             clip_norm: None,
             noise: None,
             seed: 0,
             threads: 1,
+            sampling: Sampling::Permutation,
+            freeze: Vec::new(),
+            gradient: Gradient::Analytic,
         }
     }
 }
@@ -70,6 +95,14 @@ pub struct TrainConfig {
     pub schedule: LrSchedule,
     /// Convergence tolerance on the epoch objective.
     pub tol: Option<f64>,
+    /// Consecutive epochs the objective's change must stay within `tol` (written only when it
+    /// is not [`DEFAULT_TOL_EPOCHS`]: fields added after the first model files are left out at
+    /// their defaults, so those files stay as they were).
+    #[serde(default = "default_tol_epochs", skip_serializing_if = "is_default_tol_epochs")]
+    pub tol_epochs: u64,
+    /// Gradient-norm tolerance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_tol: Option<f64>,
     /// Early-stopping patience in epochs.
     pub patience: Option<u64>,
     /// Global gradient-norm bound.
@@ -83,10 +116,27 @@ pub struct TrainConfig {
     /// Threads for matrix products (results are reproducible for a given count).
     #[serde(skip, default = "one")]
     pub threads: usize,
+    /// How an epoch draws its rows.
+    #[serde(default, skip_serializing_if = "Sampling::is_permutation")]
+    pub sampling: Sampling,
+    /// Layers or tensors kept at their initial values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub freeze: Vec<String>,
+    /// How the gradient is computed.
+    #[serde(default, skip_serializing_if = "Gradient::is_analytic")]
+    pub gradient: Gradient,
 }
 
 fn one() -> usize {
     1
+}
+
+fn default_tol_epochs() -> u64 {
+    DEFAULT_TOL_EPOCHS
+}
+
+fn is_default_tol_epochs(k: &u64) -> bool {
+    *k == DEFAULT_TOL_EPOCHS
 }
 
 impl TrainParams {
@@ -109,14 +159,30 @@ impl TrainParams {
             _ => Ok(v),
         };
         let tol = positive("tol", self.tol, true)?;
+        if self.tol_epochs == 0 {
+            return Err(Error::param("tol_epochs", "must be at least 1, got 0"));
+        }
+        let grad_tol = positive("grad_tol", self.grad_tol, true)?;
         let clip_norm = positive("clip_norm", self.clip_norm, false)?;
         let noise = positive("noise", self.noise, true)?.filter(|&s| s > 0.0);
         let lr = positive("lr", self.lr, false)?;
         let optimizer = self.optimizer.build()?;
-        let lr = lr.unwrap_or_else(|| optimizer.default_lr());
+        let lr = lr.unwrap_or_else(|| self.preset.lr(&optimizer));
         let schedule = LrSchedule::new(lr, self.schedule.clone(), self.warmup)?;
         if self.patience == Some(0) {
             return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));
+        }
+        let decay = OptimizerParams::from(optimizer.clone()).weight_decay;
+        if !self.freeze.is_empty() && decay.is_some_and(|d| d > 0.0) {
+            return Err(Error::param(
+                "freeze",
+                format!(
+                    "cannot be combined with {}'s weight decay {}, which would still move the frozen weights: \
+                     set the weight decay to 0, or penalise with an L2 term instead, whose gradient is masked too",
+                    optimizer.name(),
+                    decay.unwrap_or(0.0)
+                ),
+            ));
         }
         Ok(TrainConfig {
             epochs: self.epochs,
@@ -124,11 +190,16 @@ impl TrainParams {
             optimizer,
             schedule,
             tol,
+            tol_epochs: self.tol_epochs,
+            grad_tol,
             patience: self.patience,
             clip_norm,
             noise,
             seed: self.seed,
             threads: self.threads.max(1),
+            sampling: self.sampling,
+            freeze: self.freeze.clone(),
+            gradient: self.gradient,
         })
     }
 }

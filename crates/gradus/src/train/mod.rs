@@ -5,10 +5,21 @@
 //!
 //! Per step ([`Trainer::step_batch`]): `lr = schedule.lr(…)` → `value_and_grad` on the batch →
 //! the transform chain (noise, clipping, …) → `optimizer.step`. Per epoch
-//! ([`Trainer::run_epoch`]): the batches of a seeded permutation. [`Trainer::fit`] then
-//! evaluates the validation split after each epoch, reports to the [`Observer`], and stops at
-//! the epoch budget, when `|L_k − L_{k−1}| ≤ tol`, when the validation loss has not improved
-//! for `patience` epochs (restoring the best parameters), or when the observer asks.
+//! ([`Trainer::run_epoch`]): the batches of a seeded permutation, or of rows drawn with
+//! replacement ([`Sampling`](crate::data::batch::Sampling)). [`Trainer::fit`] then evaluates
+//! the validation split after each epoch, reports to the [`Observer`], and stops by the first
+//! of these rules to fire:
+//!
+//! * the epoch budget;
+//! * `|L_k − L_{k−1}| ≤ tol` in `tol_epochs` consecutive epochs (default 5), L_k the epoch's
+//!   mean objective — one small change is not enough, because a run with momentum passes
+//!   through turning points where the objective stalls for an epoch while the parameters are
+//!   still moving fast;
+//! * `‖∇L(θ)‖₂ ≤ grad_tol`, the gradient of the objective on the whole training split after
+//!   the epoch (one extra gradient pass per epoch, only when asked for);
+//! * no better validation loss for `patience` epochs (restoring the best parameters);
+//! * the observer asking.
+//!
 //! Everything it needs to continue is in [`TrainState`].
 
 mod config;
@@ -16,10 +27,11 @@ mod state;
 mod trainer;
 mod transform;
 
+pub use config::DEFAULT_TOL_EPOCHS;
 pub use config::{TrainConfig, TrainParams};
 pub use state::{Best, Cursor, TrainState};
 pub use trainer::{EpochStats, Trainer};
-pub use transform::{Chain, ClipNorm, GaussianNoise, GradientTransform, clip_global_norm};
+pub use transform::{Chain, ClipNorm, Freeze, GaussianNoise, GradientTransform, clip_global_norm};
 
 use crate::error::Result;
 use serde::{Deserialize, Serialize};
@@ -56,6 +68,13 @@ pub struct EpochReport {
     pub lr: f64,
     /// Wall-clock seconds of the epoch (training only, not validation).
     pub seconds: f64,
+    /// Evaluations of the objective the epoch's steps took (one per step with the analytic
+    /// gradient).
+    #[serde(default)]
+    pub evaluations: u64,
+    /// ‖∇L(θ)‖₂ on the whole training split after the epoch (with a gradient tolerance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grad_norm: Option<f64>,
 }
 
 /// Why training stopped.
@@ -64,10 +83,15 @@ pub struct EpochReport {
 pub enum StopReason {
     /// The epoch budget was spent.
     MaxEpochs,
-    /// `|L_k − L_{k−1}| ≤ tol`.
+    /// `|L_k − L_{k−1}| ≤ tol`, `tol_epochs` epochs in a row.
     Converged {
         /// The last change of the epoch objective.
         change: f64,
+    },
+    /// `‖∇L(θ)‖₂ ≤ grad_tol` on the training split.
+    SmallGradient {
+        /// The gradient's norm.
+        norm: f64,
     },
     /// The validation loss stopped improving; the parameters of `best_epoch` were restored.
     EarlyStopped {

@@ -31,6 +31,9 @@ pub struct TrainState<T> {
     /// The last epoch's objective, for the tolerance test `|L_k − L_{k−1}| ≤ tol`.
     #[serde(default)]
     pub previous_objective: Option<f64>,
+    /// Consecutive epochs, up to the last, whose objective changed by at most `tol`.
+    #[serde(default)]
+    pub calm_epochs: u64,
     /// The best validation loss so far and its parameters, for early stopping.
     #[serde(default)]
     pub best: Option<Best<T>>,
@@ -45,6 +48,9 @@ pub struct Cursor {
     pub loss_sum: f64,
     /// Rows of those batches classified correctly before their update.
     pub correct: u64,
+    /// Evaluations of the objective those batches took.
+    #[serde(default)]
+    pub evaluations: u64,
 }
 
 /// The best epoch seen by early stopping.
@@ -70,6 +76,7 @@ impl<T: crate::Real> TrainState<T> {
             optimizer: optimizer.init(n),
             plateau: PlateauState::default(),
             previous_objective: None,
+            calm_epochs: 0,
             best: None,
         }
     }

@@ -4,7 +4,6 @@
 use super::state::{Best, TrainState};
 use super::transform::Chain;
 use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, TrainConfig};
-use crate::data::batch::epoch_order;
 use crate::error::{Error, Result};
 use crate::problem::{BatchStats, Problem};
 use crate::real::Real;
@@ -16,6 +15,8 @@ pub struct Trainer<'a, T> {
     config: &'a TrainConfig,
     transforms: Chain<T>,
     grads: Vec<T>,
+    /// Where the gradient is taken when the rule asks for another point than θ.
+    point: Vec<T>,
 }
 
 /// What one epoch did, before validation.
@@ -31,6 +32,8 @@ pub struct EpochStats {
     pub lr: f64,
     /// Wall-clock seconds of the epoch's steps.
     pub seconds: f64,
+    /// Evaluations of the objective the epoch's steps took.
+    pub evaluations: u64,
 }
 
 impl<'a, T: Real> Trainer<'a, T> {
@@ -45,6 +48,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             config,
             transforms,
             grads: Vec::new(),
+            point: Vec::new(),
         }
     }
 
@@ -57,8 +61,10 @@ impl<'a, T: Real> Trainer<'a, T> {
     }
 
     /// One optimizer step on the rows `rows` of `problem` at learning rate `lr` ([`Self::lr`]):
-    /// `g = chain(∇L(θ))`, `θ ← rule(θ, g, lr)`; returns the batch's statistics (evaluated
-    /// before the update).
+    /// `g = chain(∇L(θ̃))`, `θ ← rule(θ, g, lr)`; returns the batch's statistics (evaluated
+    /// before the update). θ̃ is θ, or the point the rule asks for
+    /// ([`Optimizer::gradient_point`](crate::optim::Optimizer::gradient_point): textbook
+    /// Nesterov's look-ahead θ + μv), where the batch statistics are then taken too.
     ///
     /// # Errors
     /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
@@ -72,7 +78,9 @@ impl<'a, T: Real> Trainer<'a, T> {
     ) -> Result<BatchStats> {
         let cfg = self.config;
         self.grads.resize(params.len(), T::zero());
-        let stats = problem.value_and_grad(params, rows, &mut self.grads);
+        let elsewhere = cfg.optimizer.gradient_point(params, &state.optimizer, &mut self.point);
+        let at: &[T] = if elsewhere { &self.point } else { params };
+        let stats = problem.value_and_grad(at, rows, &mut self.grads);
         if !stats.objective.is_finite() {
             return Err(Error::Diverged(format!(
                 "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",
@@ -88,9 +96,10 @@ impl<'a, T: Real> Trainer<'a, T> {
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
-    /// the rows in the order [`epoch_order`]`(n, seed, epoch)`, cut into batches. Returns `None`
-    /// when the observer asks to stop before a step ([`Observer::stop_requested`]); the cursor
-    /// then says where the epoch stands, so that a later call finishes it exactly.
+    /// the rows [`Sampling::order`](crate::data::batch::Sampling::order)`(n, seed, epoch)`
+    /// (a permutation, or draws with replacement), cut into batches. Returns `None` when the
+    /// observer asks to stop before a step ([`Observer::stop_requested`]); the cursor then says
+    /// where the epoch stands, so that a later call finishes it exactly.
     ///
     /// # Errors
     /// [`Error::Data`] for a problem without rows; [`Error::Diverged`] when the objective or the
@@ -111,7 +120,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         let batches = n.div_ceil(batch);
         let epoch = state.epoch + 1;
         let started = Instant::now();
-        let order = epoch_order(n, cfg.seed, state.epoch);
+        let order = cfg.sampling.order(n, cfg.seed, state.epoch);
         let mut lr = self.lr(state, batches);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
         for (b, rows) in order.chunks(batch).enumerate().skip(done) {
@@ -124,6 +133,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             c.batch += 1;
             c.loss_sum += stats.objective * rows.len() as f64;
             c.correct += stats.correct as u64;
+            c.evaluations += stats.evaluations;
             observer.on_step(&StepReport {
                 epoch,
                 batch: b + 1,
@@ -147,14 +157,16 @@ impl<'a, T: Real> Trainer<'a, T> {
             train_accuracy: problem.classifies().then(|| cursor.correct as f64 / n as f64),
             lr,
             seconds,
+            evaluations: cursor.evaluations,
         }))
     }
 
-    /// Trains `params` on `train` from `state` until a stopping rule fires: the epoch budget,
-    /// `|L_k − L_{k−1}| ≤ tol`, `patience` epochs without a better validation loss (the best
-    /// parameters are then restored), or the observer asking to stop. `val` is evaluated after
-    /// every epoch; its data loss drives early stopping and reduce-on-plateau (without it, the
-    /// epoch objective drives the plateau).
+    /// Trains `params` on `train` from `state` until a stopping rule fires (see the
+    /// [module docs](super) for the rules): the epoch budget, `|L_k − L_{k−1}| ≤ tol` for
+    /// `tol_epochs` epochs in a row, `‖∇L(θ)‖₂ ≤ grad_tol` on all of `train`, `patience`
+    /// epochs without a better validation loss (the best parameters are then restored), or the
+    /// observer asking to stop. `val` is evaluated after every epoch; its data loss drives early
+    /// stopping and reduce-on-plateau (without it, the epoch objective drives the plateau).
     ///
     /// # Errors
     /// As [`run_epoch`](Self::run_epoch); [`Error::Param`] `patience` without `val`; any error
@@ -172,6 +184,11 @@ impl<'a, T: Real> Trainer<'a, T> {
             return Err(Error::param("patience", "needs a validation split"));
         }
         let val_rows: Vec<usize> = val.as_ref().map(|v| (0..v.rows()).collect()).unwrap_or_default();
+        let train_rows: Vec<usize> = if cfg.grad_tol.is_some() {
+            (0..train.rows()).collect()
+        } else {
+            Vec::new()
+        };
         let mut history = Vec::new();
         let mut train_seconds = 0.0;
         while state.epoch < cfg.epochs {
@@ -185,6 +202,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             train_seconds += e.seconds;
             let val_stats = val.as_mut().map(|v| v.value(params, &val_rows));
             let monitored = val_stats.map_or(e.objective, |s| s.data_loss);
+            let grad_norm = cfg.grad_tol.map(|_| self.gradient_norm(train, params, &train_rows));
             cfg.schedule.observe(&mut state.plateau, monitored);
             let report = EpochReport {
                 epoch: e.epoch,
@@ -196,6 +214,8 @@ impl<'a, T: Real> Trainer<'a, T> {
                     .map(|s| s.correct as f64 / s.rows.max(1) as f64),
                 lr: e.lr,
                 seconds: e.seconds,
+                evaluations: e.evaluations,
+                grad_norm,
             };
             let stop = self.stopping(state, &report, params);
             state.previous_objective = Some(e.objective);
@@ -222,6 +242,15 @@ impl<'a, T: Real> Trainer<'a, T> {
         })
     }
 
+    /// ‖∇L(θ)‖₂ over `rows`, of the raw gradient restricted to the coordinates that train (the
+    /// chain's masks applied, nothing else).
+    fn gradient_norm<P: Problem<T> + ?Sized>(&mut self, problem: &mut P, params: &[T], rows: &[usize]) -> f64 {
+        self.grads.resize(params.len(), T::zero());
+        problem.value_and_grad(params, rows, &mut self.grads);
+        self.transforms.mask(&mut self.grads);
+        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
+    }
+
     /// Updates the early-stopping record with `report` and says whether a stopping rule fires.
     fn stopping(&self, state: &mut TrainState<T>, report: &EpochReport, params: &[T]) -> Option<StopReason> {
         let cfg = self.config;
@@ -242,8 +271,90 @@ impl<'a, T: Real> Trainer<'a, T> {
                 }
             }
         }
+        if let (Some(g), Some(norm)) = (cfg.grad_tol, report.grad_norm)
+            && norm <= g
+        {
+            return Some(StopReason::SmallGradient { norm });
+        }
         let (tol, previous) = (cfg.tol?, state.previous_objective?);
         let change = (report.objective - previous).abs();
-        (change <= tol).then_some(StopReason::Converged { change })
+        state.calm_epochs = if change <= tol { state.calm_epochs + 1 } else { 0 };
+        (state.calm_epochs >= cfg.tol_epochs).then_some(StopReason::Converged { change })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::batch::BatchSize;
+    use crate::functions::TestFunction;
+    use crate::optim::OptimizerParams;
+    use crate::train::{Silent, TrainParams};
+
+    /// Full-batch training (one step per epoch) of `rule` at `lr` on ravine:1, f = ½‖θ‖², from
+    /// (1, 0), with `params` adjusting the stopping rules: the stop, the epochs run and θ.
+    fn run(rule: &str, lr: f64, params: impl Fn(&mut TrainParams)) -> (StopReason, usize, [f64; 2]) {
+        let mut p = TrainParams {
+            epochs: 500,
+            batch: BatchSize::Full,
+            lr: Some(lr),
+            optimizer: OptimizerParams::named(rule),
+            ..TrainParams::default()
+        };
+        params(&mut p);
+        let config = p.check().unwrap();
+        let mut f = TestFunction::Ravine(1.0);
+        let mut theta = [1.0, 0.0];
+        let mut state = TrainState::new(&config.optimizer, 2);
+        let report = Trainer::new(&config)
+            .fit(&mut f, None, &mut theta, &mut state, &mut Silent)
+            .unwrap();
+        (report.stop, report.history.len(), theta)
+    }
+
+    /// Momentum at μ = 0.9, α = 0.05 on ½θ² oscillates with a period of about 28 steps; at each
+    /// turning point the objective stalls for an epoch (0.1138, 0.1142, 0.1034 at epochs
+    /// 14–16). One small change stops the run there, a quarter of the way down; five in a row
+    /// wait until it has settled.
+    #[test]
+    fn tolerance_needs_calm_epochs_in_a_row_to_stop_a_momentum_run() {
+        let f = |[x, y]: [f64; 2]| 0.5 * (x * x + y * y);
+        let (stop, epochs, theta) = run("momentum", 0.05, |p| {
+            p.tol = Some(1e-3);
+            p.tol_epochs = 1;
+        });
+        assert!(matches!(stop, StopReason::Converged { .. }), "{stop:?}");
+        assert!(epochs < 20 && f(theta) > 0.05, "{epochs} epochs, f = {}", f(theta));
+        let (stop, epochs, theta) = run("momentum", 0.05, |p| p.tol = Some(1e-3));
+        assert!(matches!(stop, StopReason::Converged { .. }), "{stop:?}");
+        assert!(epochs > 40 && f(theta) < 1e-3, "{epochs} epochs, f = {}", f(theta));
+        assert!(
+            TrainParams {
+                tol_epochs: 0,
+                ..TrainParams::default()
+            }
+            .check()
+            .is_err()
+        );
+    }
+
+    /// Plain gradient descent at α = 0.1 on ½‖θ‖² from (1, 0): θ_k = 0.9^k, so ‖∇L‖ = 0.9^k
+    /// first falls to 1e-3 or below at k = ⌈ln 1e-3 / ln 0.9⌉ = 66.
+    #[test]
+    fn a_small_gradient_stops_the_run() {
+        let (stop, epochs, theta) = run("sgd", 0.1, |p| p.grad_tol = Some(1e-3));
+        assert_eq!(epochs, 66);
+        let StopReason::SmallGradient { norm } = stop else {
+            panic!("{stop:?}");
+        };
+        assert!((norm - 0.9f64.powi(66)).abs() < 1e-15 && norm <= 1e-3, "{norm}");
+        assert!((theta[0] - 0.9f64.powi(66)).abs() < 1e-15);
+        let e = TrainParams {
+            grad_tol: Some(-1.0),
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(e.to_string(), "grad_tol must be a finite number ≥ 0, got -1");
     }
 }

@@ -110,9 +110,26 @@ fn a_resumed_run_keeps_its_configuration() {
     }
     // The split (seed 4, 30 % test), the label column and the task come from the checkpoint;
     // flags that agree with it are accepted.
-    ok(&[
+    let out = gradus(&[
         "train", "--resume", &part, "--epochs", "6", "--lr", "0.05", "--out", &resumed,
     ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains(&format!("gradus: resuming {part} after epoch 3 (step ")),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("stopped after 6 epochs (3 of them in this run) by the epoch budget"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("at the final parameters, on the whole splits"),
+        "{stdout}"
+    );
     assert_eq!(std::fs::read(&whole).unwrap(), std::fs::read(&resumed).unwrap());
 }
 

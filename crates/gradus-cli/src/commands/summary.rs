@@ -95,6 +95,8 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
     let meta = model.meta();
     let cfg = meta.train.as_ref();
     let epochs = fit.history.len();
+    // Epochs of the whole run, a resumed one's earlier epochs included.
+    let total = model.state().map_or(epochs as u64, |st| st.epoch);
     let mut s = json!({
         "data": spec.to_string(),
         "model": meta.architecture.to_string(),
@@ -103,7 +105,8 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         "lr": cfg.map(|c| c.schedule.base_lr),
         "batch_size": cfg.map(|c| c.batch.to_string()),
         "parameters": model.params().len(),
-        "epochs": epochs,
+        "epochs": total,
+        "epochs_run": epochs,
         "stop": fit.stop,
         "train_loss": tr.objective,
         "test_loss": te.loss,
@@ -235,7 +238,11 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
         StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
         StopReason::Requested => "request".to_string(),
     };
-    outln!("stopped after {} epochs by {stop}", s["epochs"])?;
+    let resumed = match (s["epochs"].as_u64(), s["epochs_run"].as_u64()) {
+        (Some(total), Some(run)) if run < total => format!(" ({run} of them in this run)"),
+        _ => String::new(),
+    };
+    outln!("stopped after {} epochs{resumed} by {stop}", s["epochs"])?;
     if let (Some(g), Some(n)) = (s["gradient"].as_str(), s["evaluations_per_step"].as_u64()) {
         let gradient: Gradient = g.parse().unwrap_or_default();
         let form = match gradient {
@@ -248,10 +255,13 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
             s["evaluations"]
         )?;
     }
-    outln!("train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN))?;
+    // The epoch lines show running means during each epoch (each batch before its update);
+    // these are the final parameters' figures on whole splits.
+    outln!("at the final parameters, on the whole splits (the epoch lines are running means during each epoch):")?;
+    outln!("  train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN))?;
     for key in ["train_accuracy", "test_accuracy", "train_rmse", "test_rmse"] {
         if let Some(v) = s[key].as_f64() {
-            outln!("{} {v:.4}", key.replace('_', " "))?;
+            outln!("  {} {v:.4}", key.replace('_', " "))?;
         }
     }
     outln!(

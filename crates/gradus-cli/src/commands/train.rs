@@ -170,5 +170,18 @@ fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
         }
     }
     model.set_epochs(a.epochs)?;
+    if let Some(st) = model.state() {
+        let within = match st.cursor.batch {
+            0 => String::new(),
+            b => format!(", {b} batches into epoch {}", st.epoch + 1),
+        };
+        eprintln!(
+            "gradus: resuming {} after epoch {} (step {}{within}), to epoch {}",
+            path.display(),
+            st.epoch,
+            st.step,
+            a.epochs
+        );
+    }
     Ok(model)
 }

@@ -49,6 +49,10 @@ pub struct DataArgs {
     /// Fraction held out for testing when the data has no official test split.
     #[arg(long, default_value_t = 0.2)]
     pub test_fraction: f64,
+    /// For CSV data: whether the first line is a header: yes, no, or auto (a header when a
+    /// feature field, or only the first row's label, is not a number).
+    #[arg(long, value_name = "auto|yes|no")]
+    pub header: Option<String>,
     /// For CSV data: the most MiB one record (line) may hold; reading a longer one stops with
     /// an error (a field may hold at most 1 MiB).
     #[arg(long, default_value_t = 16, value_name = "MIB")]

@@ -467,3 +467,36 @@ fn a_csv_model_finds_its_file_and_predicts_every_row() {
     let e = last_json(&ok(&["eval", "--model", &model, "--data", &csv, "--json"]));
     assert_eq!(e["rows"], 12);
 }
+
+/// A header over numeric features (`1,2,3,label`) is read as a header, not as a row of a class
+/// called `label`; `--header` says it outright, and the model remembers what was said.
+#[test]
+fn a_numeric_looking_header_is_a_header() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_in(dir.path(), "h.csv");
+    let mut text = String::from("1,2,label\n");
+    for i in 0..40 {
+        text += &format!("{},{},{}\n", i % 5, i % 3, usize::from(i % 5 > 2));
+    }
+    std::fs::write(&path, text).unwrap();
+    let data = format!("csv:{path}");
+    let model = path_in(dir.path(), "h.st");
+    ok(&["train", "--data", &data, "--epochs", "2", "--out", &model]);
+    let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
+    assert_eq!(e["confusion"].as_array().unwrap().len(), 2, "{e}");
+    // Said to be data, the first line is a row whose class is called `label`: the model knows
+    // three classes, and eval reads the file as training did.
+    let forced = path_in(dir.path(), "forced.st");
+    ok(&[
+        "train", "--data", &data, "--header", "no", "--epochs", "2", "--out", &forced,
+    ]);
+    let e = last_json(&ok(&["eval", "--model", &forced, "--split", "all", "--json"]));
+    assert_eq!(
+        (e["rows"].as_u64(), e["confusion"].as_array().unwrap().len()),
+        (Some(41), 3),
+        "{e}"
+    );
+    ok(&["train", "--data", &data, "--header", "yes", "--epochs", "2"]);
+    assert!(fails(&["train", "--header", "yes"]).contains("--header applies only to CSV data"));
+    assert!(fails(&["train", "--data", &data, "--header", "perhaps"]).contains("--header must be auto, yes or no"));
+}

@@ -54,6 +54,9 @@ pub struct DataOrigin {
     /// The CRC-32 of a CSV source's bytes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checksum: Option<u32>,
+    /// Whether a CSV source's first line is a header, when that was said rather than detected.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<bool>,
 }
 
 impl DataOrigin {
@@ -69,6 +72,7 @@ impl DataOrigin {
             split,
             absolute: spec.absolute().map(|a| a.to_string()),
             checksum: spec.checksum()?,
+            header: None,
         })
     }
 }
@@ -380,6 +384,7 @@ mod tests {
                     },
                     absolute: None,
                     checksum: None,
+                    header: None,
                 }),
                 train: None,
                 init: Init::Auto,

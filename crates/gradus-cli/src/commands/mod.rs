@@ -16,7 +16,7 @@ mod trajectory;
 use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Result, bail};
 use gradus::data::Task;
-use gradus::data::csv::CsvOptions;
+use gradus::data::csv::{CsvOptions, Header};
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{ModelParams, Rows};
 use gradus::optim::OptimizerParams;
@@ -52,10 +52,28 @@ pub fn task(name: Option<&str>) -> Option<Task> {
     name.map(|t| if t == "regress" { Task::Regress } else { Task::Classify })
 }
 
-/// The CSV options of a source's label column and task (for CSV data only), with the data
-/// flags' limits.
-pub fn source(spec: &DataSpec, label: Option<&str>, task: Option<Task>, d: &DataArgs) -> Result<CsvOptions> {
+/// `--header`, if given (CSV data only).
+pub fn header(spec: &DataSpec, d: &DataArgs) -> Result<Option<bool>> {
+    let Some(text) = &d.header else {
+        return Ok(None);
+    };
+    if !matches!(spec, DataSpec::Csv(_)) {
+        bail!("--header applies only to CSV data (csv:PATH), not to {spec}");
+    }
+    Ok(text.parse::<Header>()?.as_said())
+}
+
+/// The CSV options of a source's label column, task and header (for CSV data only), with the
+/// data flags' limits.
+pub fn source(
+    spec: &DataSpec,
+    label: Option<&str>,
+    task: Option<Task>,
+    header: Option<bool>,
+    d: &DataArgs,
+) -> Result<CsvOptions> {
     let mut csv = spec.csv_options(label, task)?;
+    csv.header = Header::said(header);
     csv.max_record_bytes = d.max_record_mib.saturating_mul(1 << 20);
     Ok(csv)
 }
@@ -63,7 +81,13 @@ pub fn source(spec: &DataSpec, label: Option<&str>, task: Option<Task>, d: &Data
 /// The data spec and CSV options of the data flags.
 pub fn data_source(d: &DataArgs) -> Result<(DataSpec, CsvOptions)> {
     let spec: DataSpec = d.data.parse()?;
-    let csv = source(&spec, d.label_column.as_deref(), task(d.task.as_deref()), d)?;
+    let csv = source(
+        &spec,
+        d.label_column.as_deref(),
+        task(d.task.as_deref()),
+        header(&spec, d)?,
+        d,
+    )?;
     Ok((spec, csv))
 }
 

@@ -1,6 +1,6 @@
 //! `gradus train`: load, split, fit, score on the test split, save.
 
-use super::{model_params, optimizer_params, source, summary, task};
+use super::{header, model_params, optimizer_params, source, summary, task};
 use crate::args::TrainArgs;
 use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
@@ -33,15 +33,19 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 .context("the checkpoint does not record its training data")?,
             Some(m.meta().task),
         ),
-        None => (
-            DataOrigin::of(&a.data.data.parse()?, a.data.label_column.clone(), config.split)?,
-            task(a.data.task.as_deref()),
-        ),
+        None => {
+            let spec: DataSpec = a.data.data.parse()?;
+            let origin = DataOrigin {
+                header: header(&spec, &a.data)?,
+                ..DataOrigin::of(&spec, a.data.label_column.clone(), config.split)?
+            };
+            (origin, task(a.data.task.as_deref()))
+        }
     };
     let spec: DataSpec = origin.spec.parse()?;
     // A checkpoint's task is the data's own unless it is a CSV file's.
     let task = task.filter(|_| resumed.is_none() || matches!(spec, DataSpec::Csv(_)));
-    let csv = source(&spec, origin.label_column.as_deref(), task, &a.data)?;
+    let csv = source(&spec, origin.label_column.as_deref(), task, origin.header, &a.data)?;
     let splits = origin.split.apply(spec.load(&csv)?)?;
     let mut model = match resumed {
         Some(m) => m,
@@ -157,6 +161,9 @@ fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
         meta.data.as_ref().map_or("unknown".into(), |d| d.spec.clone()),
     ));
     conflicts.push(("label_column", column(a.data.label_column.as_ref()), label));
+    let said = |h: Option<bool>| h.map_or("auto", |h| if h { "yes" } else { "no" }).to_string();
+    let asked_header = a.data.header.clone().unwrap_or_else(|| "auto".into());
+    conflicts.push(("header", asked_header, said(meta.data.as_ref().and_then(|d| d.header))));
     let name = |t: gradus::data::Task| format!("{t:?}").to_lowercase();
     let asked = task(a.data.task.as_deref()).unwrap_or(gradus::data::Task::Classify);
     conflicts.push(("task", name(asked), name(meta.task)));

@@ -55,9 +55,57 @@ pub enum LabelColumn {
     Absent,
 }
 
+/// Whether the first line is a header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Header {
+    /// Decided from the file: the first line is a header when one of its feature fields is not
+    /// a number, or when its label is not a number while every other row's label is (a header
+    /// `x1,x2,label` over numeric features and integer classes).
+    #[default]
+    Auto,
+    /// The first line is a header.
+    Yes,
+    /// The first line is data.
+    No,
+}
+
+impl Header {
+    /// `Yes` or `No` as said (`Some`), `Auto` otherwise.
+    pub fn said(header: Option<bool>) -> Self {
+        match header {
+            Some(true) => Header::Yes,
+            Some(false) => Header::No,
+            None => Header::Auto,
+        }
+    }
+
+    /// What was said: `None` for `Auto`.
+    pub fn as_said(self) -> Option<bool> {
+        match self {
+            Header::Auto => None,
+            Header::Yes => Some(true),
+            Header::No => Some(false),
+        }
+    }
+}
+
+impl std::str::FromStr for Header {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Header::Auto),
+            "yes" => Ok(Header::Yes),
+            "no" => Ok(Header::No),
+            _ => Err(Error::param("header", format!("must be auto, yes or no, got '{s}'"))),
+        }
+    }
+}
+
 /// How to read a CSV file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CsvOptions {
+    /// Whether the first line is a header.
+    pub header: Header,
     /// Which column holds the targets.
     pub label: LabelColumn,
     /// How labels are read: for [`Task::Classify`], labels that are all non-negative integers
@@ -81,6 +129,7 @@ impl Default for CsvOptions {
         Self {
             label: LabelColumn::Last,
             task: Task::Classify,
+            header: Header::Auto,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
         }
@@ -403,6 +452,16 @@ impl Rows<'_> {
         Ok(())
     }
 
+    /// Whether the first row's label is not a number while every later row's is (and there are
+    /// later rows).
+    fn numeric_labels_below_a_text_one(&self) -> bool {
+        let numeric = |s: &str| s.parse::<f64>().is_ok();
+        match self.labels.split_first() {
+            Some(((_, first), rest)) => !rest.is_empty() && !numeric(first) && rest.iter().all(|(_, l)| numeric(l)),
+            None => false,
+        }
+    }
+
     /// The targets (and class names) of the labels read, as `task` says.
     fn targets(&self, task: Task, rows: usize) -> Result<(Targets, Option<Vec<String>>)> {
         match (self.label, task) {
@@ -452,9 +511,13 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
         }
         LabelColumn::Name(_) | LabelColumn::Absent => None,
     };
-    let is_header = fields(&first)
-        .enumerate()
-        .any(|(j, f)| Some(j) != label && f.parse::<f32>().is_err());
+    let is_header = match opts.header {
+        Header::Yes => true,
+        Header::No => false,
+        Header::Auto => fields(&first)
+            .enumerate()
+            .any(|(j, f)| Some(j) != label && f.parse::<f32>().is_err()),
+    };
     let label = match &opts.label {
         LabelColumn::Name(name) if !is_header => {
             return Err(Error::format(
@@ -499,12 +562,18 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
     };
     if is_header {
         rows.check_lengths(first_line, &first)?;
-        rows.header = Some(first);
+        rows.header = Some(first.clone());
     } else {
         rows.push(first_line, &first)?;
     }
     while let Some(line) = records.next(&mut record)? {
         rows.push(line, &record)?;
+    }
+    if !is_header && opts.header == Header::Auto && rows.numeric_labels_below_a_text_one() {
+        // A header over numeric features: `1,2,3,4,label`.
+        rows.features.drain(..n_features);
+        rows.labels.remove(0);
+        rows.header = Some(first);
     }
     let n_rows = rows.features.len() / n_features;
     if n_rows == 0 {
@@ -695,5 +764,34 @@ mod tests {
         );
         let missing = load(Path::new("/nonexistent/x.csv"), &CsvOptions::default());
         assert!(missing.unwrap_err().to_string().starts_with("/nonexistent/x.csv: "));
+    }
+
+    #[test]
+    fn a_header_over_numbers_is_detected_and_can_be_forced() {
+        let text = "1,2,3,label\n0.5,1,2,0\n1.5,0,1,1\n2.5,1,0,1\n";
+        let (_, d) = load_str(text, LabelColumn::Last, Task::Classify);
+        let d = d.unwrap();
+        assert_eq!((d.len(), d.n_classes(), d.class_names()), (3, 2, None));
+        let read = |header| {
+            let mut file = tempfile::Builder::new().suffix(".csv").tempfile().unwrap();
+            std::io::Write::write_all(&mut file, b"1,2,3\n4,5,6\n").unwrap();
+            let path = file.into_temp_path();
+            let opts = CsvOptions {
+                header,
+                task: Task::Regress,
+                ..CsvOptions::default()
+            };
+            load(&path, &opts).map(|d| d.len())
+        };
+        assert_eq!(read(Header::Auto).unwrap(), 2);
+        assert_eq!(read(Header::No).unwrap(), 2);
+        assert_eq!(read(Header::Yes).unwrap(), 1);
+        assert!(
+            "maybe"
+                .parse::<Header>()
+                .unwrap_err()
+                .to_string()
+                .starts_with("header must be auto, yes or no")
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use super::Fitted;
 use crate::data::Dataset;
-use crate::data::csv::{CsvOptions, LabelColumn};
+use crate::data::csv::{CsvOptions, Header, LabelColumn};
 use crate::data::spec::{DataSpec, label_column};
 use crate::error::{Error, Result};
 
@@ -89,9 +89,11 @@ impl Fitted {
             .label_column
             .map(str::to_string)
             .or_else(|| origin.filter(|_| same_source).and_then(|o| o.label_column.clone()));
+        let header = origin.filter(|_| same_source).and_then(|o| o.header);
         let csv = CsvOptions {
             label: label_column(label.as_deref()),
             task: meta.task,
+            header: Header::said(header),
             ..CsvOptions::default()
         };
         // A CSV file to predict on may have no label column: use it as it is when its width fits.

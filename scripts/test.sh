@@ -12,6 +12,6 @@ if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq dataset-fashion-mnist >/dev/null
 fi
 
-cargo test --workspace --locked "$@"
 # The library's documentation builds without a warning (broken links included).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p gradus --locked
+cargo test --workspace --locked "$@"

@@ -46,9 +46,22 @@ pub struct DataArgs {
     /// values).
     #[arg(long, value_parser = ["classify", "regress"])]
     pub task: Option<String>,
-    /// Fraction held out for testing when the data has no official test split.
+    /// Fraction held out for testing when the data has no official test split (0: train on
+    /// every row; the test figures are then null).
     #[arg(long, default_value_t = 0.2)]
     pub test_fraction: f64,
+    /// For CSV data: the feature columns, by header name or 0-based index, comma-separated, in
+    /// the model's order (default: every column but the label and --ignore-columns).
+    #[arg(long, value_name = "COLUMNS")]
+    pub features: Option<String>,
+    /// For CSV data: columns to leave out, by header name or 0-based index, comma-separated.
+    #[arg(long, value_name = "COLUMNS")]
+    pub ignore_columns: Option<String>,
+    /// For CSV data: columns of categories, one-hot encoded with the training rows' categories
+    /// (one seen only later is encoded as all zeros), comma-separated; or auto: each column
+    /// whose first row holds text, with at most 50 distinct values.
+    #[arg(long, value_name = "COLUMNS|auto")]
+    pub categorical: Option<String>,
     /// For CSV data: whether the first line is a header: yes, no, or auto (a header when a
     /// feature field, or only the first row's label, is not a number).
     #[arg(long, value_name = "auto|yes|no")]
@@ -72,9 +85,10 @@ pub struct ModelArgs {
     /// glorot, normal:σ or zeros; biases start at 0.
     #[arg(long, default_value = "auto", value_name = "INIT")]
     pub init: String,
-    /// svm, squared-svm, softmax, logistic (binary), squared or huber (regression).
-    #[arg(long, default_value = "softmax")]
-    pub loss: String,
+    /// svm, squared-svm, softmax, logistic (binary), squared or huber (regression) (default:
+    /// softmax, and squared with --task regress).
+    #[arg(long)]
+    pub loss: Option<String>,
     /// Margin Δ of the SVM losses (default 1).
     #[arg(long, allow_negative_numbers = true)]
     pub margin: Option<f64>,
@@ -162,6 +176,17 @@ pub struct TrainArgs {
     /// standardize (default for regression: standardize; predictions are mapped back).
     #[arg(long, value_name = "SCALING")]
     pub target_scale: Option<String>,
+    /// For CSV data: fill missing values (empty, NA or NaN fields) of numeric columns with the
+    /// mean, median or zero, from the training rows (default: missing values are errors).
+    #[arg(long, value_name = "HOW")]
+    pub impute: Option<String>,
+    /// Test rows of their own, in the training data's format and read with its column mapping
+    /// (CSV data); no test split is drawn.
+    #[arg(long, value_name = "SPEC", conflicts_with = "test_fraction")]
+    pub test_data: Option<String>,
+    /// Validation rows of their own, read as --test-data is; no validation split is drawn.
+    #[arg(long, value_name = "SPEC", conflicts_with = "val_fraction")]
+    pub val_data: Option<String>,
     /// Whose default learning rates apply when --lr is not given: gradus (rates that train
     /// standardized data well) or torch (torch.optim's, for parity).
     #[arg(long, default_value = "gradus", value_parser = parse_preset)]

@@ -16,7 +16,7 @@
 //! the metadata before copying anything, and allocates only what the file holds.
 
 use crate::data::spec::{DataSpec, SplitRule};
-use crate::data::{Affine, Scaling, Task};
+use crate::data::{Affine, Encoding, Scaling, Task};
 use crate::error::{Error, Result};
 use crate::loss::Loss;
 use crate::model::{Architecture, Init, Network};
@@ -57,6 +57,13 @@ pub struct DataOrigin {
     /// Whether a CSV source's first line is a header, when that was said rather than detected.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub header: Option<bool>,
+    /// The test rows' own source (`--test-data`), absolute; then no test split is drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_data: Option<String>,
+    /// The validation rows' own source (`--val-data`), absolute; then no validation split is
+    /// drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub val_data: Option<String>,
 }
 
 impl DataOrigin {
@@ -73,6 +80,8 @@ impl DataOrigin {
             absolute: spec.absolute().map(|a| a.to_string()),
             checksum: spec.checksum()?,
             header: None,
+            test_data: None,
+            val_data: None,
         })
     }
 }
@@ -113,6 +122,10 @@ pub struct ModelMeta {
     /// Where training stands (checkpoints): the whole [`TrainState`], whose large buffers
     /// (the optimizer's slots, the best parameters of early stopping) are tensors of their own.
     pub progress: Option<TrainState<f32>>,
+    /// How the columns of the table it was trained on become its inputs (models trained on a
+    /// CSV file): which columns, by name, their categories and fill values.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
 }
 
 /// A trained model with its preprocessing; a checkpoint also holds its training state
@@ -331,6 +344,9 @@ fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
     {
         return Err(format!("{} class names for {} classes", names.len(), meta.n_classes));
     }
+    if let Some(e) = &meta.encoding {
+        e.check(meta.inputs)?;
+    }
     let (Some(state), Some(train)) = (&meta.progress, &meta.train) else {
         return Ok(());
     };
@@ -385,10 +401,13 @@ mod tests {
                     absolute: None,
                     checksum: None,
                     header: None,
+                    test_data: None,
+                    val_data: None,
                 }),
                 train: None,
                 init: Init::Auto,
                 progress: None,
+                encoding: None,
             },
             params: net.init(1),
             affine: Affine::new(vec![0.0; 4], vec![0.5; 4]),
@@ -489,6 +508,28 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .ends_with("3 class names for 2 classes")
+        );
+        // A column encoding that gives another number of inputs than the network has.
+        let mut m = sample();
+        m.meta.encoding = Some(Encoding {
+            columns: crate::data::Columns {
+                header: true,
+                width: 3,
+                label: Some("y".into()),
+                features: vec![crate::data::columns::Column {
+                    name: "city".into(),
+                    levels: Some(vec!["a".into(), "b".into()]),
+                }],
+                unused: Vec::new(),
+            },
+            impute: None,
+            fill: Vec::new(),
+        });
+        save(&p, &m).unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        assert!(
+            e.ends_with("the column encoding gives 2 inputs, the model has 4"),
+            "{e}"
         );
         assert!(
             load(&dir.path().join("missing"))

@@ -39,7 +39,7 @@ fn default_learning_rates_train_the_digits() {
         let config = p.check().unwrap();
         let s = digits(&config);
         let model = Fitted::fit(&config, &s.train, None).unwrap();
-        let accuracy = model.score(&s.test).unwrap().accuracy.unwrap();
+        let accuracy = model.score(s.test.as_ref().unwrap()).unwrap().accuracy.unwrap();
         assert!(
             accuracy >= 0.93,
             "{name} at lr {}: {accuracy}",
@@ -56,18 +56,19 @@ fn fit_predict_save_load() {
     let config = params().check().unwrap();
     let s = digits(&config);
     let model = Fitted::fit(&config, &s.train, None).unwrap();
-    let score = model.score(&s.test).unwrap();
+    let test = s.test.as_ref().unwrap();
+    let score = model.score(test).unwrap();
     assert!(score.accuracy.unwrap() > 0.93, "{score:?}");
-    let Predictions::Classes(classes) = model.predict(&s.test).unwrap() else {
+    let Predictions::Classes(classes) = model.predict(test).unwrap() else {
         panic!("a classifier predicts classes");
     };
-    let labels = s.test.labels().unwrap();
+    let labels = test.labels().unwrap();
     let right = classes.iter().zip(labels).filter(|(p, l)| **p == **l as usize).count();
     assert_eq!(right as f64 / labels.len() as f64, score.accuracy.unwrap());
-    let proba = model.predict_proba(&s.test).unwrap();
+    let proba = model.predict_proba(test).unwrap();
     assert!(proba.iter().all(|p| (p.iter().sum::<f64>() - 1.0).abs() < 1e-9));
-    let scores = model.decision_function(&s.test).unwrap();
-    assert_eq!(scores.len(), s.test.len() * 10);
+    let scores = model.decision_function(test).unwrap();
+    assert_eq!(scores.len(), test.len() * 10);
 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("m.safetensors");
@@ -75,7 +76,7 @@ fn fit_predict_save_load() {
     let loaded = Fitted::load(&path, 1).unwrap();
     assert_eq!(loaded.params(), model.params());
     assert!(loaded.state().is_none(), "a final model file holds no training state");
-    assert_eq!(loaded.decision_function(&s.test).unwrap(), scores);
+    assert_eq!(loaded.decision_function(test).unwrap(), scores);
     // Rows of another shape are an error, not a panic.
     let other = Dataset::new(
         3,

@@ -151,7 +151,21 @@ fn load_csv(content: &[u8], opts: &CsvOptions) -> (tempfile::TempPath, gradus::R
 }
 
 /// The error loading `content` with `opts`, without the file's path.
+/// The error of loading `content`, without the file's path and without the hint on how to use
+/// a column of text or fill a missing value (`… (leave the column out with …)`).
 fn csv_error(content: &[u8], opts: &CsvOptions) -> String {
+    let e = csv_error_with_hint(content, opts);
+    match e
+        .find(" (leave the column out")
+        .or_else(|| e.find(" (fill missing values"))
+    {
+        Some(at) => e[..at].to_string(),
+        None => e,
+    }
+}
+
+/// The error of loading `content`, without the file's path.
+fn csv_error_with_hint(content: &[u8], opts: &CsvOptions) -> String {
     let (path, data) = load_csv(content, opts);
     let e = error(data);
     let prefix = format!("{}: ", path.display());
@@ -275,6 +289,11 @@ fn control_characters_are_escaped_and_long_fields_shortened_in_messages() {
         csv_error(b"a,y\n1\x1b[31m\x07\x00,0\n", &c),
         r"line 2, column 'a': '1\u{1b}[31m\u{7}\0' is not a number"
     );
+    // The hint names the column as the message does: escaped.
+    assert!(
+        csv_error_with_hint(b"n\x1bame,y\nx,0\n", &c)
+            .ends_with(r"(leave the column out with --ignore-columns 'n\u{1b}ame', or one-hot encode it with --categorical 'n\u{1b}ame')")
+    );
     assert_eq!(
         csv_error(b"n\x1bame,y\nx,0\n", &c),
         r"line 2, column 'n\u{1b}ame': 'x' is not a number"
@@ -293,7 +312,10 @@ fn control_characters_are_escaped_and_long_fields_shortened_in_messages() {
             ..CsvOptions::default()
         },
     );
-    assert_eq!(e, r"no column named '\u{1b}]0;pwned\u{7}'; the columns are 'a', 'b'");
+    assert_eq!(
+        e,
+        r"no column named '\u{1b}]0;pwned\u{7}' (the label column); the columns are 'a', 'b'"
+    );
 }
 
 #[test]

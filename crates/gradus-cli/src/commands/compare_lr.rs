@@ -82,14 +82,18 @@ pub fn run(a: TrainArgs) -> Result<()> {
             gradus::train::StopReason::EarlyStopped { best_epoch } => Some(best_epoch),
             _ => None,
         };
-        let (tr, te) = (model.score(&splits.train)?, model.score(&splits.test)?);
+        let tr = model.score(&splits.train)?;
+        let te = splits.test.as_ref().map(|t| model.score(t)).transpose()?;
         let mut r = json!({
             "lr": lr,
             "epochs": fit.history.len(),
             "stop": fit.stop,
             "train_loss": tr.objective,
         });
-        for (key, v) in [("test_accuracy", te.accuracy), ("test_rmse", te.rmse)] {
+        for (key, v) in [
+            ("test_accuracy", te.as_ref().and_then(|t| t.accuracy)),
+            ("test_rmse", te.as_ref().and_then(|t| t.rmse)),
+        ] {
             if let Some(v) = v {
                 r[key] = json!(v);
             }

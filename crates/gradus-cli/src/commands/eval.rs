@@ -17,6 +17,7 @@ pub fn run(a: EvalArgs) -> Result<()> {
             allow_unlabelled: false,
         })?
         .data;
+    super::note_columns(&model, &data)?;
     let score = model.score(&data)?;
     let mut report = json!({ "model": a.model, "rows": score.rows, "loss": score.loss });
     if let Some(rmse) = score.rmse {

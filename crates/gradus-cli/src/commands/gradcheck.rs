@@ -34,8 +34,9 @@ pub fn run(a: GradcheckArgs) -> Result<()> {
     let model = Fitted::new(&config, &train)?;
     let objective = model.objective();
     let params = objective.network.init_with::<f64>(config.init, a.seed);
+    let inputs = model.encode(&train)?.data;
     let data = Prepared {
-        data: &train,
+        data: &inputs,
         affine: model.affine(),
     };
     eprintln!(

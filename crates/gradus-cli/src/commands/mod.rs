@@ -9,16 +9,20 @@ mod gradcheck_table;
 mod loss;
 mod predict;
 mod schedule;
+mod splits;
 mod summary;
 mod train;
 mod trajectory;
 
 use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Result, bail};
+use gradus::data::Dataset;
 use gradus::data::Task;
+use gradus::data::columns::{Categorical, ColumnRef, quoted_list};
 use gradus::data::csv::{CsvOptions, Header};
+use gradus::data::encode::unseen_note;
 use gradus::data::spec::DataSpec;
-use gradus::estimator::{ModelParams, Rows};
+use gradus::estimator::{Fitted, ModelParams, Rows};
 use gradus::optim::OptimizerParams;
 use gradus::regularizer::Regularizer;
 use gradus::train::TrainParams;
@@ -64,7 +68,7 @@ pub fn header(spec: &DataSpec, d: &DataArgs) -> Result<Option<bool>> {
 }
 
 /// The CSV options of a source's label column, task and header (for CSV data only), with the
-/// data flags' limits.
+/// data flags' limits and column choices.
 pub fn source(
     spec: &DataSpec,
     label: Option<&str>,
@@ -75,6 +79,19 @@ pub fn source(
     let mut csv = spec.csv_options(label, task)?;
     csv.header = Header::said(header);
     csv.max_record_bytes = d.max_record_mib.saturating_mul(1 << 20);
+    for (name, given) in [
+        ("features", &d.features),
+        ("ignore_columns", &d.ignore_columns),
+        ("categorical", &d.categorical),
+    ] {
+        spec.check_csv_option(name, given.is_some())?;
+    }
+    csv.features = d.features.as_deref().map(ColumnRef::list);
+    csv.ignore = d.ignore_columns.as_deref().map(ColumnRef::list).unwrap_or_default();
+    csv.categorical = match d.categorical.as_deref() {
+        Some(c) => c.parse()?,
+        None => Categorical::None,
+    };
     Ok(csv)
 }
 
@@ -105,16 +122,25 @@ pub fn model_params(
     Ok(ModelParams {
         architecture,
         init: m.init.parse()?,
-        loss: gradus::loss::Loss::parse(&m.loss, m.margin, m.delta)?,
+        loss: gradus::loss::Loss::parse(
+            m.loss.as_deref().unwrap_or(match task(d.task.as_deref()) {
+                Some(Task::Regress) => "squared",
+                _ => "softmax",
+            }),
+            m.margin,
+            m.delta,
+        )?,
         regularizer: Regularizer {
             penalty: m.reg.parse()?,
             include_bias: m.reg_bias,
         },
         scaling: scale.parse()?,
         target_scaling: None,
+        impute: None,
         train,
         test_fraction: d.test_fraction,
         val_fraction,
+        val_data: false,
     })
 }
 
@@ -134,6 +160,37 @@ pub fn optimizer_params(o: &OptimArgs) -> OptimizerParams {
         lr_decay: o.lr_decay,
         convention: o.convention,
     }
+}
+
+/// Notes on stderr what of `data`'s table the model leaves aside: columns it does not use
+/// (other than those its training table had and left aside too), and categories its training
+/// rows did not have.
+pub fn note_columns(model: &Fitted, data: &Dataset) -> Result<()> {
+    let known = model
+        .meta()
+        .encoding
+        .as_ref()
+        .map(|e| &e.columns.unused[..])
+        .unwrap_or_default();
+    let extra: Vec<&str> = data
+        .columns()
+        .map(|c| &c.unused[..])
+        .unwrap_or_default()
+        .iter()
+        .filter(|c| !known.contains(c))
+        .map(String::as_str)
+        .collect();
+    if !extra.is_empty() {
+        let s = if extra.len() == 1 { "" } else { "s" };
+        eprintln!(
+            "gradus: note: ignoring column{s} {}, which the model does not use",
+            quoted_list(extra)
+        );
+    }
+    if let Some(note) = unseen_note(&model.encode(data)?.unseen) {
+        eprintln!("gradus: warning: {note}");
+    }
+    Ok(())
 }
 
 /// The library's choice of rows for `--split`.

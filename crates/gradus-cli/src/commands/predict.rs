@@ -28,6 +28,7 @@ pub fn run(a: PredictArgs) -> Result<()> {
         rows: which,
         allow_unlabelled: true,
     })?;
+    super::note_columns(&model, &data)?;
     let names = model.class_names();
     let mut text = String::new();
     // Each line starts with the row's 0-based position among the source's data rows.

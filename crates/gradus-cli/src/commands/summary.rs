@@ -90,8 +90,15 @@ pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
 }
 
 /// The summary of a training run: configuration, stopping reason, figures on the training and
-/// test splits at the final parameters, and timings.
-pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score, te: &Score, seconds: f64) -> Value {
+/// test splits at the final parameters (the test figures null without test rows), and timings.
+pub fn of_training(
+    model: &Fitted,
+    spec: &DataSpec,
+    fit: &FitReport,
+    tr: &Score,
+    te: Option<&Score>,
+    seconds: f64,
+) -> Value {
     let meta = model.meta();
     let cfg = meta.train.as_ref();
     let epochs = fit.history.len();
@@ -109,7 +116,7 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         "epochs_run": epochs,
         "stop": fit.stop,
         "train_loss": tr.objective,
-        "test_loss": te.loss,
+        "test_loss": te.map(|t| t.loss),
         "seconds": seconds,
         "train_seconds": fit.train_seconds,
         "seconds_per_epoch": fit.train_seconds / epochs.max(1) as f64,
@@ -123,12 +130,15 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         s["gradient"] = json!(c.gradient.to_string());
         s["evaluations_per_step"] = json!(c.gradient.evaluations(model.params().len()));
     }
-    for (split, score) in [("train", tr), ("test", te)] {
-        if let Some(a) = score.accuracy {
-            s[format!("{split}_accuracy")] = json!(a);
-        }
-        if let Some(r) = score.rmse {
-            s[format!("{split}_rmse")] = json!(r);
+    // Without test rows, the test figures of the model's task are null.
+    let test = |f: fn(&Score) -> Option<f64>| te.and_then(f);
+    for (name, train, test) in [
+        ("accuracy", tr.accuracy, test(|t| t.accuracy)),
+        ("rmse", tr.rmse, test(|t| t.rmse)),
+    ] {
+        if let Some(v) = train {
+            s[format!("train_{name}")] = json!(v);
+            s[format!("test_{name}")] = json!(test);
         }
     }
     s
@@ -259,6 +269,9 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
     // these are the final parameters' figures on whole splits.
     outln!("at the final parameters, on the whole splits (the epoch lines are running means during each epoch):")?;
     outln!("  train objective {:.5}", s["train_loss"].as_f64().unwrap_or(f64::NAN))?;
+    if s["test_loss"].is_null() {
+        outln!("  no test rows (--test-fraction 0): training figures only")?;
+    }
     for key in ["train_accuracy", "test_accuracy", "train_rmse", "test_rmse"] {
         if let Some(v) = s[key].as_f64() {
             outln!("  {} {v:.4}", key.replace('_', " "))?;

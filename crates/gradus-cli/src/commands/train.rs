@@ -1,6 +1,6 @@
 //! `gradus train`: load, split, fit, score on the test split, save.
 
-use super::{header, model_params, optimizer_params, source, summary, task};
+use super::{header, model_params, optimizer_params, source, splits, summary, task};
 use crate::args::TrainArgs;
 use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
@@ -22,6 +22,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
     }
     let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?;
     params.target_scaling = a.target_scale.as_deref().map(str::parse).transpose()?;
+    params.impute = a.impute.as_deref().map(str::parse).transpose()?;
+    params.val_data = a.val_data.is_some();
     let config = params.check()?;
     let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
     // A resumed run reads and splits its data as the checkpoint's run did.
@@ -35,8 +37,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
         ),
         None => {
             let spec: DataSpec = a.data.data.parse()?;
+            spec.check_csv_option("impute", a.impute.is_some())?;
             let origin = DataOrigin {
                 header: header(&spec, &a.data)?,
+                test_data: splits::own_rows(a.test_data.as_deref())?,
+                val_data: splits::own_rows(a.val_data.as_deref())?,
                 ..DataOrigin::of(&spec, a.data.label_column.clone(), config.split)?
             };
             (origin, task(a.data.task.as_deref()))
@@ -45,8 +50,14 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let spec: DataSpec = origin.spec.parse()?;
     // A checkpoint's task is the data's own unless it is a CSV file's.
     let task = task.filter(|_| resumed.is_none() || matches!(spec, DataSpec::Csv(_)));
-    let csv = source(&spec, origin.label_column.as_deref(), task, origin.header, &a.data)?;
-    let splits = origin.split.apply(spec.load(&csv)?)?;
+    let mut csv = source(&spec, origin.label_column.as_deref(), task, origin.header, &a.data)?;
+    csv.missing = config.impute.is_some();
+    // A resumed run reads the columns its checkpoint's run chose.
+    if let Some(e) = resumed.as_ref().and_then(|m| m.meta().encoding.as_ref()) {
+        csv.missing = e.impute.is_some();
+        csv = e.columns.reading(&csv);
+    }
+    let splits = splits::load(&origin, &csv)?;
     let mut model = match resumed {
         Some(m) => m,
         None => {
@@ -61,7 +72,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         model.meta().architecture,
         splits.train.len(),
         splits.val.as_ref().map_or(0, |v| v.len()),
-        splits.test.len(),
+        splits.test.as_ref().map_or(0, |t| t.len()),
         splits.train.n_features(),
         model.params().len(),
         cfg.optimizer.describe(),
@@ -81,8 +92,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(signal) = progress.interrupted() {
         return stop_here(&model, &a, signal);
     }
-    let (tr, te) = (model.score(&splits.train)?, model.score(&splits.test)?);
-    let mut s = summary::of_training(&model, &spec, &fit, &tr, &te, started.elapsed().as_secs_f64());
+    let tr = model.score(&splits.train)?;
+    let te = splits.test.as_ref().map(|t| model.score(t)).transpose()?;
+    let mut s = summary::of_training(&model, &spec, &fit, &tr, te.as_ref(), started.elapsed().as_secs_f64());
     summary::add_initial(&mut s, initial);
     if let Some(path) = &a.history {
         summary::write_history(&fit, path)?;
@@ -153,6 +165,14 @@ fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
         .with_context(|| format!("{}: not a checkpoint (no training progress saved)", path.display()))?;
     let column = |c: Option<&String>| c.map_or_else(|| "(the last)".to_string(), String::clone);
     let label = column(meta.data.as_ref().and_then(|d| d.label_column.as_ref()));
+    for flag in ["features", "ignore_columns", "categorical", "test_data", "val_data"] {
+        if a.given.iter().any(|g| g == flag) {
+            bail!(
+                "{} cannot be given with --resume: a resumed run reads its data as its checkpoint's run did",
+                super::flag(flag)
+            );
+        }
+    }
     let mut conflicts = asked.differences(&model.model_config()?);
     let spec = a.data.data.parse::<DataSpec>()?.to_string();
     conflicts.push((

@@ -5,8 +5,10 @@
 //! preprocessing, only when a batch is gathered ([`Dataset::gather`]).
 
 pub mod batch;
+pub mod columns;
 pub mod csv;
 pub mod digits;
+pub mod encode;
 pub mod idx;
 pub mod preprocess;
 pub mod spec;
@@ -15,6 +17,8 @@ pub mod split;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+pub use columns::Columns;
+pub use encode::{Encoding, Impute};
 pub use preprocess::{Affine, Scaling};
 
 /// Whether a dataset's targets are classes or real values.
@@ -80,12 +84,33 @@ pub struct Dataset {
     features: Features,
     targets: Targets,
     class_names: Option<Vec<String>>,
+    columns: Option<Box<Columns>>,
 }
 
 impl Dataset {
     /// A dataset from row-major features and targets; checks that the sizes agree, that labels
     /// are in range and that values are finite.
     pub fn new(n_features: usize, features: Features, targets: Targets) -> Result<Self> {
+        Self::checked(n_features, features, targets, false)
+    }
+
+    /// A dataset read from a table whose columns `columns` describes: as [`new`](Self::new),
+    /// except that a feature may be NaN, a missing value for [`Encoding`] to impute (infinities
+    /// are still errors).
+    pub fn from_table(n_features: usize, features: Features, targets: Targets, columns: Columns) -> Result<Self> {
+        if columns.features.len() != n_features {
+            return Err(Error::data(format!(
+                "{} columns described for {n_features} features",
+                columns.features.len()
+            )));
+        }
+        let mut data = Self::checked(n_features, features, targets, true)?;
+        data.columns = Some(Box::new(columns));
+        Ok(data)
+    }
+
+    /// The rows, checked; NaN features allowed when `missing`.
+    fn checked(n_features: usize, features: Features, targets: Targets, missing: bool) -> Result<Self> {
         let rows = match &targets {
             Targets::Classes { labels, n_classes } => {
                 if let Some((i, &l)) = labels.iter().enumerate().find(|(_, l)| **l as usize >= *n_classes) {
@@ -105,7 +130,7 @@ impl Dataset {
         let n_values = match &features {
             Features::U8(v) => v.len(),
             Features::F32(v) => {
-                if let Some(p) = v.iter().position(|x| !x.is_finite()) {
+                if let Some(p) = v.iter().position(|x| !(x.is_finite() || missing && x.is_nan())) {
                     return Err(Error::data(format!(
                         "row {}, feature {}: value {} is not finite",
                         p / n_features.max(1),
@@ -129,6 +154,7 @@ impl Dataset {
             features,
             targets,
             class_names: None,
+            columns: None,
         })
     }
 
@@ -156,11 +182,13 @@ impl Dataset {
             (Targets::Values(x), Targets::Values(y)) => Targets::Values([x.as_slice(), y].concat()),
             _ => return Err(Error::data("the two splits have different kinds of targets")),
         };
-        let all = Dataset::new(self.n_features, features, targets)?;
-        Ok(match &self.class_names {
-            Some(names) => all.with_class_names(names.clone()),
-            None => all,
-        })
+        if self.columns != other.columns {
+            return Err(Error::data("the two splits come from differently read tables"));
+        }
+        let mut all = Dataset::checked(self.n_features, features, targets, self.columns.is_some())?;
+        all.class_names = self.class_names.clone();
+        all.columns = self.columns.clone();
+        Ok(all)
     }
 
     /// Names the classes (in label order).
@@ -172,6 +200,11 @@ impl Dataset {
     /// Class names, when the source gives them.
     pub fn class_names(&self) -> Option<&[String]> {
         self.class_names.as_deref()
+    }
+
+    /// The table columns the features came from (rows read from a CSV file).
+    pub fn columns(&self) -> Option<&Columns> {
+        self.columns.as_deref()
     }
 
     /// Number of rows.
@@ -254,6 +287,7 @@ impl Dataset {
             features,
             targets,
             class_names: self.class_names.clone(),
+            columns: self.columns.clone(),
         }
     }
 

@@ -85,8 +85,10 @@ impl fmt::Display for DataSpec {
 pub struct Loaded {
     /// Training rows (all rows for sources without an official split).
     pub train: Dataset,
-    /// The official test split.
+    /// The official test split, or test rows of their own.
     pub test: Option<Dataset>,
+    /// Validation rows of their own, if any: then none are held out of the training rows.
+    pub val: Option<Dataset>,
 }
 
 impl DataSpec {
@@ -131,6 +133,7 @@ impl DataSpec {
             DataSpec::Digits => Ok(Loaded {
                 train: super::digits::load()?,
                 test: None,
+                val: None,
             }),
             DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => {
                 if !dir.is_dir() {
@@ -150,11 +153,13 @@ impl DataSpec {
                 Ok(Loaded {
                     train,
                     test: Some(test),
+                    val: None,
                 })
             }
             DataSpec::Csv(path) => Ok(Loaded {
                 train: super::csv::load(path, csv)?,
                 test: None,
+                val: None,
             }),
         }
     }
@@ -182,7 +187,7 @@ impl DataSpec {
     }
 
     /// An error naming `option` when it is `given` for a source that is not a CSV file.
-    pub(crate) fn check_csv_option(&self, option: &str, given: bool) -> Result<()> {
+    pub fn check_csv_option(&self, option: &str, given: bool) -> Result<()> {
         if given && !matches!(self, DataSpec::Csv(_)) {
             return Err(Error::param(
                 option,
@@ -213,14 +218,15 @@ pub struct Splits {
     pub train: Dataset,
     /// Rows for early stopping and model selection, held out of `train`.
     pub val: Option<Dataset>,
-    /// Rows for the final, unbiased figures.
-    pub test: Dataset,
+    /// Rows for the final, unbiased figures (`None`: `test_fraction` 0, every row trained on).
+    pub test: Option<Dataset>,
 }
 
 /// How a source is split.
 #[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SplitRule {
-    /// Fraction held out for testing when the source has no official test split.
+    /// Fraction held out for testing when the source has no official test split (0: none, every
+    /// row is trained on).
     pub test_fraction: f64,
     /// Fraction of the training rows held out for validation (0: none).
     pub val_fraction: f64,
@@ -247,11 +253,17 @@ impl SplitRule {
         split::stratified(all, self.test_fraction, self.seed)
     }
 
-    /// Splits `loaded`: the official test split if there is one, else a stratified
-    /// `test_fraction`; then `val_fraction` of the training rows for validation.
+    /// Splits `loaded`: the official test split (or the test rows of their own) if there is
+    /// one, else a stratified `test_fraction` (none for 0); then the validation rows of their
+    /// own, or `val_fraction` of the training rows.
+    ///
+    /// # Errors
+    /// [`Error::Param`] `test_fraction` when it is not 0 but leaves no test rows; [`Error::Data`]
+    /// when no training rows are left.
     pub fn apply(&self, loaded: Loaded) -> Result<Splits> {
         let (train, test) = match loaded.test {
-            Some(test) => (loaded.train, test),
+            Some(test) => (loaded.train, Some(test)),
+            None if self.test_fraction == 0.0 => (loaded.train, None),
             None => {
                 let (tr, te) = self.test_split(&loaded.train);
                 if te.is_empty() {
@@ -260,14 +272,16 @@ impl SplitRule {
                         format!("{} leaves no test rows", self.test_fraction),
                     ));
                 }
-                (loaded.train.subset(&tr), loaded.train.subset(&te))
+                (loaded.train.subset(&tr), Some(loaded.train.subset(&te)))
             }
         };
-        let (train, val) = if self.val_fraction > 0.0 {
-            let (tr, va) = split::stratified(&train, self.val_fraction, self.seed.wrapping_add(1));
-            (train.subset(&tr), Some(train.subset(&va)))
-        } else {
-            (train, None)
+        let (train, val) = match loaded.val {
+            Some(val) => (train, Some(val)),
+            None if self.val_fraction > 0.0 => {
+                let (tr, va) = split::stratified(&train, self.val_fraction, self.seed.wrapping_add(1));
+                (train.subset(&tr), Some(train.subset(&va)))
+            }
+            None => (train, None),
         };
         if train.is_empty() {
             return Err(Error::data("the training split has no rows"));
@@ -341,8 +355,9 @@ mod tests {
             .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
             .unwrap();
         let val = s.val.as_ref().map_or(0, |v| v.len());
-        assert_eq!(s.train.len() + val + s.test.len(), 1797);
-        assert!((s.test.len() as f64 - 0.2 * 1797.0).abs() < 6.0, "{}", s.test.len());
+        let test = s.test.as_ref().map_or(0, Dataset::len);
+        assert_eq!(s.train.len() + val + test, 1797);
+        assert!((test as f64 - 0.2 * 1797.0).abs() < 6.0, "{test}");
         let again = rule
             .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
             .unwrap();

@@ -2,7 +2,8 @@
 
 use super::ModelConfig;
 use crate::data::batch::Prepared;
-use crate::data::{Dataset, Scaling, Targets, Task};
+use crate::data::encode::Encoded;
+use crate::data::{Dataset, Encoding, Scaling, Targets, Task};
 use crate::error::{Error, Result};
 use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
@@ -14,6 +15,7 @@ use crate::train::{
     Trainer,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// A model: network, loss and regulariser, parameters, fitted preprocessing, and the record of
@@ -62,6 +64,12 @@ impl Fitted {
     /// [`Error::Data`] when the loss does not fit the data's task or classes; [`Error::Param`]
     /// `freeze` when `config.train.freeze` names no tensor of the model ([`Freeze::new`]).
     pub fn new(config: &ModelConfig, train: &Dataset) -> Result<Self> {
+        let encoding = Encoding::fit(train, config.impute)?;
+        let encoded = match &encoding {
+            Some(e) => e.apply(train)?.data,
+            None => Cow::Borrowed(train),
+        };
+        let train = &*encoded;
         let outputs = config.loss.outputs(train.task(), train.n_classes())?;
         let target_scaling = match (train.targets(), config.target_scaling) {
             (Targets::Values(_), s) => Some(s.unwrap_or(Scaling::Standardize)).filter(|s| *s != Scaling::None),
@@ -96,6 +104,7 @@ impl Fitted {
             train: Some(config.train.clone()),
             init: config.init,
             progress: Some(TrainState::new(&config.train.optimizer, params.len())),
+            encoding,
         };
         let model = SavedModel { meta, params, affine };
         Self::from_saved(model, config.train.threads)
@@ -160,10 +169,9 @@ impl Fitted {
         observer: &mut dyn Observer,
         checkpoint: Option<&Path>,
     ) -> Result<FitReport> {
-        self.check_rows(train)?;
-        if let Some(v) = val {
-            self.check_rows(v)?;
-        }
+        let train = self.prepare(train)?;
+        let val = val.map(|v| self.prepare(v)).transpose()?;
+        let (train, val) = (&*train, val.as_deref());
         let config = self.config()?.clone();
         let SavedModel { meta, params, affine } = &mut self.model;
         let mut state = meta
@@ -197,7 +205,8 @@ impl Fitted {
     /// One more epoch over `data` (scikit-learn's `partial_fit`): the configured batches of
     /// the permutation of the next epoch, from the state the model carries.
     pub fn partial_fit(&mut self, data: &Dataset) -> Result<EpochReport> {
-        self.check_rows(data)?;
+        let data = self.prepare(data)?;
+        let data = &*data;
         let config = self.config()?.clone();
         let SavedModel { meta, params, affine } = &mut self.model;
         let state = meta
@@ -225,7 +234,8 @@ impl Fitted {
     /// The scores `f(x; θ)` of every row, `rows × outputs`, row-major; a regressor's in the
     /// target's units (mapped back from scaled targets).
     pub fn decision_function(&self, data: &Dataset) -> Result<Vec<f32>> {
-        self.check_rows(data)?;
+        let data = self.prepare(data)?;
+        let data = &*data;
         let affine = &self.model.affine;
         let rows = Prepared { data, affine };
         let mut scores = self.objective.scores(&self.model.params, &rows, self.threads);
@@ -270,9 +280,9 @@ impl Fitted {
 
     /// Objective, data loss, and accuracy or RMSE on every row of `data`.
     pub fn score(&self, data: &Dataset) -> Result<Score> {
-        self.check_rows(data)?;
+        let inputs = self.prepare(data)?;
         let prepared = Prepared {
-            data,
+            data: &inputs,
             affine: &self.model.affine,
         };
         let all: Vec<usize> = (0..data.len()).collect();
@@ -382,6 +392,7 @@ impl Fitted {
             target_scaling: meta
                 .target_scaling
                 .or((meta.task == Task::Regress).then_some(Scaling::None)),
+            impute: meta.encoding.as_ref().and_then(|e| e.impute),
             train,
             split,
         })
@@ -419,7 +430,48 @@ impl Fitted {
     }
 
     /// Checks that `data` has the model's features and no class it does not know.
-    pub(super) fn check_rows(&self, data: &Dataset) -> Result<()> {
+    /// `data` as the network's inputs (encoded as the model's table columns are), checked to
+    /// fit the model.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the rows do not fit: other columns, features or classes.
+    pub(super) fn prepare<'a>(&self, data: &'a Dataset) -> Result<Cow<'a, Dataset>> {
+        let data = self.encode(data)?.data;
+        self.check_rows(&data)?;
+        Ok(data)
+    }
+
+    /// `data`'s rows encoded as the model's table columns are (the rows themselves for a model
+    /// without an encoding), with the count of categories the training rows did not have.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when the rows come from a table with other columns, or hold missing
+    /// values the model fills none of.
+    pub fn encode<'a>(&self, data: &'a Dataset) -> Result<Encoded<'a>> {
+        if let Some(e) = &self.model.meta.encoding {
+            return e.apply(data);
+        }
+        // A model from before encodings, or trained on rows from no table.
+        if let Some(c) = data
+            .columns()
+            .and_then(|c| c.features.iter().find(|f| f.levels.is_some()))
+        {
+            return Err(Error::data(format!(
+                "column '{}' of the rows is categorical, and the model has no categorical columns",
+                c.name
+            )));
+        }
+        if matches!(data.features(), crate::data::Features::F32(x) if x.iter().any(|v| v.is_nan())) {
+            return Err(Error::data("the rows have missing values, and the model fills none"));
+        }
+        Ok(Encoded {
+            data: Cow::Borrowed(data),
+            unseen: Vec::new(),
+        })
+    }
+
+    /// Checks that `data` fits the model's inputs and classes.
+    fn check_rows(&self, data: &Dataset) -> Result<()> {
         let meta = &self.model.meta;
         if data.n_features() != meta.inputs {
             return Err(Error::data(format!(

@@ -28,7 +28,9 @@
 //! let config = params.check()?;
 //! let splits = config.split.apply(DataSpec::Digits.load(&CsvOptions::default())?)?;
 //! let model = Fitted::fit(&config, &splits.train, splits.val.as_ref())?;
-//! let score = model.score(&splits.test)?;
+//! // 20 % of the digits are held out (`test_fraction`; 0 holds none out, and `test` is `None`).
+//! let test = splits.test.as_ref().expect("held-out rows");
+//! let score = model.score(test)?;
 //! assert!(score.accuracy.unwrap_or(0.0) > 0.9);
 //! # Ok::<(), gradus::Error>(())
 //! ```

@@ -1,8 +1,8 @@
 //! [`ModelParams`]: everything that decides a model before it sees data, checked once into a
 //! [`ModelConfig`] (linfa's pattern: hyperparameters in, a validated type out).
 
-use crate::data::Scaling;
 use crate::data::spec::SplitRule;
+use crate::data::{Impute, Scaling};
 use crate::error::{Error, Result};
 use crate::loss::{Loss, SoftmaxCrossEntropy};
 use crate::model::{Architecture, Init};
@@ -26,6 +26,9 @@ pub struct ModelParams {
     /// Target scaling of a regressor, fitted on the training rows; `None`: `standardize` for
     /// regression. Classifiers have none (giving one is an error).
     pub target_scaling: Option<Scaling>,
+    /// How missing values of a table's numeric columns are filled, from the training rows
+    /// (`None`: missing values are errors).
+    pub impute: Option<Impute>,
     /// Update rule, schedule, batching, stopping and seed.
     pub train: TrainParams,
     /// Fraction held out for testing from a source without an official test split, in [0, 1).
@@ -33,6 +36,9 @@ pub struct ModelParams {
     /// Fraction of the training rows held out for validation, in [0, 1); `None`: 0.1 with early
     /// stopping (`train.patience`), else 0.
     pub val_fraction: Option<f64>,
+    /// Whether the validation rows are given apart (a file of their own), so that none are held
+    /// out of the training rows.
+    pub val_data: bool,
 }
 
 impl Default for ModelParams {
@@ -46,9 +52,11 @@ impl Default for ModelParams {
             regularizer: Regularizer::none(),
             scaling: Scaling::Standardize,
             target_scaling: None,
+            impute: None,
             train: TrainParams::default(),
             test_fraction: 0.2,
             val_fraction: None,
+            val_data: false,
         }
     }
 }
@@ -68,6 +76,8 @@ pub struct ModelConfig {
     pub scaling: Scaling,
     /// Target scaling as asked for (see [`ModelParams::target_scaling`]).
     pub target_scaling: Option<Scaling>,
+    /// How missing values are filled.
+    pub impute: Option<Impute>,
     /// The training loop's configuration.
     pub train: TrainConfig,
     /// How a data source is cut into train, validation and test rows (seeded by `train.seed`).
@@ -79,13 +89,24 @@ impl ModelParams {
     ///
     /// # Errors
     /// [`Error::Param`]: anything [`TrainParams::check`] and [`SplitRule::check`] reject, and
-    /// `val_fraction` 0 with early stopping, which needs validation rows.
+    /// `val_fraction` 0 with early stopping, which needs validation rows; `val_fraction` given
+    /// with `val_data`.
     pub fn check(&self) -> Result<ModelConfig> {
         let train = self.train.check()?;
+        if let (true, Some(f)) = (self.val_data, self.val_fraction) {
+            return Err(Error::param(
+                "val_fraction",
+                format!("{f} cannot be given with validation rows of their own (val_data)"),
+            ));
+        }
         let val_fraction = self
             .val_fraction
-            .unwrap_or(if train.patience.is_some() { 0.1 } else { 0.0 });
-        if train.patience.is_some() && val_fraction == 0.0 {
+            .unwrap_or(if train.patience.is_some() && !self.val_data {
+                0.1
+            } else {
+                0.0
+            });
+        if train.patience.is_some() && val_fraction == 0.0 && !self.val_data {
             return Err(Error::param(
                 "val_fraction",
                 "must be > 0 with early stopping (patience), which needs a validation split; got 0",
@@ -104,6 +125,7 @@ impl ModelParams {
             regularizer: self.regularizer,
             scaling: self.scaling,
             target_scaling: self.target_scaling,
+            impute: self.impute,
             train,
             split,
         })
@@ -139,6 +161,7 @@ impl ModelConfig {
                 "target_scale",
                 self.target_scaling.map_or_else(|| "default".into(), |s| s.to_string()),
             ),
+            ("impute", self.impute.map_or_else(|| "none".into(), |i| i.to_string())),
             ("optimizer", t.optimizer.name().to_string()),
         ];
         for (name, _, _) in HYPERPARAMETERS {

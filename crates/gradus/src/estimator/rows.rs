@@ -90,22 +90,60 @@ impl Fitted {
             .map(str::to_string)
             .or_else(|| origin.filter(|_| same_source).and_then(|o| o.label_column.clone()));
         let header = origin.filter(|_| same_source).and_then(|o| o.header);
-        let csv = CsvOptions {
+        let base = CsvOptions {
             label: label_column(label.as_deref()),
             task: meta.task,
             header: Header::said(header),
             ..CsvOptions::default()
         };
-        // A CSV file to predict on may have no label column: use it as it is when its width fits.
-        let try_unlabelled = request.allow_unlabelled && label.is_none() && matches!(spec, DataSpec::Csv(_));
-        let unlabelled = CsvOptions {
-            label: LabelColumn::Absent,
-            ..csv.clone()
+        let loaded = match (&meta.encoding, &spec) {
+            // The model's columns, by name (or by position in a file without a header).
+            (Some(e), DataSpec::Csv(_)) => {
+                let mut csv = e.columns.reading(&base);
+                if request.label_column.is_some() {
+                    csv.label = base.label.clone();
+                }
+                csv.missing = e.impute.is_some();
+                csv.label_optional = request.allow_unlabelled;
+                spec.load(&csv)?
+            }
+            // A model from before encodings: a CSV file to predict on may have no label
+            // column, used as it is when its width fits.
+            _ => {
+                let try_unlabelled = request.allow_unlabelled && label.is_none() && matches!(spec, DataSpec::Csv(_));
+                let unlabelled = CsvOptions {
+                    label: LabelColumn::Absent,
+                    ..base.clone()
+                };
+                match try_unlabelled.then(|| spec.load(&unlabelled)) {
+                    Some(Ok(l)) if l.train.n_features() == meta.inputs => l,
+                    _ => spec.load(&base)?,
+                }
+            }
         };
-        let loaded = match try_unlabelled.then(|| spec.load(&unlabelled)) {
-            Some(Ok(l)) if l.train.n_features() == meta.inputs => l,
-            _ => spec.load(&csv)?,
-        };
+        // Test rows of their own, for the model's own source.
+        if let (Some(test), true, Rows::Auto | Rows::Test) =
+            (origin.and_then(|o| o.test_data.as_ref()), same_source, request.rows)
+        {
+            return self.rows(&RowRequest {
+                data: Some(test),
+                label_column: None,
+                rows: Rows::All,
+                allow_unlabelled: false,
+            });
+        }
+        if let (Some(o), true, Rows::Auto | Rows::Test, None) = (origin, same_source, request.rows, &loaded.test)
+            && o.split.test_fraction == 0.0
+        {
+            return Err(Error::param(
+                "split",
+                format!(
+                    "{} has no test rows: the model was trained on every row of {} (test fraction 0); use --split train, or other data with --data",
+                    format!("{:?}", request.rows).to_lowercase(),
+                    o.spec
+                ),
+            ));
+        }
         let every = |d: &Dataset, from: usize| (from..from + d.len()).collect::<Vec<usize>>();
         let (data, ids) = match (request.rows, loaded.test) {
             (Rows::Auto | Rows::Test, Some(test)) => {
@@ -143,8 +181,7 @@ impl Fitted {
                 (loaded.train.subset(&ids), ids)
             }
         };
-        self.check_rows(&data)
-            .map_err(|e| Error::data(format!("{spec}: {e}")))?;
+        self.prepare(&data).map_err(|e| Error::data(format!("{spec}: {e}")))?;
         Ok(Selected { data, ids })
     }
 }

@@ -1,12 +1,17 @@
-//! CSV files: one row per line, real-valued features and one label column.
+//! CSV files: one row per line, feature columns and one label column.
 //!
-//! The first line is taken as a header when any of its fields, other than the label column's,
-//! is not a number. Fields are trimmed of surrounding spaces; quoting follows RFC 4180. Columns are
-//! named by their header name when there is one, and otherwise numbered from 0 (as in
-//! [`LabelColumn::Index`]); lines are numbered from 1, blank lines included. Every error is one
-//! line naming the file, the line and the column, e.g. `data.csv: line 7, column 'age': 'n/a' is
-//! not a number`; text quoted from the file has its control characters escaped (`'\0'`,
-//! `'\u{1b}'`) and is shortened, so that a hostile file cannot write to the terminal.
+//! The first line is taken as a header when any of its fields in a numeric feature column is not
+//! a number, or when columns are named. Fields are trimmed of surrounding spaces; quoting follows
+//! RFC 4180. Columns are named by their header name when there is one, and otherwise numbered
+//! from 0 (as in [`LabelColumn::Index`]); lines are numbered from 1, blank lines included. Every
+//! error is one line naming the file, the line and the column, e.g. `data.csv: line 7, column
+//! 'age': 'n/a' is not a number`; text quoted from the file has its control characters escaped
+//! (`'\0'`, `'\u{1b}'`) and is shortened, so that a hostile file cannot write to the terminal.
+//!
+//! Which columns are features is chosen with [`CsvOptions::features`] and
+//! [`CsvOptions::ignore`]; categorical columns ([`CsvOptions::categorical`]) are read as category
+//! indices ([`Column::levels`]), to be one-hot encoded by [`crate::data::encode::Encoding`]; with
+//! [`CsvOptions::missing`], empty, `NA` and `NaN` fields are missing values, to be imputed.
 //!
 //! Files may be hostile, e.g. `/dev/zero`: endless bytes and no line break. A record may hold at
 //! most [`CsvOptions::max_record_bytes`] bytes and a field [`CsvOptions::max_field_bytes`], so the
@@ -14,11 +19,17 @@
 //! parser's 8-byte end offset per field (a 16 MiB record of nothing but commas briefly takes a few
 //! hundred megabytes). The whole dataset takes memory in proportion to the file's size.
 
+#[cfg(test)]
+mod column_tests;
+mod plan;
+mod records;
+
+use super::columns::{AUTO_MAX_LEVELS, Categorical, Column, ColumnRef, Columns};
 use super::{Dataset, Features, Targets, Task};
 use crate::error::{Error, Result};
-use std::collections::{BTreeSet, VecDeque};
-use std::fs::File;
-use std::io::{self, Read};
+use plan::{Kind, Plan};
+use records::{Records, fields, quoted, size};
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 /// The most classes a CSV file may define.
@@ -31,12 +42,6 @@ pub const DEFAULT_MAX_FIELD_BYTES: usize = 1 << 20;
 /// The default [`CsvOptions::max_record_bytes`]: 16 MiB, a row of about a million features
 /// written with full `f32` precision.
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
-
-/// The capacity of the CSV reader's buffer: the most bytes it reads ahead of the record it parses.
-const BUFFER: usize = 64 << 10;
-
-/// The most characters of a field that an error message quotes.
-const MAX_QUOTED_CHARS: usize = 40;
 
 /// The most column names an error message lists.
 const MAX_LISTED_COLUMNS: usize = 20;
@@ -121,6 +126,23 @@ pub struct CsvOptions {
     pub max_record_bytes: usize,
     /// The most bytes a field may hold, after trimming. Default [`DEFAULT_MAX_FIELD_BYTES`].
     pub max_field_bytes: usize,
+    /// The feature columns, in this order (`None`: every column but the label and the ignored
+    /// ones, in the file's order).
+    pub features: Option<Vec<ColumnRef>>,
+    /// Columns left out.
+    pub ignore: Vec<ColumnRef>,
+    /// Which feature columns hold categories.
+    pub categorical: Categorical,
+    /// Whether empty, `NA` and `NaN` fields are missing values (stored as NaN, to be imputed)
+    /// rather than errors.
+    pub missing: bool,
+    /// The number of fields each record must have (to read a file without a header by
+    /// position, as another was read); `None`: the first record's.
+    pub width: Option<usize>,
+    /// Whether a file may lack the label column (to predict on): the label column named is not
+    /// in the header, or a file without a header whose label was its last column is one field
+    /// short of [`width`](Self::width). Its rows then have no labels.
+    pub label_optional: bool,
 }
 
 impl Default for CsvOptions {
@@ -132,36 +154,14 @@ impl Default for CsvOptions {
             header: Header::Auto,
             max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
             max_field_bytes: DEFAULT_MAX_FIELD_BYTES,
+            features: None,
+            ignore: Vec::new(),
+            categorical: Categorical::None,
+            missing: false,
+            width: None,
+            label_optional: false,
         }
     }
-}
-
-/// A size in bytes for messages: `16 MiB`, `64 KiB` or `1000 bytes`.
-fn size(bytes: usize) -> String {
-    match bytes {
-        b if b > 0 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
-        b if b > 0 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
-        b => format!("{b} bytes"),
-    }
-}
-
-/// `text` in single quotes for a message: control and other unprintable characters escaped
-/// (`\0`, `\u{1b}`), so that a file cannot send escape sequences to the terminal, and at most
-/// [`MAX_QUOTED_CHARS`] characters, the rest elided (`…`).
-fn quoted(text: &str) -> String {
-    let mut out = String::from("'");
-    for (i, c) in text.chars().enumerate() {
-        if i == MAX_QUOTED_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\'' | '"' | '\\' => out.push(c),
-            c => out.extend(c.escape_debug()),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 /// A field as a finite `f32`, or what is wrong with it.
@@ -175,163 +175,6 @@ fn number(field: &str) -> Result<f32, String> {
         Ok(_) => Err(format!("{} is not finite", quoted(field))),
         Err(_) if field.is_empty() => Err("empty field".into()),
         Err(_) => Err(format!("{} is not a number", quoted(field))),
-    }
-}
-
-/// A reader between the file and the CSV parser that
-///
-/// - notes where each line's content starts, to give records their real line: the `csv` crate's
-///   position of a record is where it started looking for it, before any blank lines (and, with
-///   `\r\n` line breaks, before the previous line's `\n`);
-/// - refuses to read more than `max_record` bytes past the start of the record being parsed.
-struct Tracker<R> {
-    /// The file.
-    inner: R,
-    /// Bytes read so far.
-    offset: u64,
-    /// The line of the next byte: 1 plus the `\n` bytes read so far.
-    line: u64,
-    /// Whether the last byte read ended a line (`\n` or `\r`), or nothing has been read yet.
-    at_line_start: bool,
-    /// `(byte offset, line)` of the first byte of each line that is not a line break, from the
-    /// start of the record being parsed on. Those the parser has certainly consumed are dropped,
-    /// except the first (the record's own), so there are at most about [`BUFFER`] of them.
-    starts: VecDeque<(u64, u64)>,
-    /// Where the record being parsed starts: just after the previous record.
-    record: u64,
-    /// The most bytes a record may hold.
-    max_record: u64,
-    /// Whether reading stopped because the record was longer than `max_record`.
-    too_long: bool,
-}
-
-impl<R: Read> Tracker<R> {
-    fn new(inner: R, max_record: usize) -> Self {
-        Self {
-            inner,
-            offset: 0,
-            line: 1,
-            at_line_start: true,
-            starts: VecDeque::new(),
-            record: 0,
-            max_record: max_record as u64,
-            too_long: false,
-        }
-    }
-
-    /// The parser is about to parse a record starting at byte `offset`.
-    fn begin_record(&mut self, offset: u64) {
-        self.record = offset;
-        while self.starts.front().is_some_and(|&(at, _)| at < offset) {
-            self.starts.pop_front();
-        }
-    }
-
-    /// `(line, byte offset)` where the record being parsed (or just parsed) starts: its first
-    /// byte that is not a line break.
-    fn record_start(&self) -> (u64, u64) {
-        self.starts
-            .front()
-            .map_or((self.line, self.offset), |&(at, line)| (line, at))
-    }
-
-    /// Notes the line starts in `bytes`, read at `self.offset`.
-    fn note(&mut self, bytes: &[u8]) {
-        for (at, &b) in (self.offset..).zip(bytes) {
-            match b {
-                b'\n' | b'\r' => {
-                    self.line += u64::from(b == b'\n');
-                    self.at_line_start = true;
-                }
-                _ if self.at_line_start => {
-                    self.at_line_start = false;
-                    self.starts.push_back((at, self.line));
-                }
-                _ => {}
-            }
-        }
-        self.offset += bytes.len() as u64;
-    }
-}
-
-impl<R: Read> Read for Tracker<R> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        // The parser reads at most `BUFFER` bytes ahead, so it has consumed everything before
-        // `offset - BUFFER`: those starts lie inside the record being parsed, after its first.
-        let consumed = self.offset.saturating_sub(BUFFER as u64);
-        while self.starts.get(1).is_some_and(|&(at, _)| at < consumed) {
-            self.starts.remove(1);
-        }
-        let room = self.record.saturating_add(self.max_record).saturating_sub(self.offset);
-        // At the limit, one more byte (not the end of the file) makes the record too long.
-        let len = buf.len().min(BUFFER).min(room.max(1).try_into().unwrap_or(usize::MAX));
-        let n = self.inner.read(&mut buf[..len])?;
-        if room == 0 && n > 0 {
-            self.too_long = true;
-            return Err(io::Error::other("record too long"));
-        }
-        self.note(&buf[..n]);
-        Ok(n)
-    }
-}
-
-/// The fields of `record`, trimmed of surrounding ASCII whitespace. (Trimmed here rather than by
-/// the `csv` crate's `Trim::All`, which copies every record.)
-fn fields(record: &csv::StringRecord) -> impl Iterator<Item = &str> {
-    record.iter().map(str::trim_ascii)
-}
-
-/// The records of a CSV file, each with the line it starts on, within the size limits.
-struct Records<'a> {
-    /// The file, for errors.
-    path: &'a Path,
-    /// The parser.
-    reader: csv::Reader<Tracker<File>>,
-}
-
-impl<'a> Records<'a> {
-    /// Opens `path`.
-    fn open(path: &'a Path, opts: &CsvOptions) -> Result<Self> {
-        let file = File::open(path).map_err(|e| Error::io(path, e))?;
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(BUFFER)
-            .from_reader(Tracker::new(file, opts.max_record_bytes));
-        Ok(Self { path, reader })
-    }
-
-    /// Reads the next record into `record`; returns the line it starts on, or `None` at the end
-    /// of the file.
-    ///
-    /// Errors: the file cannot be read; a record too long (`line 3: the record is longer than the
-    /// limit of 16 MiB`); invalid UTF-8.
-    fn next(&mut self, record: &mut csv::StringRecord) -> Result<Option<u64>> {
-        let start = self.reader.position().byte();
-        self.reader.get_mut().begin_record(start);
-        let more = self.reader.read_record(record).map_err(|e| self.error(e))?;
-        Ok(more.then(|| self.reader.get_ref().record_start().0))
-    }
-
-    /// A `csv` crate error as ours, naming the line of the record being read.
-    fn error(&self, e: csv::Error) -> Error {
-        let tracker = self.reader.get_ref();
-        let (line, byte) = tracker.record_start();
-        let msg = match e.kind() {
-            csv::ErrorKind::Io(_) if tracker.too_long => format!(
-                "line {line}: the record is longer than the limit of {}",
-                size(tracker.max_record as usize)
-            ),
-            csv::ErrorKind::Utf8 { err, .. } => format!(
-                "line {line}, column {}: not valid UTF-8 (the line starts at byte offset {byte})",
-                err.field()
-            ),
-            _ => e.to_string(),
-        };
-        match e.into_kind() {
-            csv::ErrorKind::Io(io) if !tracker.too_long => Error::io(self.path, io),
-            _ => Error::format(self.path, msg),
-        }
     }
 }
 
@@ -379,13 +222,13 @@ fn classes(path: &Path, column: &str, labels: &[(u64, String)]) -> Result<(Vec<u
     Ok((ids, names.len(), Some(names.into_iter().map(String::from).collect())))
 }
 
-/// The header's names, quoted, for a message: at most [`MAX_LISTED_COLUMNS`] of them.
-fn column_list(header: &csv::StringRecord) -> String {
-    let mut names: Vec<String> = fields(header).take(MAX_LISTED_COLUMNS).map(quoted).collect();
-    if header.len() > MAX_LISTED_COLUMNS {
-        names.push(format!("… ({} more)", header.len() - MAX_LISTED_COLUMNS));
-    }
-    names.join(", ")
+/// The most categories a categorical column may have.
+const MAX_LEVELS: usize = 10_000;
+
+/// Whether `field` is a missing value when missing values are allowed: empty, `NA`, or `NaN`
+/// (any case).
+fn is_missing(field: &str) -> bool {
+    field.is_empty() || field == "NA" || field.eq_ignore_ascii_case("nan")
 }
 
 /// The rows read so far: features, and label texts with their lines.
@@ -396,12 +239,16 @@ struct Rows<'a> {
     header: Option<csv::StringRecord>,
     /// Fields per record.
     width: usize,
-    /// The label column, if any.
-    label: Option<usize>,
+    /// The columns.
+    plan: Plan,
+    /// Whether empty, `NA` and `NaN` fields are missing values (NaN) rather than errors.
+    missing: bool,
     /// The most bytes a field may hold.
     max_field: usize,
     /// Row-major features.
     features: Vec<f32>,
+    /// Each categorical feature's categories, in the order first seen, and their indices.
+    levels: Vec<(Vec<String>, HashMap<String, u32>)>,
     /// `(line, text)` of each row's label.
     labels: Vec<(u64, String)>,
 }
@@ -431,8 +278,60 @@ impl Rows<'_> {
         }
     }
 
-    /// Adds the record on line `line`. Errors: a field too long, a ragged row, a feature that is
-    /// not a finite number.
+    /// The value of numeric column `j`'s `field`, or an error that says how to use the column
+    /// when it holds text.
+    fn numeric(&self, line: u64, j: usize, field: &str) -> Result<f32> {
+        if self.missing && is_missing(field) {
+            return Ok(f32::NAN);
+        }
+        number(field).map_err(|msg| {
+            let name = self.column(j);
+            let hint = if field.is_empty() || field.eq_ignore_ascii_case("nan") || field == "NA" {
+                " (fill missing values with --impute mean|median|zero)".to_string()
+            } else if field.parse::<f32>().is_err() {
+                format!(" (leave the column out with --ignore-columns {name}, or one-hot encode it with --categorical {name})")
+            } else {
+                String::new()
+            };
+            self.field_error(line, j, &format!("{msg}{hint}"))
+        })
+    }
+
+    /// The index of categorical feature `k`'s `field` among its categories (NaN: missing).
+    fn category(&mut self, line: u64, k: usize, field: &str) -> Result<f32> {
+        let j = self.plan.features[k];
+        if self.missing && is_missing(field) {
+            return Ok(f32::NAN);
+        }
+        if field.is_empty() {
+            return Err(self.field_error(
+                line,
+                j,
+                "empty field (fill missing values with --impute mean|median|zero)",
+            ));
+        }
+        let slot = self.plan.kinds[..k].iter().filter(|c| **c == Kind::Categorical).count();
+        if self.levels.len() <= slot {
+            self.levels.resize_with(slot + 1, Default::default);
+        }
+        let (names, index) = &mut self.levels[slot];
+        if let Some(&i) = index.get(field) {
+            return Ok(i as f32);
+        }
+        if names.len() == MAX_LEVELS {
+            return Err(self.field_error(
+                line,
+                j,
+                &format!("{} would make more than {MAX_LEVELS} categories", quoted(field)),
+            ));
+        }
+        index.insert(field.to_string(), names.len() as u32);
+        names.push(field.to_string());
+        Ok((names.len() - 1) as f32)
+    }
+
+    /// Adds the record on line `line`. Errors: a field too long, a ragged row, a numeric
+    /// feature that is not a finite number.
     fn push(&mut self, line: u64, record: &csv::StringRecord) -> Result<()> {
         self.check_lengths(line, record)?;
         if record.len() != self.width {
@@ -441,13 +340,21 @@ impl Rows<'_> {
                 format!("line {line} has {} fields, expected {}", record.len(), self.width),
             ));
         }
-        for (j, field) in fields(record).enumerate() {
-            if Some(j) == self.label {
-                self.labels.push((line, field.to_string()));
-            } else {
-                let x = number(field).map_err(|msg| self.field_error(line, j, &msg))?;
-                self.features.push(x);
+        if let Some(j) = self.plan.label {
+            self.labels.push((line, record[j].trim_ascii().to_string()));
+        }
+        for k in 0..self.plan.features.len() {
+            let j = self.plan.features[k];
+            let field = record[j].trim_ascii();
+            if self.plan.kinds[k] == Kind::Undecided {
+                let text = !is_missing(field) && field.parse::<f32>().is_err();
+                self.plan.kinds[k] = if text { Kind::Categorical } else { Kind::Numeric };
             }
+            let x = match self.plan.kinds[k] {
+                Kind::Categorical => self.category(line, k, field)?,
+                _ => self.numeric(line, j, field)?,
+            };
+            self.features.push(x);
         }
         Ok(())
     }
@@ -464,7 +371,7 @@ impl Rows<'_> {
 
     /// The targets (and class names) of the labels read, as `task` says.
     fn targets(&self, task: Task, rows: usize) -> Result<(Targets, Option<Vec<String>>)> {
-        match (self.label, task) {
+        match (self.plan.label, task) {
             (None, _) => Ok((Targets::Values(vec![0.0; rows]), None)),
             (Some(j), Task::Regress) => {
                 let values = self
@@ -480,18 +387,58 @@ impl Rows<'_> {
             }
         }
     }
+
+    /// How the file's columns became features, once every row is read. Errors: a column that
+    /// `--categorical auto` took as categorical with more than [`AUTO_MAX_LEVELS`] categories.
+    fn columns(self, auto: bool) -> Result<(Columns, Vec<f32>)> {
+        let mut levels = self.levels.into_iter().map(|(names, _)| names);
+        let mut features = Vec::with_capacity(self.plan.features.len());
+        for (&j, kind) in self.plan.features.iter().zip(&self.plan.kinds) {
+            let name = match self.header.as_ref().and_then(|h| h.get(j)) {
+                Some(n) => n.trim_ascii().to_string(),
+                None => j.to_string(),
+            };
+            let levels = (*kind == Kind::Categorical).then(|| levels.next().unwrap_or_default());
+            if let Some(l) = levels.as_ref().filter(|l| auto && l.len() > AUTO_MAX_LEVELS) {
+                return Err(Error::format(
+                    self.path,
+                    format!(
+                        "column {} has {} distinct values, too many for --categorical auto (at most {AUTO_MAX_LEVELS}); name it in --categorical to encode it anyway, or leave it out with --ignore-columns",
+                        quoted(&name),
+                        l.len()
+                    ),
+                ));
+            }
+            features.push(Column { name, levels });
+        }
+        let name = |j: usize| match self.header.as_ref().and_then(|h| h.get(j)) {
+            Some(n) => n.trim_ascii().to_string(),
+            None => j.to_string(),
+        };
+        let columns = Columns {
+            header: self.header.is_some(),
+            width: self.width,
+            label: self.plan.label.map(name),
+            unused: self.plan.unused.iter().map(|&j| name(j)).collect(),
+            features,
+        };
+        Ok((columns, self.features))
+    }
 }
 
-/// Loads a CSV file as a dataset with `f32` features.
+/// Loads a CSV file as a dataset with `f32` features ([`Dataset::columns`] says which columns
+/// they came from).
 ///
-/// Every row must have as many fields as the first; every feature must be a finite number.
-/// Errors (each naming `path`): the file cannot be read, is not UTF-8, or has no data rows
-/// (`data.csv: no data rows`); a record or a field longer than the limits (`data.csv: line 1: the
-/// record is longer than the limit of 16 MiB`); a ragged row (`data.csv: line 9 has 3 fields,
-/// expected 4`); a field that is empty, not a number, not finite or beyond `f32`'s range
-/// (`data.csv: line 4, column 2: 'NaN' is not finite`, `data.csv: line 5, column 0: '1e39' is out
-/// of f32's range (±3.4e38)`); a label column that does not exist (`data.csv: no column named
-/// 'y'; the columns are 'a', 'b'`); too many classes.
+/// Every row must have as many fields as the first; every numeric feature must be a finite
+/// number (or, with [`CsvOptions::missing`], a missing value). Errors (each naming `path`): the
+/// file cannot be read, is not UTF-8, or has no data rows (`data.csv: no data rows`); a record or
+/// a field longer than the limits (`data.csv: line 1: the record is longer than the limit of
+/// 16 MiB`); a ragged row (`data.csv: line 9 has 3 fields, expected 4`); a field that is empty,
+/// not a number, not finite or beyond `f32`'s range (`data.csv: line 4, column 2: 'NaN' is not
+/// finite`, `data.csv: line 5, column 0: '1e39' is out of f32's range (±3.4e38)`); a column that
+/// does not exist (`data.csv: no column named 'y' (the label column); the columns are 'a', 'b'`);
+/// contradictory column options (`the label column 'y' cannot be ignored (--ignore-columns)`);
+/// too many classes or categories.
 pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
     let mut records = Records::open(path, opts)?;
     let mut record = csv::StringRecord::new();
@@ -499,65 +446,52 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
     let first_line = records.next(&mut record)?.ok_or_else(no_rows)?;
     let first = std::mem::take(&mut record);
     let width = first.len();
-
-    let label = match &opts.label {
-        LabelColumn::Last => width.checked_sub(1),
-        LabelColumn::Index(i) if *i < width => Some(*i),
-        LabelColumn::Index(i) => {
-            return Err(Error::format(
-                path,
-                format!("label column {i} does not exist: line {first_line} has {width} fields"),
-            ));
-        }
-        LabelColumn::Name(_) | LabelColumn::Absent => None,
+    let unlabelled = opts.label_optional
+        && match &opts.label {
+            LabelColumn::Name(n) => !fields(&first).any(|f| f == n),
+            LabelColumn::Index(i) => opts.width == Some(width + 1) && *i == width,
+            _ => false,
+        };
+    let without_label;
+    let opts = if unlabelled {
+        without_label = CsvOptions {
+            label: LabelColumn::Absent,
+            width: None,
+            ..opts.clone()
+        };
+        &without_label
+    } else {
+        opts
     };
+    if let Some(w) = opts.width.filter(|w| *w != width) {
+        return Err(Error::format(
+            path,
+            format!(
+                "line {first_line} has {width} fields, but the model's data had {w} (a file without a header is read by column position)"
+            ),
+        ));
+    }
+    let named = plan::names_a_column(opts);
+    let text_columns = plan::text_columns_by_index(opts, width);
     let is_header = match opts.header {
         Header::Yes => true,
         Header::No => false,
+        Header::Auto if named.is_some() => fields(&first).any(|f| f.parse::<f32>().is_err()),
         Header::Auto => fields(&first)
             .enumerate()
-            .any(|(j, f)| Some(j) != label && f.parse::<f32>().is_err()),
+            .any(|(j, f)| !text_columns.contains(&j) && f.parse::<f32>().is_err() && !(opts.missing && is_missing(f))),
     };
-    let label = match &opts.label {
-        LabelColumn::Name(name) if !is_header => {
-            return Err(Error::format(
-                path,
-                format!(
-                    "label column {} needs a header line, but line {first_line} is all numbers",
-                    quoted(name)
-                ),
-            ));
-        }
-        LabelColumn::Name(name) => match fields(&first).position(|f| f == name) {
-            Some(j) => Some(j),
-            None => {
-                return Err(Error::format(
-                    path,
-                    format!(
-                        "no column named {}; the columns are {}",
-                        quoted(name),
-                        column_list(&first)
-                    ),
-                ));
-            }
-        },
-        _ => label,
-    };
-    let n_features = width - usize::from(label.is_some());
-    if n_features == 0 {
-        return Err(Error::format(
-            path,
-            "the label column is the only column; there are no features",
-        ));
-    }
-
+    let plan = Plan::new(path, is_header.then_some(&first), width, first_line, opts)?;
+    let n_features = plan.features.len();
     let mut rows = Rows {
         path,
         header: None,
         width,
-        label,
+        plan,
+        missing: opts.missing,
         max_field: opts.max_field_bytes,
         features: Vec::new(),
+        levels: Vec::new(),
         labels: Vec::new(),
     };
     if is_header {
@@ -569,7 +503,8 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
     while let Some(line) = records.next(&mut record)? {
         rows.push(line, &record)?;
     }
-    if !is_header && opts.header == Header::Auto && rows.numeric_labels_below_a_text_one() {
+    let categorical = rows.plan.kinds.contains(&Kind::Categorical);
+    if !is_header && opts.header == Header::Auto && !categorical && rows.numeric_labels_below_a_text_one() {
         // A header over numeric features: `1,2,3,4,label`.
         rows.features.drain(..n_features);
         rows.labels.remove(0);
@@ -580,7 +515,8 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
         return Err(no_rows());
     }
     let (targets, names) = rows.targets(opts.task, n_rows)?;
-    let data = Dataset::new(n_features, Features::F32(rows.features), targets)?;
+    let (columns, features) = rows.columns(opts.categorical == Categorical::Auto)?;
+    let data = Dataset::from_table(n_features, Features::F32(features), targets, columns)?;
     Ok(match names {
         Some(names) => data.with_class_names(names),
         None => data,
@@ -713,15 +649,15 @@ mod tests {
         );
         assert_eq!(
             error("a,b,y\n1,abc,0\n", c.clone(), Task::Classify),
-            "line 2, column 'b': 'abc' is not a number"
+            "line 2, column 'b': 'abc' is not a number (leave the column out with --ignore-columns 'b', or one-hot encode it with --categorical 'b')"
         );
         assert_eq!(
             error("1,2,0\n1,2,0\nNaN,2,0\n", c.clone(), Task::Classify),
-            "line 3, column 0: 'NaN' is not finite"
+            "line 3, column 0: 'NaN' is not finite (fill missing values with --impute mean|median|zero)"
         );
         assert_eq!(
             error("1,2,0\n1,,0\n", c.clone(), Task::Classify),
-            "line 2, column 1: empty field"
+            "line 2, column 1: empty field (fill missing values with --impute mean|median|zero)"
         );
         assert_eq!(
             error("1,2,0\n1,2,\n", c.clone(), Task::Classify),
@@ -743,7 +679,7 @@ mod tests {
     fn missing_label_columns_are_errors() {
         assert_eq!(
             error("a,b,c\n1,2,3\n", LabelColumn::Name("y".into()), Task::Classify),
-            "no column named 'y'; the columns are 'a', 'b', 'c'"
+            "no column named 'y' (the label column); the columns are 'a', 'b', 'c'"
         );
         assert_eq!(
             error("1,2,3\n", LabelColumn::Name("y".into()), Task::Classify),

@@ -254,10 +254,18 @@ struct Rows<'a> {
 }
 
 impl Rows<'_> {
+    /// Column `j`'s name: its header name, or its index in a file without a header.
+    fn name(&self, j: usize) -> String {
+        match self.header.as_ref().and_then(|h| h.get(j)) {
+            Some(name) => name.trim_ascii().to_string(),
+            None => j.to_string(),
+        }
+    }
+
     /// Column `j` as messages name it: its header name, quoted, or its index.
     fn column(&self, j: usize) -> String {
-        match self.header.as_ref().and_then(|h| h.get(j)).map(str::trim_ascii) {
-            Some(name) => quoted(name),
+        match self.header {
+            Some(_) => quoted(&self.name(j)),
             None => j.to_string(),
         }
     }
@@ -390,14 +398,11 @@ impl Rows<'_> {
 
     /// How the file's columns became features, once every row is read. Errors: a column that
     /// `--categorical auto` took as categorical with more than [`AUTO_MAX_LEVELS`] categories.
-    fn columns(self, auto: bool) -> Result<(Columns, Vec<f32>)> {
-        let mut levels = self.levels.into_iter().map(|(names, _)| names);
+    fn columns(mut self, auto: bool) -> Result<(Columns, Vec<f32>)> {
+        let mut levels = std::mem::take(&mut self.levels).into_iter().map(|(names, _)| names);
         let mut features = Vec::with_capacity(self.plan.features.len());
         for (&j, kind) in self.plan.features.iter().zip(&self.plan.kinds) {
-            let name = match self.header.as_ref().and_then(|h| h.get(j)) {
-                Some(n) => n.trim_ascii().to_string(),
-                None => j.to_string(),
-            };
+            let name = self.name(j);
             let levels = (*kind == Kind::Categorical).then(|| levels.next().unwrap_or_default());
             if let Some(l) = levels.as_ref().filter(|l| auto && l.len() > AUTO_MAX_LEVELS) {
                 return Err(Error::format(
@@ -411,15 +416,11 @@ impl Rows<'_> {
             }
             features.push(Column { name, levels });
         }
-        let name = |j: usize| match self.header.as_ref().and_then(|h| h.get(j)) {
-            Some(n) => n.trim_ascii().to_string(),
-            None => j.to_string(),
-        };
         let columns = Columns {
             header: self.header.is_some(),
             width: self.width,
-            label: self.plan.label.map(name),
-            unused: self.plan.unused.iter().map(|&j| name(j)).collect(),
+            label: self.plan.label.map(|j| self.name(j)),
+            unused: self.plan.unused.iter().map(|&j| self.name(j)).collect(),
             features,
         };
         Ok((columns, self.features))

@@ -31,6 +31,9 @@ pub enum Command {
     Trajectory(TrajectoryArgs),
     /// A learning-rate schedule, tick by tick, as CSV or a plot.
     Schedule(ScheduleArgs),
+    /// Choose hyperparameters by cross-validation: grid or random search, with successive
+    /// halving; the best configuration is retrained and scored once on the test split.
+    Tune(Box<TuneArgs>),
 }
 
 /// Where the data comes from and how it is split.
@@ -260,6 +263,48 @@ pub struct TrainArgs {
     /// those that conflict with its checkpoint.
     #[arg(skip)]
     pub given: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct TuneArgs {
+    /// The training flags: the base configuration every trial starts from. --val-fraction F
+    /// scores trials on one validation split instead of --folds; --out saves the best model
+    /// (retrained on the whole training split); --resume FILE continues an interrupted search
+    /// from its --results file; --plot PATH draws the metric against each hyperparameter
+    /// (PATH-NAME.svg or .png).
+    #[command(flatten)]
+    pub train: TrainArgs,
+    /// Every combination of these values, e.g. 'lr=1e-3,1e-2,1e-1 reg=l2:1e-5,l2:1e-4'
+    /// (comma- or |-separated values; see --space).
+    #[arg(long, value_name = "SPACE", conflicts_with_all = ["random", "space"])]
+    pub grid: Option<String>,
+    /// Draw N configurations at random from --space.
+    #[arg(long, value_name = "N", requires = "space")]
+    pub random: Option<usize>,
+    /// What --random draws from, e.g. 'lr=log(1e-4,1) reg=l2:log(1e-6,1e-1)
+    /// batch-size=32,64,256 momentum=uniform(0,0.99)': listed values uniformly, log(a,b)
+    /// log-uniformly, uniform(a,b) uniformly.
+    #[arg(long, value_name = "SPACE", requires = "random")]
+    pub space: Option<String>,
+    /// Score each trial by K-fold cross-validation (stratified for classification; default 5
+    /// unless --val-fraction is given).
+    #[arg(long, value_name = "K", conflicts_with = "val_fraction")]
+    pub folds: Option<usize>,
+    /// accuracy (default for classification), loss, or rmse (default for regression), on the
+    /// held-out rows.
+    #[arg(long)]
+    pub metric: Option<String>,
+    /// Successive halving with epochs as the resource: the best 1/--factor of the
+    /// configurations go on to the next rung, trained --factor times longer, up to --epochs.
+    #[arg(long)]
+    pub halving: bool,
+    /// The halving factor η.
+    #[arg(long, default_value_t = 3, requires = "halving")]
+    pub factor: usize,
+    /// Write each trial's result here as it finishes (JSON lines), then the whole table in
+    /// order of rung and trial.
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 fn parse_convention(s: &str) -> Result<Convention, String> {

@@ -33,8 +33,10 @@ fn main() -> ExitCode {
         .and_then(|m| args::Cli::from_arg_matches(&m).map(|cli| (cli, m)));
     let cli = match parsed {
         Ok((mut cli, matches)) => {
-            if let args::Command::Train(a) = &mut cli.command {
-                a.given = given(&matches, "train");
+            match &mut cli.command {
+                args::Command::Train(a) => a.given = given(&matches, "train"),
+                args::Command::Tune(a) => a.train.given = given(&matches, "tune"),
+                _ => {}
             }
             cli
         }

@@ -53,6 +53,7 @@ pub mod regularizer;
 pub mod schedule;
 pub mod train;
 pub mod trajectory;
+pub mod tune;
 
 pub use error::{Error, Result};
 pub use real::Real;

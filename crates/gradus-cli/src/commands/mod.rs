@@ -13,6 +13,7 @@ mod splits;
 mod summary;
 mod train;
 mod trajectory;
+mod tune;
 
 use crate::args::{Cli, Command, DataArgs, ModelArgs, OptimArgs, Split};
 use anyhow::{Result, bail};
@@ -33,6 +34,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(a) => a.threads,
         Command::Eval(a) => a.threads,
         Command::Predict(a) => a.threads,
+        Command::Tune(a) => a.train.threads,
         _ => None,
     };
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -48,6 +50,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Trajectory(a) => trajectory::run(a),
         Command::Schedule(a) => schedule::run(a),
+        Command::Tune(a) => tune::run(*a),
     })
 }
 

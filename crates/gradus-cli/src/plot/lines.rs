@@ -242,7 +242,8 @@ impl Figure for Lines<'_> {
         for series in self.series {
             let colour = PALETTE[series.colour % PALETTE.len()];
             let pts: Vec<(f64, f64)> = self.drawn(series).collect();
-            let markers = pts.len() <= 200;
+            let scatter = series.dash == super::MARKERS_ONLY;
+            let markers = scatter || pts.len() <= 200;
             let pts = thin(&pts, |p| chart.backend_coord(p));
             let pixels: Vec<(f64, f64)> = pts
                 .iter()
@@ -254,8 +255,10 @@ impl Figure for Lines<'_> {
             occupied.extend(pixels.iter().map(|&(px, py)| ((px as i32, py as i32), 1)));
             let pattern = dash_pattern(series.dash);
             let style = colour.stroke_width(2);
-            for [a, b] in dash_pieces(&pixels, pattern) {
-                root.draw(&PathElement::new(vec![a, b], style))?;
+            if !scatter {
+                for [a, b] in dash_pieces(&pixels, pattern) {
+                    root.draw(&PathElement::new(vec![a, b], style))?;
+                }
             }
             if markers {
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;

@@ -62,9 +62,12 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Its colour, an index into the palette.
     pub colour: usize,
-    /// Its dash pattern, an index (0: solid).
+    /// Its dash pattern, an index (0: solid; [`MARKERS_ONLY`]: no line, a marker at each point).
     pub dash: usize,
 }
+
+/// The [`Series::dash`] of a scatter: markers, no line.
+pub const MARKERS_ONLY: usize = usize::MAX;
 
 /// A point a line chart marks with a ring and a dotted vertical line (the epoch early stopping
 /// kept).

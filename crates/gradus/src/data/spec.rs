@@ -144,12 +144,8 @@ impl DataSpec {
                     };
                     return Err(Error::data(format!("{}: no such directory{hint}", dir.display())));
                 }
-                let names = match self {
-                    DataSpec::FashionMnist(_) => FASHION_MNIST_CLASSES.iter().map(|s| s.to_string()).collect(),
-                    _ => (0..10).map(|d| d.to_string()).collect(),
-                };
                 let (train, test) = super::idx::load_train_test(dir, 10)?;
-                let train = train.with_class_names(names);
+                let train = train.with_class_names(self.idx_class_names());
                 Ok(Loaded {
                     train,
                     test: Some(test),
@@ -161,6 +157,36 @@ impl DataSpec {
                 test: None,
                 val: None,
             }),
+        }
+    }
+
+    /// The source's rows without its official test split, which is not read (to choose
+    /// hyperparameters without touching it; [`load_official_test`](Self::load_official_test)
+    /// reads it at the end).
+    pub fn load_training(&self, csv: &CsvOptions) -> Result<Dataset> {
+        match self {
+            DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) if dir.is_dir() => {
+                Ok(super::idx::load_split(dir, "train", 10)?.with_class_names(self.idx_class_names()))
+            }
+            _ => Ok(self.load(csv)?.train),
+        }
+    }
+
+    /// The official test split, read now (`None` for a source without one).
+    pub fn load_official_test(&self) -> Result<Option<Dataset>> {
+        match self {
+            DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => Ok(Some(
+                super::idx::load_split(dir, "t10k", 10)?.with_class_names(self.idx_class_names()),
+            )),
+            _ => Ok(None),
+        }
+    }
+
+    /// The class names of an IDX source: Fashion-MNIST's, or the digits 0–9.
+    fn idx_class_names(&self) -> Vec<String> {
+        match self {
+            DataSpec::FashionMnist(_) => FASHION_MNIST_CLASSES.iter().map(|s| s.to_string()).collect(),
+            _ => (0..10).map(|d| d.to_string()).collect(),
         }
     }
 

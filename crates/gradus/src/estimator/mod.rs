@@ -35,10 +35,12 @@
 //! # Ok::<(), gradus::Error>(())
 //! ```
 
+mod assign;
 mod fitted;
 mod params;
 mod rows;
 
+pub use assign::SEARCHABLE;
 pub use fitted::{Fitted, Predictions, Score};
 pub use params::{ModelConfig, ModelParams};
 pub use rows::{RowRequest, Rows, Selected};

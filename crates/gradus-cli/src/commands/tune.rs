@@ -139,6 +139,8 @@ fn describe(params: &[(String, String)]) -> String {
 /// A trial's figure: `0.9512 ± 0.0031`, or why it failed.
 fn figure(r: &TrialResult) -> String {
     match (r.mean, r.std, &r.error) {
+        // One validation split: no spread to show.
+        (Some(m), _, _) if r.scores.len() == 1 => format!("{m:.4}"),
         (Some(m), Some(s), _) => format!("{m:.4} ± {s:.4}"),
         (_, _, Some(e)) => format!("failed: {e}"),
         _ => "failed".into(),
@@ -291,8 +293,12 @@ pub fn run(a: TuneArgs) -> Result<()> {
             describe(&r.params)
         )?;
     }
+    let held_out = match plan.validation {
+        Validation::Folds(k) => format!("mean ± std over {k} held-out folds"),
+        Validation::Holdout(_) => "on the validation split".to_string(),
+    };
     outln!(
-        "best (rung {last}): trial {}, {}: {metric} {} on held-out folds",
+        "best (rung {last}): trial {}, {}: {metric} {} ({held_out})",
         best.trial + 1,
         describe(&best.params),
         figure(best)
@@ -342,7 +348,17 @@ fn draw(results: &[TrialResult], space: &Space, metric: Metric, halving: bool, p
             .iter()
             .map(|&(x, y)| (if log { x.log10() } else { x }, y))
             .collect();
-        let x_label = if log { format!("log₁₀ {name}") } else { name.clone() };
+        // `reg (l2:…)`: what the number is, for values written with a prefix.
+        let prefix = first
+            .iter()
+            .find_map(|r| r.params.iter().find(|(n, _)| n == name))
+            .and_then(|(_, v)| v.rsplit_once(':'))
+            .map_or(String::new(), |(p, _)| format!(" ({p}:…)"));
+        let x_label = if log {
+            format!("log₁₀ {name}{prefix}")
+        } else {
+            format!("{name}{prefix}")
+        };
         let series = [Series {
             label: String::new(),
             points,

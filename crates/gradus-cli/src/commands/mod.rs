@@ -3,6 +3,7 @@
 //! library's [`gradus::estimator`].
 
 mod compare_lr;
+mod compare_strategies;
 mod eval;
 mod gradcheck;
 mod gradcheck_table;
@@ -29,6 +30,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Train(a) => a.threads,
         Command::Eval(a) => a.threads,
         Command::Predict(a) => a.threads,
+        Command::CompareStrategies(a) => a.threads,
         _ => None,
     };
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -44,6 +46,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Trajectory(a) => trajectory::run(a),
         Command::Schedule(a) => schedule::run(a),
+        Command::CompareStrategies(a) => compare_strategies::run(*a),
     })
 }
 

@@ -319,3 +319,210 @@ impl Search {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::functions::TestFunction;
+    use crate::optim::OptimizerParams;
+    use crate::train::{Silent, TrainParams, TrainState, Trainer};
+
+    /// `gradus train` on Rosenbrock's function from (−1.2, 1) with the search `name`, `trials`
+    /// trials over `epochs` epochs: θ, the kept figures and the report.
+    fn run(name: &str, search: SearchParams, epochs: u64) -> ([f64; 2], Kept, crate::train::FitReport) {
+        let config = TrainParams {
+            epochs,
+            batch: crate::data::batch::BatchSize::Full,
+            optimizer: OptimizerParams::named(name),
+            search,
+            seed: 7,
+            ..TrainParams::default()
+        }
+        .check()
+        .unwrap();
+        let mut f = TestFunction::Rosenbrock;
+        let mut theta = [-1.2, 1.0];
+        let mut state = TrainState::new(&config.strategy, 2);
+        let report = Trainer::new(&config)
+            .fit(&mut f, None, &mut theta, &mut state, &mut Silent)
+            .unwrap();
+        (theta, state.search.unwrap(), report)
+    }
+
+    /// The N(0, 1) draws of trial `t`, written out again from the recipe of the module docs.
+    fn normals(seed: u64, t: u64) -> [f64; 2] {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed ^ SALT);
+        rng.set_stream(t);
+        [StandardNormal.sample(&mut rng), StandardNormal.sample(&mut rng)]
+    }
+
+    #[test]
+    fn random_search_keeps_the_best_of_its_draws() {
+        let (sigma, trials) = (2.0, 50);
+        let search = SearchParams {
+            trials: Some(trials),
+            init_scale: Some(sigma),
+            ..SearchParams::default()
+        };
+        let (theta, kept, report) = run("random-search", search, 4);
+        // Brute force: every draw, its value, the first of the lowest.
+        let f = TestFunction::Rosenbrock;
+        let draws: Vec<[f64; 2]> = (0..trials).map(|t| normals(7, t).map(|z| sigma * z)).collect();
+        let best = draws
+            .iter()
+            .copied()
+            .reduce(|a, b| if f.value(b) < f.value(a) { b } else { a })
+            .unwrap();
+        assert_eq!(theta, best);
+        assert_eq!(kept.objective, f.value(best));
+        let improvements = (1..draws.len())
+            .filter(|&k| draws[..k].iter().all(|d| f.value(draws[k]) < f.value(*d)))
+            .count();
+        assert_eq!(kept.accepted, improvements as u64 + 1);
+        // 50 trials over 4 epochs: 12, 13, 12, 13; one evaluation each.
+        let evaluations: Vec<u64> = report.history.iter().map(|h| h.evaluations).collect();
+        assert_eq!(evaluations, [12, 13, 12, 13]);
+        assert_eq!(report.history.iter().map(|h| h.examples).sum::<u64>(), trials);
+    }
+
+    #[test]
+    fn local_search_moves_only_downhill() {
+        let search = Search::Local(LocalSearch {
+            trials: 200,
+            sigma: 0.05,
+        });
+        let mut f = TestFunction::Rosenbrock;
+        let (mut theta, mut kept, mut candidate) = (vec![-1.2, 1.0], None, Vec::new());
+        let (mut accepted, mut values) = (0, vec![f.value([-1.2, 1.0])]);
+        for t in 0..200 {
+            let before = [theta[0], theta[1]];
+            let stats = search
+                .trial(&mut f, &mut theta, &[0], &mut kept, 7, t, &mut candidate)
+                .unwrap();
+            // The candidate, drawn again: θ + σz, kept exactly when it is lower.
+            let tried = [0, 1].map(|i| before[i] + 0.05 * normals(7, t)[i]);
+            let lower = f.value(tried) < f.value(before);
+            assert_eq!([theta[0], theta[1]], if lower { tried } else { before }, "trial {t}");
+            accepted += u64::from(lower);
+            assert_eq!(stats.objective, f.value([theta[0], theta[1]]));
+            assert!(stats.objective <= *values.last().unwrap());
+            // The first trial also evaluates the start.
+            assert_eq!(stats.evaluations, if t == 0 { 2 } else { 1 });
+            values.push(stats.objective);
+        }
+        assert_eq!(kept.unwrap().accepted, accepted);
+        assert!(accepted > 10 && values[200] < 0.5 * values[0], "{accepted} {values:?}");
+        // Through the trainer, over 10 epochs: the same path, T + 1 evaluations in all.
+        let params = SearchParams {
+            trials: Some(200),
+            step: Some(0.05),
+            ..SearchParams::default()
+        };
+        let (trained, k, report) = run("random-local-search", params, 10);
+        assert_eq!(trained.to_vec(), theta);
+        assert_eq!(k, kept.unwrap());
+        assert_eq!(report.history.iter().map(|h| h.evaluations).sum::<u64>(), 201);
+        assert!(report.history.windows(2).all(|w| w[1].objective <= w[0].objective));
+    }
+
+    #[test]
+    fn trials_are_shared_out_over_the_epochs() {
+        let search = |trials| crate::train::Strategy::Search(Search::Random(RandomSearch { trials, sigma: 1.0 }));
+        let shares = |trials, epochs| -> Vec<u64> {
+            let s = search(trials);
+            let epochs = TrainParams {
+                epochs,
+                batch: crate::data::batch::BatchSize::Full,
+                optimizer: OptimizerParams::named("random-search"),
+                search: s.search().unwrap().params(),
+                ..TrainParams::default()
+            }
+            .check()
+            .unwrap()
+            .epochs;
+            (0..epochs).map(|e| s.trials_in_epoch(e, epochs).unwrap()).collect()
+        };
+        assert_eq!(shares(1000, 10), [100; 10]);
+        assert_eq!(shares(7, 3), [2, 2, 3]);
+        assert_eq!(shares(5, 10), [1; 5]);
+    }
+
+    #[test]
+    fn values_are_checked_and_name_their_flag() {
+        let err = |name: &str, p: SearchParams| {
+            TrainParams {
+                batch: crate::data::batch::BatchSize::Full,
+                optimizer: OptimizerParams::named(name),
+                search: p,
+                ..TrainParams::default()
+            }
+            .check()
+            .unwrap_err()
+            .to_string()
+        };
+        let p = |trials, step, init_scale| SearchParams {
+            trials,
+            step,
+            init_scale,
+        };
+        assert_eq!(
+            err("random-search", p(None, None, None)),
+            "trials is required by random-search"
+        );
+        assert_eq!(
+            err("random-search", p(Some(0), None, None)),
+            "trials must be at least 1, got 0"
+        );
+        assert_eq!(
+            err("random-search", p(Some(3), None, Some(f64::INFINITY))),
+            "init_scale must be finite and > 0, got inf"
+        );
+        assert_eq!(
+            err("random-search", p(Some(3), Some(0.1), None)),
+            "step does not apply to random-search"
+        );
+        assert_eq!(
+            err("random-local-search", p(Some(3), Some(-1.0), None)),
+            "step must be finite and > 0, got -1"
+        );
+        assert!(err("random-local-search", p(Some(3), None, Some(0.1))).starts_with("init_scale does not apply"));
+        assert!(err("sgd", p(Some(3), None, None)).starts_with("trials does not apply to sgd"));
+        let search = p(Some(3), None, None);
+        let with = |f: &dyn Fn(&mut TrainParams)| {
+            let mut t = TrainParams {
+                batch: crate::data::batch::BatchSize::Full,
+                optimizer: OptimizerParams::named("random-search"),
+                search: search.clone(),
+                ..TrainParams::default()
+            };
+            f(&mut t);
+            t.check().unwrap_err().to_string()
+        };
+        assert!(with(&|t| t.lr = Some(0.1)).starts_with("lr does not apply to random-search"));
+        assert!(with(&|t| t.clip_norm = Some(1.0)).starts_with("clip_norm does not apply"));
+        assert!(with(&|t| t.optimizer.momentum = Some(0.9)).starts_with("momentum does not apply"));
+        assert!(with(&|t| t.batch = crate::data::batch::BatchSize::Rows(8)).starts_with("batch_size must be full"));
+    }
+
+    #[test]
+    fn a_search_is_written_beside_the_rule_form() {
+        let rule = crate::train::StrategyParams {
+            rule: OptimizerParams::named("adam"),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let adam = OptimizerParams::named("adam").build().unwrap();
+        // An update rule is written exactly as before searches existed.
+        assert_eq!(
+            serde_json::to_string(&rule).unwrap(),
+            serde_json::to_string(&adam).unwrap()
+        );
+        let search = crate::train::Strategy::Search(Search::Local(LocalSearch { trials: 9, sigma: 0.5 }));
+        let text = serde_json::to_string(&search).unwrap();
+        assert_eq!(text, r#"{"name":"random-local-search","trials":9,"step":0.5}"#);
+        assert_eq!(serde_json::from_str::<crate::train::Strategy>(&text).unwrap(), search);
+        let bad = r#"{"name":"random-local-search","trials":0,"step":0.5}"#;
+        assert!(serde_json::from_str::<crate::train::Strategy>(bad).is_err());
+    }
+}

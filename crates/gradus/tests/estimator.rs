@@ -47,7 +47,11 @@ fn default_learning_rates_train_the_digits() {
         );
         p.train.preset = gradus::optim::Preset::Torch;
         let torch = p.check().unwrap().train;
-        assert_eq!(torch.schedule.base_lr, torch.strategy.rule().unwrap().torch_lr(), "{name}");
+        assert_eq!(
+            torch.schedule.base_lr,
+            torch.strategy.rule().unwrap().torch_lr(),
+            "{name}"
+        );
     }
 }
 

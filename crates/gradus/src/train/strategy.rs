@@ -1,24 +1,7 @@
 //! [`Strategy`]: how the [`Trainer`](super::Trainer) moves θ in one step — along the gradient,
 //! by an update rule, or by a derivative-free search that asks the objective for values alone.
 //!
-//! | strategy | a step | an epoch |
-//! | --- | --- | --- |
-//! | [`Strategy::Gradient`] | `value_and_grad` on a batch → transforms → [`Optimizer::step`] | the batches of one pass over the rows |
-//! | [`Strategy::Search`] | one trial ([`Search::trial`]): `value` of a candidate on every row, kept if lower | a share of the trials (below) |
-//!
-//! A search's trials each evaluate the whole training split, so one trial is one pass over the
-//! data, as one epoch of gradient training is. Its T trials are spread over E′ = min(E, T)
-//! epochs of the configured E, epoch e (0-based) running trials ⌊eT/E′⌋ to ⌊(e+1)T/E′⌋ − 1
-//! ([`Strategy::trials_in_epoch`]): `--trials 1000` reports after every 100 trials by default.
-//! The stopping rules keep their meaning on the epoch objective (the mean over the epoch's
-//! trials of the kept objective, which never rises): `tol` stops a search that has stalled,
-//! early stopping watches the kept θ's validation loss. A search has no learning rate, and
-//! takes none of the gradient's options (schedule, warm-up, clipping, noise, freezing, a
-//! numerical gradient, sampling, batches, a gradient tolerance): giving one is an error.
-//!
-//! Serialized, as a model file's `optimizer`, in [`OptimizerParams`]' form with the search's
-//! values beside it (`{"name":"random-search","trials":100,"init_scale":0.01}`); a gradient rule
-//! is written exactly as before searches existed.
+//! See [`Strategy`] for what a step and an epoch are for each.
 
 use crate::error::{Error, Result};
 use crate::optim::{Optimizer, OptimizerParams, State};
@@ -27,6 +10,25 @@ use crate::search::{self, Search, SearchParams};
 use serde::{Deserialize, Serialize};
 
 /// How the trainer moves θ: a gradient update rule, or a derivative-free search.
+///
+/// | strategy | a step | an epoch |
+/// | --- | --- | --- |
+/// | [`Strategy::Gradient`] | `value_and_grad` on a batch → transforms → [`Optimizer::step`] | the batches of one pass over the rows |
+/// | [`Strategy::Search`] | one trial ([`Search::trial`]): `value` of a candidate on every row, kept if lower | a share of the trials (below) |
+///
+/// A search's trials each evaluate the whole training split, so one trial is one pass over the
+/// data, as one epoch of gradient training is. Its T trials are spread over E′ = min(E, T)
+/// epochs of the configured E, epoch e (0-based) running trials ⌊eT/E′⌋ to ⌊(e+1)T/E′⌋ − 1
+/// ([`Strategy::trials_in_epoch`]): `--trials 1000` reports after every 100 trials by default.
+/// The stopping rules keep their meaning on the epoch objective (the mean over the epoch's
+/// trials of the kept objective, which never rises): `tol` stops a search that has stalled,
+/// early stopping watches the kept θ's validation loss. A search has no learning rate, and
+/// takes none of the gradient's options (schedule, warm-up, clipping, noise, freezing, a
+/// numerical gradient, sampling, batches, a gradient tolerance): giving one is an error.
+///
+/// Serialized, as a model file's `optimizer`, in [`OptimizerParams`]' form with the search's
+/// values beside it (`{"name":"random-search","trials":100,"init_scale":0.01}`); a gradient rule
+/// is written exactly as before searches existed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(into = "StrategyParams", try_from = "StrategyParams")]
 pub enum Strategy {
@@ -148,8 +150,8 @@ impl Strategy {
         }
     }
 
-    /// The trials of epoch `epoch` (0-based) of `epochs`, for a search (see the [module
-    /// docs](self)); `None` for a gradient strategy, whose epochs are passes over the rows.
+    /// The trials of epoch `epoch` (0-based) of `epochs`, for a search (see [`Strategy`]);
+    /// `None` for a gradient strategy, whose epochs are passes over the rows.
     pub fn trials_in_epoch(&self, epoch: u64, epochs: u64) -> Option<u64> {
         let trials = self.search()?.trials();
         let epochs = epochs.clamp(1, trials);

@@ -260,8 +260,11 @@ pub fn run(a: CompareStrategiesArgs) -> Result<()> {
         let acc = r["test_accuracy"]
             .as_f64()
             .map_or(String::new(), |v| format!(", test accuracy {v:.4}"));
+        let accepted = r["accepted"]
+            .as_u64()
+            .map_or(String::new(), |k| format!(" ({k} accepted)"));
         outln!(
-            "{:<20} {} evaluations, {} steps: objective {:.5}{acc}",
+            "{:<20} {} evaluations, {} steps{accepted}: objective {:.5}{acc}",
             r["strategy"].as_str().unwrap_or_default(),
             r["evaluations"],
             r["steps"],

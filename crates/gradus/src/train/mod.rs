@@ -50,9 +50,10 @@ pub struct StepReport {
     pub batch: usize,
     /// Batches in the epoch.
     pub batches: usize,
-    /// The learning rate of the step.
+    /// The learning rate of the step (0 for a search, which has none).
     pub lr: f64,
-    /// The batch objective, before the update.
+    /// The batch objective, before the update (for a search, the kept objective after the
+    /// trial).
     pub objective: f64,
 }
 
@@ -61,9 +62,11 @@ pub struct StepReport {
 pub struct EpochReport {
     /// 1-based epoch number.
     pub epoch: u64,
-    /// Mean objective over the epoch's batches, each evaluated before its update.
+    /// Mean objective over the epoch's batches, each evaluated before its update (for a
+    /// search, the mean over its trials of the kept objective after each).
     pub objective: f64,
-    /// Fraction of training rows classified correctly during the epoch (before each update).
+    /// Fraction of training rows classified correctly during the epoch (before each update;
+    /// for a search, by the kept parameters after each trial).
     pub train_accuracy: Option<f64>,
     /// Validation data loss after the epoch.
     pub val_loss: Option<f64>,

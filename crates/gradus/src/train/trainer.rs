@@ -20,9 +20,9 @@ pub struct Trainer<'a, T> {
     point: Vec<T>,
 }
 
-/// The steps of one epoch: step b evaluates `batch` rows of `order` from b·batch on, wrapping
-/// around — consecutive batches of one pass for gradient training, and every row at every
-/// step for a search (`batch` = the number of rows).
+/// The steps of one epoch: step b evaluates `batch` rows of `order` from
+/// (b mod ⌈n/batch⌉)·batch on — consecutive batches of one pass for gradient training (b never
+/// reaches ⌈n/batch⌉), and every row at every step for a search (`batch` = n).
 struct Plan {
     order: Vec<usize>,
     batch: usize,
@@ -51,7 +51,7 @@ impl Plan {
 
     fn rows(&self, b: usize) -> &[usize] {
         let n = self.order.len();
-        let start = b.wrapping_mul(self.batch) % n;
+        let start = (b % n.div_ceil(self.batch)) * self.batch;
         &self.order[start..(start + self.batch).min(n)]
     }
 

@@ -150,7 +150,7 @@ pub fn run(a: CompareStrategiesArgs) -> Result<()> {
         .collect::<Result<Vec<_>>>()?;
     let splits = configs[0].split.apply(spec.load(&csv)?)?;
     let n = splits.train.len() as u64;
-    let passes = a.budget / n;
+    let passes = a.budget.checked_div(n).unwrap_or(0);
     if passes < 2 {
         bail!(
             "--budget must buy at least 2 passes over the {n} training rows ({} example evaluations), got {}",

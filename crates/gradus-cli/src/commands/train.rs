@@ -72,7 +72,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
         model.params().len(),
         cfg.strategy.describe(),
     );
-    let initial = summary::initial(&model, &splits.train)?;
+    // Random search replaces the initial weights by its first draw: their objective says nothing.
+    let initial = match cfg.strategy.search() {
+        Some(gradus::search::Search::Random(_)) => None,
+        _ => summary::initial(&model, &splits.train)?,
+    };
     let mut progress = Progress::new(cfg.epochs)?.counting(&cfg.strategy);
     let fit = model.train(
         &splits.train,

@@ -28,6 +28,7 @@
 //! (and the bytes of a saved model) is the same unless two candidates tie to 1e-15.
 
 use crate::error::{Error, Result};
+use crate::optim::num;
 use crate::problem::{BatchStats, Problem};
 use crate::real::Real;
 use rand::SeedableRng;
@@ -236,8 +237,8 @@ impl Search {
     /// The strategy and its values, e.g. `random-local-search(step=0.01, trials=100)`.
     pub fn describe(&self) -> String {
         match self {
-            Search::Random(s) => format!("random-search(init_scale={}, trials={})", s.sigma, s.trials),
-            Search::Local(s) => format!("random-local-search(step={}, trials={})", s.sigma, s.trials),
+            Search::Random(s) => format!("random-search(init_scale={}, trials={})", num(s.sigma), s.trials),
+            Search::Local(s) => format!("random-local-search(step={}, trials={})", num(s.sigma), s.trials),
         }
     }
 

@@ -34,6 +34,9 @@ pub enum Command {
     /// Choose hyperparameters by cross-validation: grid or random search, with successive
     /// halving; the best configuration is retrained and scored once on the test split.
     Tune(Box<TuneArgs>),
+    /// Random search, random local search and minibatch SGD on the same data with the same
+    /// budget of example evaluations: a CSV and a chart of objective and test accuracy.
+    CompareStrategies(Box<CompareStrategiesArgs>),
 }
 
 /// Where the data comes from and how it is split.
@@ -109,7 +112,9 @@ pub struct ModelArgs {
 /// The update rule and its step sizes.
 #[derive(Args, Debug, Clone)]
 pub struct OptimArgs {
-    /// sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam or adamw.
+    /// sgd, momentum, nesterov, adagrad, rmsprop, adadelta, adam or adamw; for train also the
+    /// derivative-free random-search (--trials, --init-scale) and random-local-search (--trials,
+    /// --step).
     #[arg(long, default_value = "sgd")]
     pub optimizer: String,
     /// Base learning rate α₀. Default for train: one that trains standardized data well (sgd
@@ -233,6 +238,17 @@ pub struct TrainArgs {
     /// objective, 2n + 1 (n + 1) evaluations per step for n parameters — for small models.
     #[arg(long, default_value = "analytic", value_name = "HOW")]
     pub gradient: String,
+    /// random-search and random-local-search: trials in all, each evaluating the objective on
+    /// the whole training split (N example-loss evaluations for N rows), shared out over
+    /// --epochs.
+    #[arg(long, value_name = "N")]
+    pub trials: Option<u64>,
+    /// random-local-search: the scale σ of its Gaussian perturbations θ + σ·z.
+    #[arg(long, value_name = "σ", allow_negative_numbers = true)]
+    pub step: Option<f64>,
+    /// random-search: the scale σ of its Gaussian draws θ = σ·z (default 0.01).
+    #[arg(long, value_name = "σ", allow_negative_numbers = true)]
+    pub init_scale: Option<f64>,
     /// Threads for the matrix products (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -305,6 +321,50 @@ pub struct TuneArgs {
     /// order of rung and trial.
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+pub struct CompareStrategiesArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub model: ModelArgs,
+    /// Feature scaling fitted on the training split: none, unit, center or standardize.
+    #[arg(long, default_value = "standardize")]
+    pub scale: String,
+    /// Example evaluations each strategy may use: E buys ⌊E/N⌋ passes over the N training rows
+    /// (SGD: that many epochs of example gradients; random search: that many trials; random
+    /// local search: one fewer, the first pass evaluating its start).
+    #[arg(long, value_name = "E")]
+    pub budget: u64,
+    /// random-local-search: the scale σ of its perturbations.
+    #[arg(long, value_name = "σ", default_value_t = 0.01, allow_negative_numbers = true)]
+    pub step: f64,
+    /// random-search: the scale σ of its draws (default 0.01).
+    #[arg(long, value_name = "σ", allow_negative_numbers = true)]
+    pub init_scale: Option<f64>,
+    /// SGD's learning rate (default 0.1).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+    /// SGD's rows per batch.
+    #[arg(long, default_value = "64", value_parser = parse_batch)]
+    pub batch_size: BatchSize,
+    /// Seed of the initialisation, the splits, the batch order and the searches' draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Threads for the matrix products (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Write the points (strategy, evaluations, objective, test loss, test accuracy) here, as
+    /// CSV (default: stdout, unless --plot or --json is given).
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Draw the objective and the test accuracy against evaluations (.svg or .png).
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+    /// Print the result as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 fn parse_convention(s: &str) -> Result<Convention, String> {

@@ -15,6 +15,8 @@ pub struct Progress {
     bar: Option<ProgressBar>,
     epochs: u64,
     signal: Arc<AtomicUsize>,
+    /// Whether the steps are a search's trials (no learning rate to show).
+    trials: bool,
 }
 
 /// Training stopped at a signal, after saving what was asked for; the process exits with
@@ -42,15 +44,33 @@ impl Progress {
             signal_hook::flag::register(sig, Arc::clone(&second))?;
             signal_hook::flag::register_usize(sig, Arc::clone(&signal), sig as usize)?;
         }
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(1);
-            let style = ProgressStyle::with_template("epoch {prefix} [{bar:30}] {pos}/{len} batches {msg}")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> ");
+        let bar = std::io::stderr().is_terminal().then(|| ProgressBar::new(1));
+        let progress = Self {
+            bar,
+            epochs,
+            signal,
+            trials: false,
+        };
+        progress.style("batches");
+        Ok(progress)
+    }
+
+    /// The same reporter, counting what `strategy`'s steps are: batches, or a search's trials.
+    pub fn counting(mut self, strategy: &gradus::train::Strategy) -> Self {
+        self.trials = strategy.search().is_some();
+        self.style(if self.trials { "trials" } else { "batches" });
+        self
+    }
+
+    fn style(&self, steps: &str) {
+        if let Some(bar) = &self.bar {
+            let style = ProgressStyle::with_template(&format!(
+                "epoch {{prefix}} [{{bar:30}}] {{pos}}/{{len}} {steps} {{msg}}"
+            ))
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
             bar.set_style(style);
-            bar
-        });
-        Ok(Self { bar, epochs, signal })
+        }
     }
 
     /// The signal that asked training to stop, if one did.
@@ -69,7 +89,7 @@ impl Progress {
     }
 }
 
-fn line(r: &EpochReport, epochs: u64) -> String {
+fn line(r: &EpochReport, epochs: u64, trials: bool) -> String {
     let mut s = format!("epoch {:>3}/{epochs}  objective {:.5}", r.epoch, r.objective);
     if let Some(a) = r.train_accuracy {
         s += &format!("  train acc {a:.4}");
@@ -83,7 +103,10 @@ fn line(r: &EpochReport, epochs: u64) -> String {
     if let Some(g) = r.grad_norm {
         s += &format!("  |grad| {g:.3e}");
     }
-    s + &format!("  lr {:.3e}  {:.2}s", r.lr, r.seconds)
+    if !trials {
+        s += &format!("  lr {:.3e}", r.lr);
+    }
+    s + &format!("  {:.2}s", r.seconds)
 }
 
 impl Observer for Progress {
@@ -103,8 +126,8 @@ impl Observer for Progress {
 
     fn on_epoch(&mut self, r: &EpochReport, _: &[f32], _: &TrainState<f32>) -> gradus::Result<Flow> {
         match &self.bar {
-            Some(b) => b.println(line(r, self.epochs)),
-            None => eprintln!("{}", line(r, self.epochs)),
+            Some(b) => b.println(line(r, self.epochs, self.trials)),
+            None => eprintln!("{}", line(r, self.epochs, self.trials)),
         }
         Ok(Flow::Continue)
     }

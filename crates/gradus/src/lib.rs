@@ -21,8 +21,9 @@
 //! interface `(θ, rows) ↦ (L, ∇L)` that training, gradient checks and landscapes call: an
 //! [`objective::Objective`] bound to its data implements it, and so does each
 //! [`functions::TestFunction`]. [`train::Trainer`] steps any problem (`step_batch`, `run_epoch`,
-//! `fit`), knows none of the pieces in particular, and keeps everything it needs to continue in
-//! a [`train::TrainState`].
+//! `fit`) by a [`train::Strategy`] — an update rule of [`optim`] following the gradient, or a
+//! derivative-free [`search`] that asks for values alone — knows none of the pieces in
+//! particular, and keeps everything it needs to continue in a [`train::TrainState`].
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains
@@ -51,6 +52,7 @@ pub mod problem;
 pub mod real;
 pub mod regularizer;
 pub mod schedule;
+pub mod search;
 pub mod train;
 pub mod trajectory;
 pub mod tune;

@@ -323,7 +323,7 @@ pub fn load(path: &Path) -> Result<SavedModel> {
             .as_ref()
             .ok_or_else(|| bad("a checkpoint without its training configuration".into()))?;
         let n = [params.len()];
-        let mut optimizer: State<f32> = train.optimizer.init(0);
+        let mut optimizer: State<f32> = train.strategy.init(0);
         optimizer.step = state.optimizer.step;
         for (name, buf) in optimizer.slots.iter_mut() {
             *buf = read(&format!("optimizer.{name}"), &n)?;

@@ -127,7 +127,7 @@ pub fn run(
     };
     path.points.push((start, f0));
     let mut theta = start;
-    let mut state = TrainState::new(opt, 2);
+    let mut state = TrainState::new(&config.strategy, 2);
     let (mut train, mut watch) = (*f, *f);
     match Trainer::new(&config).fit(&mut train, Some(&mut watch), &mut theta, &mut state, &mut path) {
         Ok(_) => {}

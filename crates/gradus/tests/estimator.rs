@@ -47,7 +47,11 @@ fn default_learning_rates_train_the_digits() {
         );
         p.train.preset = gradus::optim::Preset::Torch;
         let torch = p.check().unwrap().train;
-        assert_eq!(torch.schedule.base_lr, torch.optimizer.torch_lr(), "{name}");
+        assert_eq!(
+            torch.schedule.base_lr,
+            torch.strategy.rule().unwrap().torch_lr(),
+            "{name}"
+        );
     }
 }
 
@@ -157,7 +161,7 @@ fn an_epoch_continues_from_its_cursor() {
     let objective = model.objective();
     let run = |split_after: usize| {
         let mut theta = model.params().to_vec();
-        let mut state = TrainState::new(&config.train.optimizer, theta.len());
+        let mut state = TrainState::new(&config.train.strategy, theta.len());
         let mut problem = objective.on(&data, 2);
         let mut trainer = Trainer::new(&config.train);
         let order = epoch_order(s.train.len(), config.train.seed, 0);

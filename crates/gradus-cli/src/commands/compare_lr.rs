@@ -56,7 +56,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         eprintln!(
             "gradus: {} on {spec}, {} at lr {lr}",
             model.meta().architecture,
-            config.train.optimizer.describe()
+            config.train.strategy.describe()
         );
         let mut recorder = Recorder {
             progress: Progress::new(config.train.epochs)?,
@@ -103,7 +103,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let title = format!(
         "{} on {spec}: {}, {} learning rates",
         first.architecture,
-        first.train.optimizer.name(),
+        first.train.strategy.name(),
         runs.len()
     );
     let curves: Vec<summary::Curves> = runs

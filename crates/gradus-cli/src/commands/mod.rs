@@ -3,6 +3,7 @@
 //! library's [`gradus::estimator`].
 
 mod compare_lr;
+mod compare_strategies;
 mod eval;
 mod gradcheck;
 mod gradcheck_table;
@@ -35,6 +36,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(a) => a.threads,
         Command::Predict(a) => a.threads,
         Command::Tune(a) => a.train.threads,
+        Command::CompareStrategies(a) => a.threads,
         _ => None,
     };
     let n = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -51,6 +53,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Trajectory(a) => trajectory::run(a),
         Command::Schedule(a) => schedule::run(a),
         Command::Tune(a) => tune::run(*a),
+        Command::CompareStrategies(a) => compare_strategies::run(*a),
     })
 }
 

@@ -108,8 +108,8 @@ pub fn of_training(
         "data": spec.to_string(),
         "model": meta.architecture.to_string(),
         "loss": meta.loss.to_string(),
-        "optimizer": cfg.map(|c| c.optimizer.name()),
-        "lr": cfg.map(|c| c.schedule.base_lr),
+        "optimizer": cfg.map(|c| c.strategy.name()),
+        "lr": cfg.filter(|c| c.strategy.rule().is_some()).map(|c| c.schedule.base_lr),
         "batch_size": cfg.map(|c| c.batch.to_string()),
         "parameters": model.params().len(),
         "epochs": total,
@@ -122,7 +122,13 @@ pub fn of_training(
         "seconds_per_epoch": fit.train_seconds / epochs.max(1) as f64,
         "epoch_seconds": statistics(&fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>()),
         "evaluations": fit.history.iter().map(|h| h.evaluations).sum::<u64>(),
+        "example_evaluations": fit.history.iter().map(|h| h.examples).sum::<u64>(),
     });
+    if let Some(search) = cfg.and_then(|c| c.strategy.search()) {
+        s["trials"] = json!(search.trials());
+        s["trials_run"] = json!(model.state().map_or(0, |st| st.step));
+        s["accepted"] = json!(model.state().and_then(|st| st.search).map_or(0, |k| k.accepted));
+    }
     if let Some(c) = cfg.filter(|c| c.tol.is_some()) {
         s["tol_epochs"] = json!(c.tol_epochs);
     }
@@ -147,12 +153,15 @@ pub fn of_training(
 /// Learning curves: the training objective per epoch, the validation loss when there is one,
 /// and the epoch early stopping kept.
 pub fn plot_curves(fit: &FitReport, summary: &Value, path: &Path) -> anyhow::Result<()> {
+    let lr = match &summary["lr"] {
+        Value::Null => String::new(),
+        lr => format!(" (lr {lr})"),
+    };
     let title = format!(
-        "{} on {}: {} (lr {})",
+        "{} on {}: {}{lr}",
         summary["model"].as_str().unwrap_or("model"),
         summary["data"].as_str().unwrap_or("data"),
         summary["optimizer"].as_str().unwrap_or("sgd"),
-        summary["lr"]
     );
     let kept = match fit.stop {
         StopReason::EarlyStopped { best_epoch } => Some(best_epoch),
@@ -263,6 +272,15 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
             "gradient by {g} differences: {n} objective evaluations per step ({form}, n = {} parameters), {} in all",
             s["parameters"],
             s["evaluations"]
+        )?;
+    }
+    if let Some(trials) = s["trials_run"].as_u64() {
+        outln!(
+            "{}: {trials} trials, {} accepted; {} objective evaluations, {} example-loss evaluations in all",
+            s["optimizer"].as_str().unwrap_or("search"),
+            s["accepted"],
+            s["evaluations"],
+            s["example_evaluations"]
         )?;
     }
     // The epoch lines show running means during each epoch (each batch before its update);

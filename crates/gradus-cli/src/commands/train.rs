@@ -4,9 +4,11 @@ use super::{header, model_params, optimizer_params, source, splits, summary, tas
 use crate::args::TrainArgs;
 use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
+use gradus::data::batch::BatchSize;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, ModelConfig};
 use gradus::modelfile::DataOrigin;
+use gradus::search::SearchParams;
 use gradus::train::TrainParams;
 use std::path::Path;
 use std::time::Instant;
@@ -67,20 +69,26 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
     };
     let cfg = model.config()?.clone();
+    let steps = match cfg.strategy.search() {
+        None => format!(" (lr {}), batch {}", cfg.schedule.base_lr, cfg.batch),
+        Some(_) => format!(", each trial on all {} training rows", splits.train.len()),
+    };
     eprintln!(
-        "gradus: {} on {spec}: {} train / {} val / {} test rows, {} features, {} parameters; {} (lr {}), batch {}",
+        "gradus: {} on {spec}: {} train / {} val / {} test rows, {} features, {} parameters; {}{steps}",
         model.meta().architecture,
         splits.train.len(),
         splits.val.as_ref().map_or(0, |v| v.len()),
         splits.test.as_ref().map_or(0, |t| t.len()),
         splits.train.n_features(),
         model.params().len(),
-        cfg.optimizer.describe(),
-        cfg.schedule.base_lr,
-        cfg.batch,
+        cfg.strategy.describe(),
     );
-    let initial = summary::initial(&model, &splits.train)?;
-    let mut progress = Progress::new(cfg.epochs)?;
+    // Random search replaces the initial weights by its first draw: their objective says nothing.
+    let initial = match cfg.strategy.search() {
+        Some(gradus::search::Search::Random(_)) => None,
+        _ => summary::initial(&model, &splits.train)?,
+    };
+    let mut progress = Progress::new(cfg.epochs)?.counting(&cfg.strategy);
     let fit = model.train(
         &splits.train,
         splits.val.as_ref(),
@@ -131,14 +139,27 @@ fn stop_here(model: &Fitted, a: &TrainArgs, signal: Interrupted) -> Result<()> {
     Err(signal.into())
 }
 
-/// The training flags as the library's parameters, on `threads` threads.
+/// The training flags as the library's parameters, on `threads` threads. A derivative-free
+/// search evaluates every trial on the whole training split: its batch is `full` unless
+/// `--batch-size` says otherwise (which the library refuses).
 pub fn train_params(a: &TrainArgs, threads: usize) -> Result<TrainParams> {
+    let searches = gradus::search::NAMES.contains(&a.optim.optimizer.as_str());
+    let batch = if searches && !a.given.iter().any(|g| g == "batch_size") {
+        BatchSize::Full
+    } else {
+        a.batch_size
+    };
     Ok(TrainParams {
         epochs: a.epochs,
-        batch: a.batch_size,
+        batch,
         lr: a.optim.lr,
         preset: a.preset,
         optimizer: optimizer_params(&a.optim),
+        search: SearchParams {
+            trials: a.trials,
+            step: a.step,
+            init_scale: a.init_scale,
+        },
         schedule: a.optim.schedule.parse()?,
         warmup: a.optim.warmup,
         tol: a.tol,
@@ -196,7 +217,10 @@ fn resume(path: &Path, a: &TrainArgs, asked: &ModelConfig) -> Result<Fitted> {
             );
         }
     }
-    model.set_epochs(a.epochs)?;
+    // A search's epochs stay as they began unless asked otherwise (and then it refuses).
+    if model.config()?.strategy.search().is_none() || a.given.iter().any(|g| g == "epochs") {
+        model.set_epochs(a.epochs)?;
+    }
     if let Some(st) = model.state() {
         let within = match st.cursor.batch {
             0 => String::new(),

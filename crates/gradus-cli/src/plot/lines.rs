@@ -239,6 +239,10 @@ impl Figure for Lines<'_> {
             .y_label_formatter(&|v| tick(*v))
             .draw()?;
         let mut occupied = Vec::new();
+        // The chart maps to the backend's pixels; `root` draws in its own, which differ when
+        // it is a part of the picture (a panel of `Stacked`).
+        let (bx, by) = root.get_base_pixel();
+        let local = |(px, py): (i32, i32)| (px - bx, py - by);
         for series in self.series {
             let colour = PALETTE[series.colour % PALETTE.len()];
             let pts: Vec<(f64, f64)> = self.drawn(series).collect();
@@ -257,7 +261,7 @@ impl Figure for Lines<'_> {
             let style = colour.stroke_width(2);
             if !scatter {
                 for [a, b] in dash_pieces(&pixels, pattern) {
-                    root.draw(&PathElement::new(vec![a, b], style))?;
+                    root.draw(&PathElement::new(vec![local(a), local(b)], style))?;
                 }
             }
             if markers {
@@ -285,7 +289,7 @@ impl Figure for Lines<'_> {
             );
             let grey = RGBColor(90, 90, 90);
             for [p, q] in dash_pieces(&[(a.0 as f64, a.1 as f64), (b.0 as f64, b.1 as f64)], &[3.0, 4.0]) {
-                root.draw(&PathElement::new(vec![p, q], grey.stroke_width(1)))?;
+                root.draw(&PathElement::new(vec![local(p), local(q)], grey.stroke_width(1)))?;
             }
             let ring = |(px, py): (i32, i32)| {
                 EmptyElement::at((px, py))
@@ -293,7 +297,7 @@ impl Figure for Lines<'_> {
                     + Circle::new((0, 0), 8, colour.stroke_width(3))
                     + Circle::new((0, 0), 8, BLACK.stroke_width(1))
             };
-            root.draw(&ring(chart.backend_coord(&mark.at)))?;
+            root.draw(&ring(local(chart.backend_coord(&mark.at))))?;
             occupied.push((chart.backend_coord(&mark.at), 20));
             chart
                 .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
@@ -313,6 +317,30 @@ impl Figure for Lines<'_> {
             .collect();
         if !labels.is_empty() {
             place_legend(&mut chart, &labels, &occupied)?;
+        }
+        Ok(())
+    }
+}
+
+/// Line charts stacked top to bottom, each drawn as [`Lines`] in its share of the height.
+pub(super) struct Stacked<'a> {
+    pub(super) x_label: &'a str,
+    pub(super) panels: &'a [super::Panel],
+}
+
+impl Figure for Stacked<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Drawn<DB> {
+        root.fill(&WHITE)?;
+        for (area, panel) in root.split_evenly((self.panels.len().max(1), 1)).iter().zip(self.panels) {
+            Lines {
+                title: &panel.title,
+                x_label: self.x_label,
+                y_label: panel.y_label,
+                series: &panel.series,
+                marks: &[],
+                log_y: panel.log_y,
+            }
+            .draw(area)?;
         }
         Ok(())
     }

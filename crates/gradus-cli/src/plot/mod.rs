@@ -13,7 +13,7 @@ mod style;
 use anyhow::{Result, anyhow, bail};
 use contour::Contour;
 use gradus::functions::TestFunction;
-use lines::Lines;
+use lines::{Lines, Stacked};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -167,6 +167,24 @@ pub fn curves(
         },
         out,
     )
+}
+
+/// One chart of [`stacked`].
+pub struct Panel {
+    /// Its title.
+    pub title: String,
+    /// Its y axis' label.
+    pub y_label: &'static str,
+    /// Its series.
+    pub series: Vec<Series>,
+    /// Whether its y axis is logarithmic.
+    pub log_y: bool,
+}
+
+/// Line charts of `panels` stacked top to bottom in one picture, each with its own y axis and
+/// legend, over x axes labelled `x_label`, into `out` (`.svg` or `.png`).
+pub fn stacked(x_label: &str, panels: &[Panel], out: &FilePath) -> Result<()> {
+    save(&Stacked { x_label, panels }, out)
 }
 
 /// The result of drawing on a backend `DB`.

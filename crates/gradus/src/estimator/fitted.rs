@@ -103,7 +103,7 @@ impl Fitted {
             data: None,
             train: Some(config.train.clone()),
             init: config.init,
-            progress: Some(TrainState::new(&config.train.optimizer, params.len())),
+            progress: Some(TrainState::new(&config.train.strategy, params.len())),
             encoding,
         };
         let model = SavedModel { meta, params, affine };
@@ -177,7 +177,7 @@ impl Fitted {
         let mut state = meta
             .progress
             .take()
-            .unwrap_or_else(|| TrainState::new(&config.optimizer, params.len()));
+            .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
         let train = Prepared { data: train, affine };
         let val = val.map(|data| Prepared { data, affine });
         let gradient = |rows| NumericalGradient::new(self.objective.on(rows, self.threads), config.gradient);
@@ -211,7 +211,7 @@ impl Fitted {
         let SavedModel { meta, params, affine } = &mut self.model;
         let state = meta
             .progress
-            .get_or_insert_with(|| TrainState::new(&config.optimizer, params.len()));
+            .get_or_insert_with(|| TrainState::new(&config.strategy, params.len()));
         let rows = Prepared { data, affine };
         let mut problem = NumericalGradient::new(self.objective.on(&rows, self.threads), config.gradient);
         let chain = Chain::for_model(&config, self.objective.network.layout())?;
@@ -227,6 +227,7 @@ impl Fitted {
             lr: e.lr,
             seconds: e.seconds,
             evaluations: e.evaluations,
+            examples: e.examples,
             grad_norm: None,
         })
     }
@@ -406,12 +407,29 @@ impl Fitted {
     /// Sets the epoch budget (to train a checkpoint further).
     ///
     /// # Errors
-    /// [`Error::Param`] `epochs` for 0, or for a model without a training configuration.
+    /// [`Error::Param`] `epochs` for 0, for a model without a training configuration, or for a
+    /// search asked for another number of epochs than it began with: its trials are shared out
+    /// over those ([`Strategy::trials_in_epoch`](crate::train::Strategy::trials_in_epoch)).
     pub fn set_epochs(&mut self, epochs: u64) -> Result<()> {
         if epochs == 0 {
             return Err(Error::param("epochs", "must be at least 1, got 0"));
         }
         match &mut self.model.meta.train {
+            Some(train)
+                if train
+                    .strategy
+                    .search()
+                    .is_some_and(|s| epochs.min(s.trials()) != train.epochs) =>
+            {
+                Err(Error::param(
+                    "epochs",
+                    format!(
+                        "cannot change for {}: its trials are shared out over the {} epochs it began with",
+                        train.strategy.name(),
+                        train.epochs
+                    ),
+                ))
+            }
             Some(train) => {
                 train.epochs = epochs;
                 Ok(())

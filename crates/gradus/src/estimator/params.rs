@@ -6,9 +6,9 @@ use crate::data::{Impute, Scaling};
 use crate::error::{Error, Result};
 use crate::loss::{Loss, SoftmaxCrossEntropy};
 use crate::model::{Architecture, Init};
-use crate::optim::{HYPERPARAMETERS, OptimizerParams};
+use crate::optim::HYPERPARAMETERS;
 use crate::regularizer::Regularizer;
-use crate::train::{TrainConfig, TrainParams};
+use crate::train::{StrategyParams, TrainConfig, TrainParams};
 
 /// A model's hyperparameters as given, before validation.
 #[derive(Clone, Debug)]
@@ -138,7 +138,7 @@ impl ModelConfig {
     pub fn parameters(&self) -> Vec<(&'static str, String)> {
         let text = |v: Option<serde_json::Value>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
         let loss = serde_json::to_value(self.loss).unwrap_or_default();
-        let optimizer = serde_json::to_value(OptimizerParams::from(self.train.optimizer.clone())).unwrap_or_default();
+        let optimizer = serde_json::to_value(StrategyParams::from(self.train.strategy.clone())).unwrap_or_default();
         let arch = &self.architecture;
         let model = if arch.hidden.is_empty() {
             "linear".to_string()
@@ -162,9 +162,9 @@ impl ModelConfig {
                 self.target_scaling.map_or_else(|| "default".into(), |s| s.to_string()),
             ),
             ("impute", self.impute.map_or_else(|| "none".into(), |i| i.to_string())),
-            ("optimizer", t.optimizer.name().to_string()),
+            ("optimizer", t.strategy.name().to_string()),
         ];
-        for (name, _, _) in HYPERPARAMETERS {
+        for name in HYPERPARAMETERS.iter().map(|h| h.0).chain(crate::search::VALUES) {
             all.push((name, text(optimizer.get(name).cloned())));
         }
         let opt = |v: Option<f64>| v.map_or_else(|| "none".to_string(), |v| v.to_string());
@@ -206,6 +206,7 @@ impl ModelConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::optim::OptimizerParams;
 
     #[test]
     fn early_stopping_needs_validation_rows() {

@@ -380,7 +380,7 @@ fn checked(flag: &str, value: Option<f64>, default: f64, range: Range) -> Result
 }
 
 /// A number for [`UpdateRule::describe`]: plain when that is short, `1e-8` otherwise.
-fn num(x: f64) -> String {
+pub(crate) fn num(x: f64) -> String {
     if x != 0.0 && (x.abs() < 1e-3 || x.abs() >= 1e6) {
         format!("{x:e}")
     } else {

@@ -1,11 +1,13 @@
 //! Training hyperparameters: [`TrainParams`] as the user gives them, checked once into a
 //! [`TrainConfig`] whose every value is known to be valid.
 
+use super::strategy::{Strategy, StrategyParams};
 use crate::data::batch::{BatchSize, Sampling};
 use crate::error::{Error, Result};
-use crate::optim::{Optimizer, OptimizerParams, Preset};
+use crate::optim::{OptimizerParams, Preset};
 use crate::problem::Gradient;
 use crate::schedule::{LrSchedule, Schedule};
+use crate::search::SearchParams;
 use serde::{Deserialize, Serialize};
 
 /// Training hyperparameters before validation.
@@ -19,8 +21,11 @@ pub struct TrainParams {
     pub lr: Option<f64>,
     /// Whose default learning rate applies when `lr` is `None`: gradus' (default) or torch's.
     pub preset: Preset,
-    /// The update rule and its hyperparameters.
+    /// The update rule and its hyperparameters, or the name of a derivative-free search
+    /// ([`crate::search::NAMES`]).
     pub optimizer: OptimizerParams,
+    /// A derivative-free search's values (trials, step, initial scale).
+    pub search: SearchParams,
     /// The step-size schedule.
     pub schedule: Schedule,
     /// Linear warm-up steps.
@@ -65,6 +70,7 @@ impl Default for TrainParams {
             lr: None,
             preset: Preset::Gradus,
             optimizer: OptimizerParams::named("sgd"),
+            search: SearchParams::default(),
             schedule: Schedule::Constant,
             warmup: 0,
             tol: None,
@@ -85,13 +91,16 @@ impl Default for TrainParams {
 /// Validated training hyperparameters.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
-    /// Maximum number of epochs.
+    /// Maximum number of epochs (for a search, at most its trials).
     pub epochs: u64,
-    /// Rows per batch.
+    /// Rows per batch (a search's trials: full).
     pub batch: BatchSize,
-    /// The update rule.
-    pub optimizer: Optimizer,
-    /// The learning rate as a function of progress.
+    /// The update rule or the search (a model file's `optimizer`, written as the rule alone
+    /// for an update rule, so those files are as before searches existed).
+    #[serde(rename = "optimizer")]
+    pub strategy: Strategy,
+    /// The learning rate as a function of progress (for a search, which has none, the
+    /// constant 1, unused).
     pub schedule: LrSchedule,
     /// Convergence tolerance on the epoch objective.
     pub tol: Option<f64>,
@@ -166,28 +175,41 @@ impl TrainParams {
         let clip_norm = positive("clip_norm", self.clip_norm, false)?;
         let noise = positive("noise", self.noise, true)?.filter(|&s| s > 0.0);
         let lr = positive("lr", self.lr, false)?;
-        let optimizer = self.optimizer.build()?;
-        let lr = lr.unwrap_or_else(|| self.preset.lr(&optimizer));
-        let schedule = LrSchedule::new(lr, self.schedule.clone(), self.warmup)?;
+        let strategy = StrategyParams {
+            rule: self.optimizer.clone(),
+            search: self.search.clone(),
+        }
+        .build()?;
         if self.patience == Some(0) {
             return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));
         }
-        let decay = OptimizerParams::from(optimizer.clone()).weight_decay;
-        if !self.freeze.is_empty() && decay.is_some_and(|d| d > 0.0) {
-            return Err(Error::param(
-                "freeze",
-                format!(
-                    "cannot be combined with {}'s weight decay {}, which would still move the frozen weights: \
-                     set the weight decay to 0, or penalise with an L2 term instead, whose gradient is masked too",
-                    optimizer.name(),
-                    decay.unwrap_or(0.0)
-                ),
-            ));
-        }
+        let (schedule, epochs) = match &strategy {
+            Strategy::Gradient(optimizer) => {
+                let lr = lr.unwrap_or_else(|| self.preset.lr(optimizer));
+                let decay = OptimizerParams::from(optimizer.clone()).weight_decay;
+                if !self.freeze.is_empty() && decay.is_some_and(|d| d > 0.0) {
+                    return Err(Error::param(
+                        "freeze",
+                        format!(
+                            "cannot be combined with {}'s weight decay {}, which would still move the frozen weights: \
+                             set the weight decay to 0, or penalise with an L2 term instead, whose gradient is masked too",
+                            optimizer.name(),
+                            decay.unwrap_or(0.0)
+                        ),
+                    ));
+                }
+                (LrSchedule::new(lr, self.schedule.clone(), self.warmup)?, self.epochs)
+            }
+            Strategy::Search(search) => {
+                self.gradient_only(search.name())?;
+                let unused = LrSchedule::new(1.0, Schedule::Constant, 0)?;
+                (unused, self.epochs.min(search.trials()))
+            }
+        };
         Ok(TrainConfig {
-            epochs: self.epochs,
+            epochs,
             batch: self.batch,
-            optimizer,
+            strategy,
             schedule,
             tol,
             tol_epochs: self.tol_epochs,
@@ -201,5 +223,39 @@ impl TrainParams {
             freeze: self.freeze.clone(),
             gradient: self.gradient,
         })
+    }
+
+    /// Fails on the first option given that only gradient training uses, for the search
+    /// `name`: its trials evaluate the whole training split and take no gradient steps.
+    fn gradient_only(&self, name: &str) -> Result<()> {
+        let d = TrainParams::default();
+        let given = [
+            ("lr", self.lr.is_some()),
+            ("preset", self.preset != d.preset),
+            ("schedule", self.schedule != d.schedule),
+            ("warmup", self.warmup != d.warmup),
+            ("grad_tol", self.grad_tol.is_some()),
+            ("clip_norm", self.clip_norm.is_some()),
+            ("noise", self.noise.is_some()),
+            ("sampling", self.sampling != d.sampling),
+            ("freeze", !self.freeze.is_empty()),
+            ("gradient", self.gradient != d.gradient),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
+            return Err(Error::param(
+                *flag,
+                format!("does not apply to {name}, which takes no gradient steps"),
+            ));
+        }
+        if self.batch != BatchSize::Full {
+            return Err(Error::param(
+                "batch_size",
+                format!(
+                    "must be full for {name}: each trial evaluates the whole training split, got {}",
+                    self.batch
+                ),
+            ));
+        }
+        Ok(())
     }
 }

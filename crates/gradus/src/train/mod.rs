@@ -1,12 +1,15 @@
-//! Training: one loop for full-batch gradient descent, minibatch SGD, single-example SGD and
-//! optimizer paths on 2-D functions, composed from a [`Problem`](crate::problem::Problem), an
-//! [`Optimizer`](crate::optim::Optimizer), an [`LrSchedule`](crate::schedule::LrSchedule) and a
+//! Training: one loop for full-batch gradient descent, minibatch SGD, single-example SGD,
+//! optimizer paths on 2-D functions and derivative-free search, composed from a
+//! [`Problem`](crate::problem::Problem), a [`Strategy`] (an [`Optimizer`](crate::optim::Optimizer)
+//! or a [`Search`](crate::search::Search)), an [`LrSchedule`](crate::schedule::LrSchedule) and a
 //! [`Chain`] of gradient transforms, none of which it knows the details of.
 //!
-//! Per step ([`Trainer::step_batch`]): `lr = schedule.lr(…)` → `value_and_grad` on the batch →
-//! the transform chain (noise, clipping, …) → `optimizer.step`. Per epoch
-//! ([`Trainer::run_epoch`]): the batches of a seeded permutation, or of rows drawn with
-//! replacement ([`Sampling`](crate::data::batch::Sampling)). [`Trainer::fit`] then evaluates
+//! Per step ([`Trainer::step_batch`]), for an update rule: `lr = schedule.lr(…)` →
+//! `value_and_grad` on the batch → the transform chain (noise, clipping, …) →
+//! `optimizer.step`; for a search, one trial on every row ([`Search::trial`](crate::search::Search::trial)).
+//! Per epoch ([`Trainer::run_epoch`]): the batches of a seeded permutation, or of rows drawn
+//! with replacement ([`Sampling`](crate::data::batch::Sampling)); a search's share of its
+//! trials ([`Strategy::trials_in_epoch`]). [`Trainer::fit`] then evaluates
 //! the validation split after each epoch, reports to the [`Observer`], and stops by the first
 //! of these rules to fire:
 //!
@@ -24,12 +27,14 @@
 
 mod config;
 mod state;
+mod strategy;
 mod trainer;
 mod transform;
 
 pub use config::DEFAULT_TOL_EPOCHS;
 pub use config::{TrainConfig, TrainParams};
 pub use state::{Best, Cursor, TrainState};
+pub use strategy::{Strategy, StrategyParams};
 pub use trainer::{EpochStats, Trainer};
 pub use transform::{Chain, ClipNorm, Freeze, GaussianNoise, GradientTransform, clip_global_norm};
 
@@ -45,9 +50,10 @@ pub struct StepReport {
     pub batch: usize,
     /// Batches in the epoch.
     pub batches: usize,
-    /// The learning rate of the step.
+    /// The learning rate of the step (0 for a search, which has none).
     pub lr: f64,
-    /// The batch objective, before the update.
+    /// The batch objective, before the update (for a search, the kept objective after the
+    /// trial).
     pub objective: f64,
 }
 
@@ -56,9 +62,11 @@ pub struct StepReport {
 pub struct EpochReport {
     /// 1-based epoch number.
     pub epoch: u64,
-    /// Mean objective over the epoch's batches, each evaluated before its update.
+    /// Mean objective over the epoch's batches, each evaluated before its update (for a
+    /// search, the mean over its trials of the kept objective after each).
     pub objective: f64,
-    /// Fraction of training rows classified correctly during the epoch (before each update).
+    /// Fraction of training rows classified correctly during the epoch (before each update;
+    /// for a search, by the kept parameters after each trial).
     pub train_accuracy: Option<f64>,
     /// Validation data loss after the epoch.
     pub val_loss: Option<f64>,
@@ -72,6 +80,11 @@ pub struct EpochReport {
     /// gradient).
     #[serde(default)]
     pub evaluations: u64,
+    /// Example evaluations the epoch's steps took, Σ rows × evaluations over its steps: one
+    /// forward and one backward pass of one example each for an analytic gradient, one forward
+    /// pass each for a search's trials or a numerical gradient.
+    #[serde(default)]
+    pub examples: u64,
     /// ‖∇L(θ)‖₂ on the whole training split after the epoch (with a gradient tolerance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grad_norm: Option<f64>,

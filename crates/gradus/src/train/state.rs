@@ -9,8 +9,10 @@
 //! Serialized (into a checkpoint's metadata) without its large buffers: the optimizer's slots and
 //! the best parameters are tensors of their own in the file.
 
-use crate::optim::{Optimizer, State};
+use super::Strategy;
+use crate::optim::State;
 use crate::schedule::PlateauState;
+use crate::search::Kept;
 use serde::{Deserialize, Serialize};
 
 /// Everything a run needs to continue exactly.
@@ -37,6 +39,10 @@ pub struct TrainState<T> {
     /// The best validation loss so far and its parameters, for early stopping.
     #[serde(default)]
     pub best: Option<Best<T>>,
+    /// What a derivative-free search has kept (left out for update rules, so their
+    /// checkpoints are as before searches existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub search: Option<Kept>,
 }
 
 /// How far the current epoch has got: batches done, and the running sums its report needs.
@@ -51,6 +57,14 @@ pub struct Cursor {
     /// Evaluations of the objective those batches took.
     #[serde(default)]
     pub evaluations: u64,
+    /// Example evaluations those batches took (rows × evaluations; left out at 0, so
+    /// checkpoints between epochs are as before it was counted).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub examples: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// The best epoch seen by early stopping.
@@ -67,17 +81,18 @@ pub struct Best<T> {
 }
 
 impl<T: crate::Real> TrainState<T> {
-    /// The state before the first step of `optimizer` on `n` parameters.
-    pub fn new(optimizer: &Optimizer, n: usize) -> Self {
+    /// The state before the first step of `strategy` on `n` parameters.
+    pub fn new(strategy: &Strategy, n: usize) -> Self {
         Self {
             epoch: 0,
             step: 0,
             cursor: Cursor::default(),
-            optimizer: optimizer.init(n),
+            optimizer: strategy.init(n),
             plateau: PlateauState::default(),
             previous_objective: None,
             calm_epochs: 0,
             best: None,
+            search: None,
         }
     }
 }

@@ -1,22 +1,64 @@
-//! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD and
-//! optimizer paths on 2-D functions, over any [`Problem`].
+//! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD,
+//! optimizer paths on 2-D functions and derivative-free search, over any [`Problem`].
 
 use super::state::{Best, TrainState};
 use super::transform::Chain;
-use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, TrainConfig};
+use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, Strategy, TrainConfig};
 use crate::error::{Error, Result};
 use crate::problem::{BatchStats, Problem};
 use crate::real::Real;
 use std::time::Instant;
 
-/// Composes a validated configuration with a gradient-transform chain, and steps parameters
-/// over any [`Problem`]. Scratch space for the gradient is allocated once.
+/// Composes a validated configuration (its [`Strategy`]) with a gradient-transform chain, and
+/// steps parameters over any [`Problem`]. Scratch space for the gradient is allocated once.
 pub struct Trainer<'a, T> {
     config: &'a TrainConfig,
     transforms: Chain<T>,
     grads: Vec<T>,
-    /// Where the gradient is taken when the rule asks for another point than θ.
+    /// Where the gradient is taken when the rule asks for another point than θ; a search's
+    /// candidate.
     point: Vec<T>,
+}
+
+/// The steps of one epoch: step b evaluates `batch` rows of `order` from
+/// (b mod ⌈n/batch⌉)·batch on — consecutive batches of one pass for gradient training (b never
+/// reaches ⌈n/batch⌉), and every row at every step for a search (`batch` = n).
+struct Plan {
+    order: Vec<usize>,
+    batch: usize,
+    steps: usize,
+}
+
+impl Plan {
+    /// The plan of the 0-based `epoch` over `n > 0` rows.
+    fn of(cfg: &TrainConfig, n: usize, epoch: u64) -> Plan {
+        match cfg.strategy.trials_in_epoch(epoch, cfg.epochs) {
+            None => {
+                let batch = cfg.batch.rows(n);
+                Plan {
+                    order: cfg.sampling.order(n, cfg.seed, epoch),
+                    batch,
+                    steps: n.div_ceil(batch),
+                }
+            }
+            Some(trials) => Plan {
+                order: (0..n).collect(),
+                batch: n,
+                steps: usize::try_from(trials).unwrap_or(usize::MAX),
+            },
+        }
+    }
+
+    fn rows(&self, b: usize) -> &[usize] {
+        let n = self.order.len();
+        let start = (b % n.div_ceil(self.batch)) * self.batch;
+        &self.order[start..(start + self.batch).min(n)]
+    }
+
+    /// Rows the epoch's steps visit together: n for a pass, trials × n for a search.
+    fn visits(&self) -> f64 {
+        (0..self.steps).map(|b| self.rows(b).len() as f64).sum()
+    }
 }
 
 /// What one epoch did, before validation.
@@ -34,6 +76,8 @@ pub struct EpochStats {
     pub seconds: f64,
     /// Evaluations of the objective the epoch's steps took.
     pub evaluations: u64,
+    /// Example evaluations the epoch's steps took (rows × evaluations).
+    pub examples: u64,
 }
 
 impl<'a, T: Real> Trainer<'a, T> {
@@ -52,19 +96,25 @@ impl<'a, T: Real> Trainer<'a, T> {
         }
     }
 
-    /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps.
+    /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps (0 for a
+    /// search, which has none).
     pub fn lr(&self, state: &TrainState<T>, steps_per_epoch: usize) -> f64 {
         let cfg = self.config;
+        if cfg.strategy.search().is_some() {
+            return 0.0;
+        }
         let per_epoch = steps_per_epoch as u64;
         cfg.schedule
             .lr(state.epoch, cfg.epochs, state.step, per_epoch, &state.plateau)
     }
 
-    /// One optimizer step on the rows `rows` of `problem` at learning rate `lr` ([`Self::lr`]):
-    /// `g = chain(∇L(θ̃))`, `θ ← rule(θ, g, lr)`; returns the batch's statistics (evaluated
-    /// before the update). θ̃ is θ, or the point the rule asks for
-    /// ([`Optimizer::gradient_point`](crate::optim::Optimizer::gradient_point): textbook
-    /// Nesterov's look-ahead θ + μv), where the batch statistics are then taken too.
+    /// One step of the strategy on the rows `rows` of `problem`. For an update rule, at
+    /// learning rate `lr` ([`Self::lr`]): `g = chain(∇L(θ̃))`, `θ ← rule(θ, g, lr)`; returns
+    /// the batch's statistics (evaluated before the update). θ̃ is θ, or the point the rule
+    /// asks for ([`Optimizer::gradient_point`](crate::optim::Optimizer::gradient_point):
+    /// textbook Nesterov's look-ahead θ + μv), where the batch statistics are then taken too.
+    /// For a search, trial number `state.step` ([`Search::trial`](crate::search::Search::trial)),
+    /// returning the kept θ's statistics after it.
     ///
     /// # Errors
     /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
@@ -77,8 +127,17 @@ impl<'a, T: Real> Trainer<'a, T> {
         lr: f64,
     ) -> Result<BatchStats> {
         let cfg = self.config;
+        let rule = match &cfg.strategy {
+            Strategy::Gradient(rule) => rule,
+            Strategy::Search(search) => {
+                let (seed, t) = (cfg.seed, state.step);
+                let stats = search.trial(problem, params, rows, &mut state.search, seed, t, &mut self.point)?;
+                state.step += 1;
+                return Ok(stats);
+            }
+        };
         self.grads.resize(params.len(), T::zero());
-        let elsewhere = cfg.optimizer.gradient_point(params, &state.optimizer, &mut self.point);
+        let elsewhere = rule.gradient_point(params, &state.optimizer, &mut self.point);
         let at: &[T] = if elsewhere { &self.point } else { params };
         let stats = problem.value_and_grad(at, rows, &mut self.grads);
         if !stats.objective.is_finite() {
@@ -90,14 +149,17 @@ impl<'a, T: Real> Trainer<'a, T> {
             )));
         }
         self.transforms.apply(&mut self.grads, state.step);
-        cfg.optimizer.step(params, &self.grads, lr, &mut state.optimizer);
+        rule.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
         Ok(stats)
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
     /// the rows [`Sampling::order`](crate::data::batch::Sampling::order)`(n, seed, epoch)`
-    /// (a permutation, or draws with replacement), cut into batches. Returns `None` when the
+    /// (a permutation, or draws with replacement), cut into batches; for a search, its
+    /// [trials of the epoch](Strategy::trials_in_epoch), each on every row. The epoch's
+    /// objective and accuracy are the means over its steps, weighted by their rows. Returns
+    /// `None` when the
     /// observer asks to stop before a step ([`Observer::stop_requested`]); the cursor then says
     /// where the epoch stands, so that a later call finishes it exactly.
     ///
@@ -116,14 +178,14 @@ impl<'a, T: Real> Trainer<'a, T> {
         if n == 0 {
             return Err(Error::data("the training split has no rows"));
         }
-        let batch = cfg.batch.rows(n);
-        let batches = n.div_ceil(batch);
+        let plan = Plan::of(cfg, n, state.epoch);
+        let batches = plan.steps;
         let epoch = state.epoch + 1;
         let started = Instant::now();
-        let order = cfg.sampling.order(n, cfg.seed, state.epoch);
         let mut lr = self.lr(state, batches);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
-        for (b, rows) in order.chunks(batch).enumerate().skip(done) {
+        for b in done..batches {
+            let rows = plan.rows(b);
             if observer.stop_requested() {
                 return Ok(None);
             }
@@ -134,6 +196,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             c.loss_sum += stats.objective * rows.len() as f64;
             c.correct += stats.correct as u64;
             c.evaluations += stats.evaluations;
+            c.examples += stats.rows as u64 * stats.evaluations;
             observer.on_step(&StepReport {
                 epoch,
                 batch: b + 1,
@@ -145,7 +208,8 @@ impl<'a, T: Real> Trainer<'a, T> {
         let seconds = started.elapsed().as_secs_f64();
         let cursor = std::mem::take(&mut state.cursor);
         state.epoch = epoch;
-        let objective = cursor.loss_sum / n as f64;
+        let visits = plan.visits();
+        let objective = cursor.loss_sum / visits;
         if !objective.is_finite() || params.iter().any(|p| !p.is_finite()) {
             return Err(Error::Diverged(format!(
                 "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
@@ -154,10 +218,11 @@ impl<'a, T: Real> Trainer<'a, T> {
         Ok(Some(EpochStats {
             epoch,
             objective,
-            train_accuracy: problem.classifies().then(|| cursor.correct as f64 / n as f64),
+            train_accuracy: problem.classifies().then(|| cursor.correct as f64 / visits),
             lr,
             seconds,
             evaluations: cursor.evaluations,
+            examples: cursor.examples,
         }))
     }
 
@@ -215,6 +280,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 lr: e.lr,
                 seconds: e.seconds,
                 evaluations: e.evaluations,
+                examples: e.examples,
                 grad_norm,
             };
             let stop = self.stopping(state, &report, params);
@@ -305,7 +371,7 @@ mod tests {
         let config = p.check().unwrap();
         let mut f = TestFunction::Ravine(1.0);
         let mut theta = [1.0, 0.0];
-        let mut state = TrainState::new(&config.optimizer, 2);
+        let mut state = TrainState::new(&config.strategy, 2);
         let report = Trainer::new(&config)
             .fit(&mut f, None, &mut theta, &mut state, &mut Silent)
             .unwrap();

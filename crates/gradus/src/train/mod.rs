@@ -23,12 +23,14 @@
 //! Everything it needs to continue is in [`TrainState`].
 
 mod config;
+mod health;
 mod state;
 mod trainer;
 mod transform;
 
 pub use config::DEFAULT_TOL_EPOCHS;
 pub use config::{TrainConfig, TrainParams};
+pub use health::{LayerUpdate, Layers};
 pub use state::{Best, Cursor, TrainState};
 pub use trainer::{EpochStats, Trainer};
 pub use transform::{Chain, ClipNorm, Freeze, GaussianNoise, GradientTransform, clip_global_norm};
@@ -49,6 +51,8 @@ pub struct StepReport {
     pub lr: f64,
     /// The batch objective, before the update.
     pub objective: f64,
+    /// ‖g‖₂ of the step's batch gradient ([`EpochStats::mean_grad_norm`] says which).
+    pub grad_norm: f64,
 }
 
 /// What one epoch did.
@@ -75,6 +79,14 @@ pub struct EpochReport {
     /// ‖∇L(θ)‖₂ on the whole training split after the epoch (with a gradient tolerance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grad_norm: Option<f64>,
+    /// Mean over the epoch's steps of the batch gradient's norm ‖g_t‖₂
+    /// ([`EpochStats::mean_grad_norm`]).
+    #[serde(default)]
+    pub mean_grad_norm: f64,
+    /// Per layer, how far the epoch moved the parameters relative to their size
+    /// ([`EpochStats::updates`]).
+    #[serde(default)]
+    pub updates: Vec<LayerUpdate>,
 }
 
 /// Why training stopped.

@@ -51,6 +51,16 @@ pub struct Cursor {
     /// Evaluations of the objective those batches took.
     #[serde(default)]
     pub evaluations: u64,
+    /// Σ over those batches of their gradient's norm ‖g_t‖₂
+    /// ([`EpochStats::mean_grad_norm`](super::EpochStats::mean_grad_norm)); left out of a
+    /// checkpoint between epochs, where it is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grad_norm_sum: f64,
+}
+
+/// Whether `x` is 0 (serde's `skip_serializing_if` takes a reference).
+fn is_zero(x: &f64) -> bool {
+    *x == 0.0
 }
 
 /// The best epoch seen by early stopping.

@@ -1,6 +1,7 @@
 //! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD and
 //! optimizer paths on 2-D functions, over any [`Problem`].
 
+use super::health::{LayerUpdate, Layers};
 use super::state::{Best, TrainState};
 use super::transform::Chain;
 use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, TrainConfig};
@@ -17,10 +18,14 @@ pub struct Trainer<'a, T> {
     grads: Vec<T>,
     /// Where the gradient is taken when the rule asks for another point than θ.
     point: Vec<T>,
+    /// The layers whose updates each epoch measures (all of θ as one when `None`).
+    layers: Option<Layers>,
+    /// θ at the start of the current epoch, for the layers' updates.
+    start: Vec<T>,
 }
 
 /// What one epoch did, before validation.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EpochStats {
     /// 1-based epoch number.
     pub epoch: u64,
@@ -34,6 +39,16 @@ pub struct EpochStats {
     pub seconds: f64,
     /// Evaluations of the objective the epoch's steps took.
     pub evaluations: u64,
+    /// `(1/K) Σ_t ‖g_t‖₂` over the epoch's K steps, g_t the gradient of step t's batch
+    /// objective as the objective returned it, restricted to the coordinates that train (frozen
+    /// tensors' zeroed, nothing else of the transform chain applied: the norm before clipping
+    /// and noise). An epoch resumed mid-way counts its earlier steps too
+    /// ([`Cursor::grad_norm_sum`](super::Cursor::grad_norm_sum)).
+    pub mean_grad_norm: f64,
+    /// Per layer ([`Trainer::with_layers`]), `‖θ_end − θ_start‖₂ / ‖θ_start‖₂` over the epoch
+    /// ([`LayerUpdate`]); empty for an epoch resumed mid-way, whose θ_start a checkpoint does
+    /// not keep.
+    pub updates: Vec<LayerUpdate>,
 }
 
 impl<'a, T: Real> Trainer<'a, T> {
@@ -49,7 +64,16 @@ impl<'a, T: Real> Trainer<'a, T> {
             transforms,
             grads: Vec::new(),
             point: Vec::new(),
+            layers: None,
+            start: Vec::new(),
         }
+    }
+
+    /// Measures each epoch's update per layer of `layers` ([`EpochStats::updates`]) rather than
+    /// over all of θ at once.
+    pub fn with_layers(mut self, layers: Layers) -> Self {
+        self.layers = Some(layers);
+        self
     }
 
     /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps.
@@ -76,6 +100,20 @@ impl<'a, T: Real> Trainer<'a, T> {
         rows: &[usize],
         lr: f64,
     ) -> Result<BatchStats> {
+        self.measured_step(problem, params, state, rows, lr)
+            .map(|(stats, _)| stats)
+    }
+
+    /// [`step_batch`](Self::step_batch), returning also the norm of the step's gradient
+    /// ([`EpochStats::mean_grad_norm`] says which).
+    fn measured_step<P: Problem<T> + ?Sized>(
+        &mut self,
+        problem: &mut P,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        rows: &[usize],
+        lr: f64,
+    ) -> Result<(BatchStats, f64)> {
         let cfg = self.config;
         self.grads.resize(params.len(), T::zero());
         let elsewhere = cfg.optimizer.gradient_point(params, &state.optimizer, &mut self.point);
@@ -89,10 +127,18 @@ impl<'a, T: Real> Trainer<'a, T> {
                 state.step + 1
             )));
         }
+        // Masking first changes nothing the chain does (it masks again after any noise).
+        let norm = self.masked_norm();
         self.transforms.apply(&mut self.grads, state.step);
         cfg.optimizer.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
-        Ok(stats)
+        Ok((stats, norm))
+    }
+
+    /// ‖g‖₂ of the gradient buffer with the chain's masks applied to it.
+    fn masked_norm(&mut self) -> f64 {
+        self.transforms.mask(&mut self.grads);
+        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
@@ -123,23 +169,30 @@ impl<'a, T: Real> Trainer<'a, T> {
         let order = cfg.sampling.order(n, cfg.seed, state.epoch);
         let mut lr = self.lr(state, batches);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
+        let fresh = done == 0;
+        if fresh {
+            self.start.clear();
+            self.start.extend_from_slice(params);
+        }
         for (b, rows) in order.chunks(batch).enumerate().skip(done) {
             if observer.stop_requested() {
                 return Ok(None);
             }
             lr = self.lr(state, batches);
-            let stats = self.step_batch(problem, params, state, rows, lr)?;
+            let (stats, grad_norm) = self.measured_step(problem, params, state, rows, lr)?;
             let c = &mut state.cursor;
             c.batch += 1;
             c.loss_sum += stats.objective * rows.len() as f64;
             c.correct += stats.correct as u64;
             c.evaluations += stats.evaluations;
+            c.grad_norm_sum += grad_norm;
             observer.on_step(&StepReport {
                 epoch,
                 batch: b + 1,
                 batches,
                 lr,
                 objective: stats.objective,
+                grad_norm,
             });
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -151,6 +204,11 @@ impl<'a, T: Real> Trainer<'a, T> {
                 "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
             )));
         }
+        let updates = match (&self.layers, fresh) {
+            (_, false) => Vec::new(),
+            (Some(layers), true) => layers.updates(&self.start, params),
+            (None, true) => Layers::whole(params.len()).updates(&self.start, params),
+        };
         Ok(Some(EpochStats {
             epoch,
             objective,
@@ -158,6 +216,8 @@ impl<'a, T: Real> Trainer<'a, T> {
             lr,
             seconds,
             evaluations: cursor.evaluations,
+            mean_grad_norm: cursor.grad_norm_sum / cursor.batch.max(1) as f64,
+            updates,
         }))
     }
 
@@ -216,6 +276,8 @@ impl<'a, T: Real> Trainer<'a, T> {
                 seconds: e.seconds,
                 evaluations: e.evaluations,
                 grad_norm,
+                mean_grad_norm: e.mean_grad_norm,
+                updates: e.updates,
             };
             let stop = self.stopping(state, &report, params);
             state.previous_objective = Some(e.objective);
@@ -247,8 +309,7 @@ impl<'a, T: Real> Trainer<'a, T> {
     fn gradient_norm<P: Problem<T> + ?Sized>(&mut self, problem: &mut P, params: &[T], rows: &[usize]) -> f64 {
         self.grads.resize(params.len(), T::zero());
         problem.value_and_grad(params, rows, &mut self.grads);
-        self.transforms.mask(&mut self.grads);
-        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
+        self.masked_norm()
     }
 
     /// Updates the early-stopping record with `report` and says whether a stopping rule fires.

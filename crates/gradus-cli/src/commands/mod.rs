@@ -8,8 +8,9 @@ mod gradcheck;
 mod gradcheck_table;
 mod loss;
 mod predict;
+mod report;
 mod schedule;
-mod summary;
+pub(crate) mod summary;
 mod train;
 mod trajectory;
 
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Trajectory(a) => trajectory::run(a),
         Command::Schedule(a) => schedule::run(a),
+        Command::Report(a) => report::run(a),
     })
 }
 

@@ -115,6 +115,7 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         "seconds_per_epoch": fit.train_seconds / epochs.max(1) as f64,
         "epoch_seconds": statistics(&fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>()),
         "evaluations": fit.history.iter().map(|h| h.evaluations).sum::<u64>(),
+        "health": health(&fit.history),
     });
     if let Some(c) = cfg.filter(|c| c.tol.is_some()) {
         s["tol_epochs"] = json!(c.tol_epochs);
@@ -132,6 +133,15 @@ pub fn of_training(model: &Fitted, spec: &DataSpec, fit: &FitReport, tr: &Score,
         }
     }
     s
+}
+
+/// The health figures of each epoch: `{epoch, mean_grad_norm, updates: [{layer, norm, update,
+/// ratio}]}` (see [`gradus::train::EpochStats`] for their definitions).
+fn health(history: &[EpochReport]) -> Value {
+    history
+        .iter()
+        .map(|h| json!({"epoch": h.epoch, "mean_grad_norm": h.mean_grad_norm, "updates": h.updates}))
+        .collect()
 }
 
 /// Learning curves: the training objective per epoch, the validation loss when there is one,
@@ -170,6 +180,20 @@ pub struct Curves<'a> {
 /// training and validation curves theirs), training objectives solid, validation losses dashed,
 /// each kept epoch ringed; the loss axis logarithmic when the values span more than a decade.
 pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow::Result<()> {
+    let (series, marks) = learning_series(runs);
+    crate::plot::curves(title, "epoch", "loss", &series, &marks, spans_decades(&series), path)
+}
+
+/// Whether the values of `series` are all positive and span more than a decade (a loss axis is
+/// then logarithmic).
+pub fn spans_decades(series: &[Series]) -> bool {
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    lo > 0.0 && hi / lo > 10.0
+}
+
+/// The series and marks of [`plot_learning_curves`].
+pub fn learning_series(runs: &[Curves]) -> (Vec<Series>, Vec<Mark>) {
     let (mut series, mut marks) = (Vec::new(), Vec::new());
     let one = runs.len() == 1;
     for (k, run) in runs.iter().enumerate() {
@@ -209,18 +233,21 @@ pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow
             });
         }
     }
-    // A log axis only when the losses span more than a decade.
-    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    crate::plot::curves(
-        title,
-        "epoch",
-        "loss",
-        &series,
-        &marks,
-        lo > 0.0 && hi / lo > 10.0,
-        path,
-    )
+    (series, marks)
+}
+
+/// Why a run stopped, in words, for its `summary` (which says the run's `tol_epochs`).
+pub fn stop_reason(stop: &StopReason, summary: &Value) -> String {
+    match stop {
+        StopReason::MaxEpochs => "the epoch budget".to_string(),
+        StopReason::Converged { change } => format!(
+            "convergence (objective changed by at most --tol for {} epochs in a row, last by {change:.3e})",
+            summary["tol_epochs"]
+        ),
+        StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
+        StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
+        StopReason::Requested => "request".to_string(),
+    }
 }
 
 /// Prints the summary: one JSON object with `json`, else a few lines.
@@ -228,16 +255,7 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
     if json {
         return outln!("{s}");
     }
-    let stop = match &fit.stop {
-        StopReason::MaxEpochs => "the epoch budget".to_string(),
-        StopReason::Converged { change } => format!(
-            "convergence (objective changed by at most --tol for {} epochs in a row, last by {change:.3e})",
-            s["tol_epochs"]
-        ),
-        StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
-        StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
-        StopReason::Requested => "request".to_string(),
-    };
+    let stop = stop_reason(&fit.stop, s);
     let resumed = match (s["epochs"].as_u64(), s["epochs_run"].as_u64()) {
         (Some(total), Some(run)) if run < total => format!(" ({run} of them in this run)"),
         _ => String::new(),

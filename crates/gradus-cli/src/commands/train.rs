@@ -96,6 +96,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
         summary::plot_curves(&fit, &s, path)?;
         s["plot"] = serde_json::json!(path);
     }
+    if let Some(dir) = &a.report {
+        let page = crate::report::write(dir, &crate::report::collect(&model, &spec, &splits, &fit, &s)?)?;
+        eprintln!("gradus: report written to {}", page.display());
+        s["report"] = serde_json::json!(page);
+    }
     summary::print(&s, &fit, a.json)
 }
 

@@ -86,6 +86,12 @@ fn a_report_has_every_section_and_renders_again_from_its_data() {
     assert_eq!(out.trim(), page_path.to_str().unwrap());
     assert_eq!(read(&page_path), page, "the same page from run.json");
 
+    std::fs::write(run.join("run.json"), "{\"version\": 1, \"summary\": 3}").unwrap();
+    let bad = common::fails(&["report", run.to_str().unwrap()]);
+    assert!(bad.contains("run/run.json: not a gradus run file"), "{bad}");
+    std::fs::write(run.join("run.json"), "{\"version\": 7}").unwrap();
+    let later = common::fails(&["report", run.to_str().unwrap()]);
+    assert!(later.contains("run file version 7 is not 1"), "{later}");
     let missing = common::fails(&["report", &path_in(dir.path(), "nowhere")]);
     assert!(
         missing.contains("nowhere/run.json: cannot read the run's data"),

@@ -20,6 +20,7 @@ h1{font-size:1.6em;margin:.3em 0}h2{font-size:1.25em;border-bottom:2px solid #1a
 nav a{margin-right:1em;color:#1a5f9a}.lead{font-size:1.05em;color:#444}
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:3px 10px;border-bottom:1px solid #ddd;text-align:left}
 td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.pair{display:flex;flex-wrap:wrap;column-gap:48px}.pair section{flex:1 1 auto}
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:12px}
 .grid svg{width:100%;height:auto;border:1px solid #eee}
 .heat td{text-align:center;min-width:2.6em;border:1px solid #fff;font-variant-numeric:tabular-nums}
@@ -62,7 +63,7 @@ pub fn render(run: &Run) -> Result<String> {
     );
     let _ = write!(
         page,
-        "{} loss, {} (lr {}), batch {}. Stopped after {} epochs by {}.",
+        "{} loss, {} (lr {}), batch {}. Stopped after {} epochs by {}. ",
         escape(&name("loss")),
         escape(&name("optimizer")),
         s["lr"],
@@ -70,17 +71,17 @@ pub fn render(run: &Run) -> Result<String> {
         s["epochs"],
         escape(&stop_reason(&run.stop, s))
     );
-    for (key, label) in [
+    let finals: Vec<String> = [
         ("train_accuracy", "train accuracy"),
         ("test_accuracy", "test accuracy"),
         ("train_rmse", "train RMSE"),
         ("test_rmse", "test RMSE"),
-    ] {
-        if let Some(v) = s[key].as_f64() {
-            let _ = write!(page, " {label} <b>{v:.4}</b>;");
-        }
-    }
-    page.push_str("</p>\n<nav>");
+    ]
+    .iter()
+    .filter_map(|(key, label)| s[key].as_f64().map(|v| format!("{label} <b>{v:.4}</b>")))
+    .collect();
+    let finals = finals.join(", ");
+    let _ = write!(page, "At the final parameters: {finals}.</p>\n<nav>");
     let sections = [
         ("configuration", "Configuration"),
         ("data", "Data"),
@@ -103,8 +104,15 @@ pub fn render(run: &Run) -> Result<String> {
         templates(run)?,
         timings(run),
     ];
-    for ((id, heading), body) in sections.iter().zip(bodies) {
+    // Configuration and data side by side where the window is wide enough.
+    for (k, ((id, heading), body)) in sections.iter().zip(bodies).enumerate() {
+        if k == 0 {
+            page.push_str("<div class=\"pair\">\n");
+        }
         let _ = write!(page, "<section id=\"{id}\"><h2>{heading}</h2>\n{body}</section>\n");
+        if k == 1 {
+            page.push_str("</div>\n");
+        }
     }
     page.push_str("<p class=\"note\">Made by gradus; this page is self-contained (no scripts, no network).</p>\n");
     page.push_str("</body></html>\n");
@@ -130,7 +138,12 @@ fn flatten(prefix: &str, value: &Value, rows: &mut Vec<(String, String)>) {
         Value::Object(map) => map.iter().for_each(|(k, v)| flatten(&key(k), v, rows)),
         Value::Array(items) if items.iter().all(|v| !v.is_object() && !v.is_array()) => {
             let text: Vec<String> = items.iter().map(plain).collect();
-            rows.push((prefix.to_string(), text.join(", ")));
+            let text = if text.is_empty() {
+                "none".into()
+            } else {
+                text.join(", ")
+            };
+            rows.push((prefix.to_string(), text));
         }
         Value::Array(items) => items
             .iter()
@@ -383,11 +396,23 @@ fn templates(run: &Run) -> Result<String> {
     };
     let title = super::templates_title(&run.data.spec);
     let png = Templates::new(&title, &t.weights, &t.names, t.shape)?.png()?;
-    Ok(format!(
+    let mut out = String::from(
         "<p>Each tile is the row of the weight matrix W of one class, shown as an image: the template the \
-         class's scores match inputs against.</p>\n<img alt=\"weight templates\" src=\"data:image/png;base64,{}\">\n",
+         class's scores match inputs against.</p>\n",
+    );
+    if run.config["scaling"] == "standardize" {
+        out.push_str(
+            "<p class=\"note\">The inputs were standardized pixel by pixel, so pixels that barely vary (the \
+             borders) weigh as much as the rest and their weights look like noise; a run with --scale unit \
+             (and --init zeros, --reg l2:1e-3) draws templates that read as the classes' shapes.</p>\n",
+        );
+    }
+    let _ = writeln!(
+        out,
+        "<img alt=\"weight templates\" src=\"data:image/png;base64,{}\">",
         base64::encode(&png)
-    ))
+    );
+    Ok(out)
 }
 
 /// Wall-clock figures of the run.
@@ -422,9 +447,15 @@ mod tests {
             "&lt;a href=&#39;x&#39;&gt;&amp;&quot;&lt;/a&gt;"
         );
         let mut rows = Vec::new();
-        let v = serde_json::json!({"a": {"b": 1, "c": [1, 2]}, "d": null, "e": [{"f": "g"}]});
+        let v = serde_json::json!({"a": {"b": 1, "c": [1, 2], "h": []}, "d": null, "e": [{"f": "g"}]});
         flatten("", &v, &mut rows);
-        let want = [("a.b", "1"), ("a.c", "1, 2"), ("d", "none"), ("e.0.f", "g")];
+        let want = [
+            ("a.b", "1"),
+            ("a.c", "1, 2"),
+            ("a.h", "none"),
+            ("d", "none"),
+            ("e.0.f", "g"),
+        ];
         assert_eq!(rows, want.map(|(k, v)| (k.to_string(), v.to_string())));
         assert_eq!(heat(0.0), ("rgb(255,255,255)".into(), "#222"));
         assert_eq!(heat(1.0), ("rgb(8,48,107)".into(), "#fff"));

@@ -207,14 +207,15 @@ fn render(dir: &Path, run: &Run) -> Result<PathBuf> {
 pub fn rerender(dir: &Path) -> Result<PathBuf> {
     let path = dir.join("run.json");
     let text = std::fs::read(&path).with_context(|| format!("{}: cannot read the run's data", path.display()))?;
-    let run: Run =
-        serde_json::from_slice(&text).with_context(|| format!("{}: not a gradus run file", path.display()))?;
-    if run.version != VERSION {
-        anyhow::bail!(
-            "{}: run file version {} is not {VERSION}, the one this gradus reads",
-            path.display(),
-            run.version
-        );
+    let bad = || format!("{}: not a gradus run file", path.display());
+    let value: Value = serde_json::from_slice(&text).with_context(bad)?;
+    match &value["version"] {
+        Value::Number(v) if v.as_u64() == Some(u64::from(VERSION)) => {}
+        Value::Number(v) => anyhow::bail!(
+            "{}: run file version {v} is not {VERSION}, the one this gradus reads",
+            path.display()
+        ),
+        _ => anyhow::bail!(bad()),
     }
-    render(dir, &run)
+    render(dir, &serde_json::from_value(value).with_context(bad)?)
 }

@@ -14,7 +14,7 @@ mod templates;
 use anyhow::{Result, anyhow, bail};
 use contour::Contour;
 use gradus::functions::TestFunction;
-use lines::Lines;
+pub use lines::Lines;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -168,26 +168,10 @@ pub fn curves(
     )
 }
 
-/// [`curves`] as an SVG document of `size` pixels, in a string (to inline in a page).
-pub fn curves_svg(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series],
-    marks: &[Mark],
-    log_y: bool,
-    size: (u32, u32),
-) -> Result<String> {
-    let lines = Lines {
-        title,
-        x_label,
-        y_label,
-        series,
-        marks,
-        log_y,
-    };
+/// A line chart as an SVG document of `size` pixels, in a string (to inline in a page).
+pub fn chart_svg(lines: &Lines, size: (u32, u32)) -> Result<String> {
     font()?;
-    svg_string(&lines, size).map_err(|e| anyhow!("drawing {title}: {e}"))
+    svg_string(lines, size).map_err(|e| anyhow!("drawing {}: {e}", lines.title))
 }
 
 /// The result of drawing on a backend `DB`.

@@ -5,7 +5,7 @@
 
 use super::{Run, base64};
 use crate::commands::summary::{Curves, learning_series, spans_decades, stop_reason};
-use crate::plot::{Mark, Series, Templates, curves_svg, short};
+use crate::plot::{Lines, Mark, Series, Templates, chart_svg, short};
 use anyhow::Result;
 use gradus::train::{EpochReport, StopReason};
 use serde_json::Value;
@@ -239,8 +239,15 @@ fn chart(title: &str, y_label: &str, series: Vec<Series>, marks: &[Mark]) -> Res
     if series.is_empty() {
         return Ok(note(&format!("{title}: no figures in this run")));
     }
-    let log = spans_decades(&series);
-    curves_svg(title, "epoch", y_label, &series, marks, log, CHART)
+    let lines = Lines {
+        title,
+        x_label: "epoch",
+        y_label,
+        series: &series,
+        marks,
+        log_y: spans_decades(&series),
+    };
+    chart_svg(&lines, CHART)
 }
 
 /// The learning curves: objective, accuracies, learning rate, gradient norm and the update/weight

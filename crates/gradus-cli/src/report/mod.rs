@@ -44,7 +44,7 @@ pub struct Run {
     /// Why training stopped.
     pub stop: StopReason,
     /// The classifier's figures on the test split (`None` for a regressor).
-    pub test: Option<ClassFigures>,
+    pub test: Option<ClassMetrics>,
     /// The rows of a linear model's weight matrix, for models of images.
     pub templates: Option<TemplateRows>,
 }
@@ -64,19 +64,6 @@ pub struct DataSummary {
     pub class_rows: Vec<[u64; 2]>,
 }
 
-/// A classifier's figures on the test split.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct ClassFigures {
-    /// Fraction correct.
-    pub accuracy: f64,
-    /// `confusion[t][p]`: rows of true class `t` predicted as `p`.
-    pub confusion: Vec<Vec<u64>>,
-    /// Per class, correct predictions of it over all predictions of it.
-    pub precision: Vec<f64>,
-    /// Per class, correct predictions of it over its rows.
-    pub recall: Vec<f64>,
-}
-
 /// A linear model's weight rows, one per class, and the image shape of a row.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TemplateRows {
@@ -86,17 +73,6 @@ pub struct TemplateRows {
     pub names: Vec<String>,
     /// The rows of W, one after the other.
     pub weights: Vec<f32>,
-}
-
-impl From<ClassMetrics> for ClassFigures {
-    fn from(m: ClassMetrics) -> Self {
-        Self {
-            accuracy: m.accuracy,
-            confusion: m.confusion,
-            precision: m.precision,
-            recall: m.recall,
-        }
-    }
 }
 
 /// Rows of each class (`n` of them) among `data`'s labels.
@@ -161,7 +137,7 @@ pub fn collect(model: &Fitted, spec: &DataSpec, splits: &Splits, fit: &FitReport
         },
         history: fit.history.clone(),
         stop: fit.stop.clone(),
-        test: model.class_metrics(&splits.test)?.map(ClassFigures::from),
+        test: model.class_metrics(&splits.test)?,
         templates,
     })
 }

@@ -92,6 +92,17 @@ fn a_report_has_every_section_and_renders_again_from_its_data() {
     std::fs::write(run.join("run.json"), "{\"version\": 7}").unwrap();
     let later = common::fails(&["report", run.to_str().unwrap()]);
     assert!(later.contains("run file version 7 is not 1"), "{later}");
+    std::fs::write(dir.path().join("file"), "").unwrap();
+    let out = common::gradus(&["train", "--report", &path_in(dir.path(), "file/run")]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && err.contains("file/run: cannot create the report directory"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("epoch"),
+        "the run directory is checked before training: {err}"
+    );
     let missing = common::fails(&["report", &path_in(dir.path(), "nowhere")]);
     assert!(
         missing.contains("nowhere/run.json: cannot read the run's data"),

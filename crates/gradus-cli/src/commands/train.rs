@@ -20,6 +20,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
+    if let Some(dir) = &a.report {
+        crate::report::create_dir(dir)?;
+    }
     let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?;
     params.target_scaling = a.target_scale.as_deref().map(str::parse).transpose()?;
     let config = params.check()?;

@@ -153,10 +153,15 @@ fn plot_shape(model: &Fitted, spec: &DataSpec) -> Option<(usize, usize, usize)> 
         .flatten()
 }
 
-/// `DIR/report.html` and `DIR/run.json` for `run`, the directory made when missing; returns
-/// the page's path.
+/// Makes the run directory `dir` when it is missing (before training, so that a place that
+/// cannot hold it is an error before the work).
+pub fn create_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the report directory", dir.display()))
+}
+
+/// `DIR/report.html`, `DIR/run.json` and `DIR/templates.png` (when there are templates) for
+/// `run`, in the directory [`create_dir`] made; returns the page's path.
 pub fn write(dir: &Path, run: &Run) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("{}: cannot create the report directory", dir.display()))?;
     let data = serde_json::to_vec_pretty(run)?;
     gradus::modelfile::write_atomically(&dir.join("run.json"), &data)?;
     if let Some(t) = &run.templates {

@@ -22,7 +22,9 @@
 //! [`objective::Objective`] bound to its data implements it, and so does each
 //! [`functions::TestFunction`]. [`train::Trainer`] steps any problem (`step_batch`, `run_epoch`,
 //! `fit`), knows none of the pieces in particular, and keeps everything it needs to continue in
-//! a [`train::TrainState`].
+//! a [`train::TrainState`]. Each epoch's report carries its health figures, measured without a
+//! pass over the data: the mean norm of the batch gradients and each layer's update/weight
+//! ratio ([`train::LayerUpdate`]).
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains

@@ -65,16 +65,39 @@ fn statistics(values: &[f64]) -> Value {
     })
 }
 
+/// The layers whose update/weight ratios `history` records, in the order they first appear.
+pub fn layer_names(history: &[EpochReport]) -> Vec<&str> {
+    let mut layers: Vec<&str> = Vec::new();
+    for u in history.iter().flat_map(|e| &e.updates) {
+        if !layers.contains(&u.layer.as_str()) {
+            layers.push(&u.layer);
+        }
+    }
+    layers
+}
+
+/// The update/weight ratio of `layer` in epoch `h`, where it was measured.
+pub fn update_ratio(h: &EpochReport, layer: &str) -> Option<f64> {
+    h.updates.iter().find(|u| u.layer == layer).and_then(|u| u.ratio)
+}
+
 /// Writes the per-epoch history as CSV: `epoch,objective,train_accuracy,val_loss,
-/// val_accuracy,lr,seconds,evaluations,grad_norm`, empty where a figure does not apply.
+/// val_accuracy,lr,seconds,evaluations,grad_norm,mean_grad_norm`, then `update_ratio:LAYER`
+/// for each layer, empty where a figure does not apply.
 pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
-    let mut text =
-        String::from("epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm\n");
+    let layers = layer_names(&fit.history);
+    let mut text = String::from(
+        "epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm,mean_grad_norm",
+    );
+    for layer in &layers {
+        let _ = write!(text, ",update_ratio:{layer}");
+    }
+    text.push('\n');
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     for h in &fit.history {
-        let _ = writeln!(
+        let _ = write!(
             text,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             h.epoch,
             h.objective,
             opt(h.train_accuracy),
@@ -83,8 +106,13 @@ pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
             h.lr,
             h.seconds,
             h.evaluations,
-            opt(h.grad_norm)
+            opt(h.grad_norm),
+            h.mean_grad_norm
         );
+        for layer in &layers {
+            let _ = write!(text, ",{}", opt(update_ratio(h, layer)));
+        }
+        text.push('\n');
     }
     gradus::modelfile::write_atomically(path, text.as_bytes())
 }

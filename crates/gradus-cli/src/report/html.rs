@@ -4,7 +4,7 @@
 //! data (paths, class names, configuration values) is escaped ([`escape`]).
 
 use super::{Run, base64};
-use crate::commands::summary::{Curves, learning_series, spans_decades, stop_reason};
+use crate::commands::summary::{Curves, layer_names, learning_series, spans_decades, stop_reason, update_ratio};
 use crate::plot::{Lines, Mark, Series, Templates, chart_svg, short};
 use anyhow::Result;
 use gradus::train::{EpochReport, StopReason};
@@ -266,20 +266,10 @@ fn curves(run: &Run) -> Result<String> {
         history: h,
         kept,
     }]);
-    let mut layers: Vec<&str> = Vec::new();
-    for u in h.iter().flat_map(|e| &e.updates) {
-        if !layers.contains(&u.layer.as_str()) {
-            layers.push(&u.layer);
-        }
-    }
-    let ratios = layers
+    let ratios = layer_names(h)
         .iter()
         .enumerate()
-        .map(|(k, layer)| {
-            series(h, layer, k, 0, |e| {
-                e.updates.iter().find(|u| u.layer == *layer).and_then(|u| u.ratio)
-            })
-        })
+        .map(|(k, layer)| series(h, layer, k, 0, |e| update_ratio(e, layer)))
         .collect();
     let charts = [
         chart("Objective", "loss", objective, &marks)?,

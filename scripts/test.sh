@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need when it is missing
-# (Fashion-MNIST from Debian's dataset-fashion-mnist), then runs every test, optimised.
+# (Fashion-MNIST from Debian's dataset-fashion-mnist, Chromium for the report's browser test),
+# then runs every test, optimised.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+sudo_cmd=""
+if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
+updated=""
+# Installs the Debian packages "$@" (one apt-get update per run).
+install() {
+  echo "test.sh: installing $*" >&2
+  if [ -z "$updated" ]; then $sudo_cmd apt-get update -qq; updated=1; fi
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 if [ ! -f /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  echo "test.sh: installing dataset-fashion-mnist" >&2
-  sudo_cmd=""
-  if [ "$(id -u)" -ne 0 ]; then sudo_cmd="sudo"; fi
-  $sudo_cmd apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq dataset-fashion-mnist >/dev/null
+  install dataset-fashion-mnist
+fi
+# The training report is rendered in headless Chromium (crates/gradus-cli/tests/report.rs).
+if ! command -v chromium >/dev/null; then
+  install chromium
 fi
 
 # The library's documentation builds without a warning (broken links included).

@@ -37,6 +37,16 @@ pub enum Command {
     /// Random search, random local search and minibatch SGD on the same data with the same
     /// budget of example evaluations: a CSV and a chart of objective and test accuracy.
     CompareStrategies(Box<CompareStrategiesArgs>),
+    /// Render a training run's report page again from its directory (train --report DIR).
+    Report(ReportArgs),
+}
+
+/// `gradus report RUN_DIR`.
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// The run directory `train --report` wrote: its run.json is read and report.html written.
+    #[arg(value_name = "RUN_DIR")]
+    pub dir: PathBuf,
 }
 
 /// Where the data comes from and how it is split.
@@ -275,6 +285,11 @@ pub struct TrainArgs {
     /// Print the result as one JSON object on the last line of stdout.
     #[arg(long)]
     pub json: bool,
+    /// Write a training report into this directory: report.html (a self-contained page:
+    /// configuration, data, learning curves, health figures, confusion matrix, per-class
+    /// precision and recall, weight templates, timings) and run.json (the data it shows).
+    #[arg(long, value_name = "DIR", conflicts_with = "compare_lr")]
+    pub report: Option<PathBuf>,
     /// The arguments given on the command line (not defaulted), by id: a resumed run refuses
     /// those that conflict with its checkpoint.
     #[arg(skip)]

@@ -8,6 +8,7 @@ mod commands;
 mod output;
 mod plot;
 mod progress;
+mod report;
 
 use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;

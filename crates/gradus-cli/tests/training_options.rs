@@ -178,7 +178,7 @@ fn flags_that_do_not_apply_are_errors() {
 fn json_summarises_epoch_times_and_history_keeps_the_series() {
     let dir = tempfile::tempdir().unwrap();
     let history = path_in(dir.path(), "history.csv");
-    let r = json(&["--epochs", "4", "--history", &history]);
+    let r = json(&["--epochs", "4", "--history", &history, "--model", "mlp:8"]);
     let t = &r["epoch_seconds"];
     for key in ["min", "median", "mean", "max"] {
         assert!(t[key].as_f64().is_some_and(|v| v >= 0.0), "{key}: {r}");
@@ -188,10 +188,16 @@ fn json_summarises_epoch_times_and_history_keeps_the_series() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(
         lines[0],
-        "epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm"
+        "epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm,\
+         mean_grad_norm,update_ratio:layers.0,update_ratio:layers.1"
     );
     assert_eq!(lines.len(), 5);
     assert!(lines[4].starts_with("4,"), "{text}");
+    // The health figures are those of --json, to the digit.
+    let last: Vec<&str> = lines[4].split(',').collect();
+    let health = &r["health"][3];
+    assert_eq!(last[9].parse::<f64>().ok(), health["mean_grad_norm"].as_f64());
+    assert_eq!(last[11].parse::<f64>().ok(), health["updates"][1]["ratio"].as_f64());
     assert_eq!(r["history"], history.as_str());
 }
 

@@ -23,7 +23,9 @@
 //! [`functions::TestFunction`]. [`train::Trainer`] steps any problem (`step_batch`, `run_epoch`,
 //! `fit`) by a [`train::Strategy`] — an update rule of [`optim`] following the gradient, or a
 //! derivative-free [`search`] that asks for values alone — knows none of the pieces in
-//! particular, and keeps everything it needs to continue in a [`train::TrainState`].
+//! particular, and keeps everything it needs to continue in a [`train::TrainState`]. Each
+//! epoch's report carries its health figures, measured without a pass over the data: the mean
+//! norm of the batch gradients and each layer's update/weight ratio ([`train::LayerUpdate`]).
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains

@@ -1,9 +1,9 @@
 //! Evaluation metrics: accuracy, confusion matrix, per-class precision and recall, RMSE.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Classification metrics of predicted against true labels.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ClassMetrics {
     /// Fraction of rows predicted correctly.
     pub accuracy: f64,

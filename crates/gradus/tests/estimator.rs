@@ -7,7 +7,8 @@ use gradus::data::csv::CsvOptions;
 use gradus::data::spec::{DataSpec, Splits};
 use gradus::estimator::{Fitted, ModelConfig, ModelParams, Predictions};
 use gradus::optim::OptimizerParams;
-use gradus::train::{Silent, TrainState, Trainer};
+use gradus::problem::Problem;
+use gradus::train::{Layers, Silent, TrainState, Trainer};
 
 fn digits(config: &ModelConfig) -> Splits {
     config
@@ -184,4 +185,111 @@ fn an_epoch_continues_from_its_cursor() {
     let whole = run(0);
     assert_eq!(run(5), whole);
     assert_eq!(whole.3, s.train.len().div_ceil(100) as u64);
+}
+
+/// Asks to stop before its `n+1`-th step (an interruption, as Ctrl-C).
+struct StopAfter(usize);
+
+impl gradus::train::Observer for StopAfter {
+    fn stop_requested(&mut self) -> bool {
+        if self.0 == 0 {
+            return true;
+        }
+        self.0 -= 1;
+        false
+    }
+}
+
+/// The health figures of an epoch against a computation of their own: the mean of ‖∇L_B(θ_t)‖₂
+/// over the epoch's batches (taken before clipping, which is on here at a bound the gradients
+/// exceed) and, per layer, ‖θ_end − θ_start‖₂ / ‖θ_start‖₂ over the layer's weight and bias.
+/// An epoch interrupted and continued by a fresh trainer reports the same mean norm.
+#[test]
+fn health_figures_match_an_independent_computation() {
+    let mut p = params();
+    p.train.optimizer = OptimizerParams::named("momentum");
+    p.train.batch = BatchSize::Rows(100);
+    p.train.clip_norm = Some(0.05);
+    let config = p.check().unwrap();
+    let s = digits(&config);
+    let model = Fitted::new(&config, &s.train).unwrap();
+    let data = Prepared {
+        data: &s.train,
+        affine: model.affine(),
+    };
+    let objective = model.objective();
+    let layout = objective.network.layout();
+    let trainer = || Trainer::new(&config.train).with_layers(Layers::of(layout));
+    let batches = s.train.len().div_ceil(100);
+
+    // By hand: the gradient of each batch at the θ the step starts from.
+    let mut theta = model.params().to_vec();
+    let mut state = TrainState::new(&config.train.strategy, theta.len());
+    let mut problem = objective.on(&data, 2);
+    let mut stepper = Trainer::new(&config.train);
+    let mut g = vec![0.0f32; theta.len()];
+    let mut norms = Vec::new();
+    for rows in epoch_order(s.train.len(), config.train.seed, 0).chunks(100) {
+        problem.value_and_grad(&theta, rows, &mut g);
+        norms.push(g.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt());
+        let lr = stepper.lr(&state, batches);
+        stepper
+            .step_batch(&mut problem, &mut theta, &mut state, rows, lr)
+            .unwrap();
+    }
+    let mean = norms.iter().sum::<f64>() / norms.len() as f64;
+    assert!(
+        norms.iter().all(|&n| n > 0.05),
+        "clipping must change these gradients: {norms:?}"
+    );
+    let start = model.params();
+    let layer = |k: usize, v: &[f32]| -> Vec<f64> {
+        let w = layout.get(&format!("layers.{k}.weight")).unwrap().range();
+        let b = layout.get(&format!("layers.{k}.bias")).unwrap().range();
+        v[w].iter().chain(&v[b]).map(|&x| x as f64).collect()
+    };
+    let norm = |v: &[f64]| v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    let ratios: Vec<f64> = (0..2)
+        .map(|k| {
+            let (a, b) = (layer(k, start), layer(k, &theta));
+            let d: Vec<f64> = a.iter().zip(&b).map(|(x, y)| y - x).collect();
+            norm(&d) / norm(&a)
+        })
+        .collect();
+
+    // The trainer's figures.
+    let mut theta2 = model.params().to_vec();
+    let mut state2 = TrainState::new(&config.train.strategy, theta2.len());
+    let e = trainer()
+        .run_epoch(&mut problem, &mut theta2, &mut state2, &mut Silent)
+        .unwrap()
+        .expect("a whole epoch");
+    assert_eq!(theta2, theta);
+    assert!(
+        (e.mean_grad_norm - mean).abs() <= 1e-12 * mean,
+        "{} vs {mean}",
+        e.mean_grad_norm
+    );
+    let names: Vec<&str> = e.updates.iter().map(|u| u.layer.as_str()).collect();
+    assert_eq!(names, ["layers.0", "layers.1"]);
+    for (u, r) in e.updates.iter().zip(&ratios) {
+        let ratio = u.ratio.unwrap();
+        assert!((ratio - r).abs() <= 1e-9 * r, "{}: {ratio} vs {r}", u.layer);
+        assert!(u.update > 0.0 && u.norm > 0.0);
+    }
+
+    // Interrupted after 5 steps, finished by a fresh trainer.
+    let mut theta3 = model.params().to_vec();
+    let mut state3 = TrainState::new(&config.train.strategy, theta3.len());
+    let stopped = trainer()
+        .run_epoch(&mut problem, &mut theta3, &mut state3, &mut StopAfter(5))
+        .unwrap();
+    assert!(stopped.is_none() && state3.cursor.batch == 5);
+    let rest = trainer()
+        .run_epoch(&mut problem, &mut theta3, &mut state3, &mut Silent)
+        .unwrap()
+        .expect("the rest of the epoch");
+    assert_eq!(theta3, theta);
+    assert!((rest.mean_grad_norm - e.mean_grad_norm).abs() <= 1e-12 * mean);
+    assert!(rest.updates.is_empty(), "θ_start of a resumed epoch is unknown");
 }

@@ -9,9 +9,10 @@ mod gradcheck;
 mod gradcheck_table;
 mod loss;
 mod predict;
+mod report;
 mod schedule;
 mod splits;
-mod summary;
+pub(crate) mod summary;
 mod train;
 mod trajectory;
 mod tune;
@@ -54,6 +55,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Schedule(a) => schedule::run(a),
         Command::Tune(a) => tune::run(*a),
         Command::CompareStrategies(a) => compare_strategies::run(*a),
+        Command::Report(a) => report::run(a),
     })
 }
 

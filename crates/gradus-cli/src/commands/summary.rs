@@ -65,16 +65,39 @@ fn statistics(values: &[f64]) -> Value {
     })
 }
 
+/// The layers whose update/weight ratios `history` records, in the order they first appear.
+pub fn layer_names(history: &[EpochReport]) -> Vec<&str> {
+    let mut layers: Vec<&str> = Vec::new();
+    for u in history.iter().flat_map(|e| &e.updates) {
+        if !layers.contains(&u.layer.as_str()) {
+            layers.push(&u.layer);
+        }
+    }
+    layers
+}
+
+/// The update/weight ratio of `layer` in epoch `h`, where it was measured.
+pub fn update_ratio(h: &EpochReport, layer: &str) -> Option<f64> {
+    h.updates.iter().find(|u| u.layer == layer).and_then(|u| u.ratio)
+}
+
 /// Writes the per-epoch history as CSV: `epoch,objective,train_accuracy,val_loss,
-/// val_accuracy,lr,seconds,evaluations,grad_norm`, empty where a figure does not apply.
+/// val_accuracy,lr,seconds,evaluations,grad_norm,mean_grad_norm`, then `update_ratio:LAYER`
+/// for each layer, empty where a figure does not apply.
 pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
-    let mut text =
-        String::from("epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm\n");
+    let layers = layer_names(&fit.history);
+    let mut text = String::from(
+        "epoch,objective,train_accuracy,val_loss,val_accuracy,lr,seconds,evaluations,grad_norm,mean_grad_norm",
+    );
+    for layer in &layers {
+        let _ = write!(text, ",update_ratio:{layer}");
+    }
+    text.push('\n');
     let opt = |v: Option<f64>| v.map_or(String::new(), |v| v.to_string());
     for h in &fit.history {
-        let _ = writeln!(
+        let _ = write!(
             text,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             h.epoch,
             h.objective,
             opt(h.train_accuracy),
@@ -83,8 +106,13 @@ pub fn write_history(fit: &FitReport, path: &Path) -> gradus::Result<()> {
             h.lr,
             h.seconds,
             h.evaluations,
-            opt(h.grad_norm)
+            opt(h.grad_norm),
+            h.mean_grad_norm
         );
+        for layer in &layers {
+            let _ = write!(text, ",{}", opt(update_ratio(h, layer)));
+        }
+        text.push('\n');
     }
     gradus::modelfile::write_atomically(path, text.as_bytes())
 }
@@ -123,6 +151,7 @@ pub fn of_training(
         "epoch_seconds": statistics(&fit.history.iter().map(|h| h.seconds).collect::<Vec<_>>()),
         "evaluations": fit.history.iter().map(|h| h.evaluations).sum::<u64>(),
         "example_evaluations": fit.history.iter().map(|h| h.examples).sum::<u64>(),
+        "health": health(&fit.history),
     });
     if let Some(search) = cfg.and_then(|c| c.strategy.search()) {
         s["trials"] = json!(search.trials());
@@ -148,6 +177,15 @@ pub fn of_training(
         }
     }
     s
+}
+
+/// The health figures of each epoch: `{epoch, mean_grad_norm, updates: [{layer, norm, update,
+/// ratio}]}` (see [`gradus::train::EpochStats`] for their definitions).
+fn health(history: &[EpochReport]) -> Value {
+    history
+        .iter()
+        .map(|h| json!({"epoch": h.epoch, "mean_grad_norm": h.mean_grad_norm, "updates": h.updates}))
+        .collect()
 }
 
 /// Learning curves: the training objective per epoch, the validation loss when there is one,
@@ -189,6 +227,20 @@ pub struct Curves<'a> {
 /// training and validation curves theirs), training objectives solid, validation losses dashed,
 /// each kept epoch ringed; the loss axis logarithmic when the values span more than a decade.
 pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow::Result<()> {
+    let (series, marks) = learning_series(runs);
+    crate::plot::curves(title, "epoch", "loss", &series, &marks, spans_decades(&series), path)
+}
+
+/// Whether the values of `series` are all positive and span more than a decade (a loss axis is
+/// then logarithmic).
+pub fn spans_decades(series: &[Series]) -> bool {
+    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
+    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    lo > 0.0 && hi / lo > 10.0
+}
+
+/// The series and marks of [`plot_learning_curves`].
+pub fn learning_series(runs: &[Curves]) -> (Vec<Series>, Vec<Mark>) {
     let (mut series, mut marks) = (Vec::new(), Vec::new());
     let one = runs.len() == 1;
     for (k, run) in runs.iter().enumerate() {
@@ -228,18 +280,21 @@ pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow
             });
         }
     }
-    // A log axis only when the losses span more than a decade.
-    let values = series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    let (lo, hi) = values.fold((f64::INFINITY, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    crate::plot::curves(
-        title,
-        "epoch",
-        "loss",
-        &series,
-        &marks,
-        lo > 0.0 && hi / lo > 10.0,
-        path,
-    )
+    (series, marks)
+}
+
+/// Why a run stopped, in words, for its `summary` (which says the run's `tol_epochs`).
+pub fn stop_reason(stop: &StopReason, summary: &Value) -> String {
+    match stop {
+        StopReason::MaxEpochs => "the epoch budget".to_string(),
+        StopReason::Converged { change } => format!(
+            "convergence (objective changed by at most --tol for {} epochs in a row, last by {change:.3e})",
+            summary["tol_epochs"]
+        ),
+        StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
+        StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
+        StopReason::Requested => "request".to_string(),
+    }
 }
 
 /// Prints the summary: one JSON object with `json`, else a few lines.
@@ -247,16 +302,7 @@ pub fn print(s: &Value, fit: &FitReport, json: bool) -> anyhow::Result<()> {
     if json {
         return outln!("{s}");
     }
-    let stop = match &fit.stop {
-        StopReason::MaxEpochs => "the epoch budget".to_string(),
-        StopReason::Converged { change } => format!(
-            "convergence (objective changed by at most --tol for {} epochs in a row, last by {change:.3e})",
-            s["tol_epochs"]
-        ),
-        StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
-        StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
-        StopReason::Requested => "request".to_string(),
-    };
+    let stop = stop_reason(&fit.stop, s);
     let resumed = match (s["epochs"].as_u64(), s["epochs_run"].as_u64()) {
         (Some(total), Some(run)) if run < total => format!(" ({run} of them in this run)"),
         _ => String::new(),

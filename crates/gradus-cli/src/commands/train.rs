@@ -22,6 +22,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(p) = &a.plot {
         crate::plot::check_picture(p)?;
     }
+    if let Some(dir) = &a.report {
+        crate::report::create_dir(dir)?;
+    }
     let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?;
     params.target_scaling = a.target_scale.as_deref().map(str::parse).transpose()?;
     params.impute = a.impute.as_deref().map(str::parse).transpose()?;
@@ -115,6 +118,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if let Some(path) = &a.plot {
         summary::plot_curves(&fit, &s, path)?;
         s["plot"] = serde_json::json!(path);
+    }
+    if let Some(dir) = &a.report {
+        let page = crate::report::write(dir, &crate::report::collect(&model, &spec, &splits, &fit, &s)?)?;
+        eprintln!("gradus: report written to {}", page.display());
+        s["report"] = serde_json::json!(page);
     }
     summary::print(&s, &fit, a.json)
 }

@@ -15,13 +15,19 @@ use plotters::prelude::*;
 use std::ops::Range;
 
 /// A line chart.
-pub(super) struct Lines<'a> {
-    pub(super) title: &'a str,
-    pub(super) x_label: &'a str,
-    pub(super) y_label: &'a str,
-    pub(super) series: &'a [Series],
-    pub(super) marks: &'a [Mark],
-    pub(super) log_y: bool,
+pub struct Lines<'a> {
+    /// Its title.
+    pub title: &'a str,
+    /// The x axis's name.
+    pub x_label: &'a str,
+    /// The y axis's name.
+    pub y_label: &'a str,
+    /// The series drawn.
+    pub series: &'a [Series],
+    /// The points marked.
+    pub marks: &'a [Mark],
+    /// Whether the y axis is logarithmic (non-positive values are then left out).
+    pub log_y: bool,
 }
 
 /// An axis from `lo` to `hi`, linear or logarithmic, with the ticks it labels (`major`) and the

@@ -9,11 +9,13 @@ mod contour;
 mod gif;
 mod lines;
 mod style;
+mod templates;
 
 use anyhow::{Result, anyhow, bail};
 use contour::Contour;
 use gradus::functions::TestFunction;
-use lines::{Lines, Stacked};
+pub use lines::Lines;
+use lines::Stacked;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
@@ -22,6 +24,7 @@ use std::sync::OnceLock;
 use style::{SANS, SIZE};
 
 pub(crate) use style::short;
+pub use templates::{Templates, image_shape};
 
 /// DejaVu Sans (Bitstream Vera licence, see `assets/README.md`).
 const FONT: &[u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -187,6 +190,12 @@ pub fn stacked(x_label: &str, panels: &[Panel], out: &FilePath) -> Result<()> {
     save(&Stacked { x_label, panels }, out)
 }
 
+/// A line chart as an SVG document of `size` pixels, in a string (to inline in a page).
+pub fn chart_svg(lines: &Lines, size: (u32, u32)) -> Result<String> {
+    font()?;
+    svg_string(lines, size).map_err(|e| anyhow!("drawing {}: {e}", lines.title))
+}
+
 /// The result of drawing on a backend `DB`.
 type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
@@ -194,6 +203,42 @@ type Drawn<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorTy
 trait Figure {
     /// Draws the whole picture on `area`.
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Drawn<DB>;
+    /// Its size in pixels.
+    fn size(&self) -> (u32, u32) {
+        SIZE
+    }
+}
+
+/// `figure` drawn at `size` as an SVG document.
+fn svg_string(figure: &impl Figure, size: (u32, u32)) -> Result<String, String> {
+    let mut svg = String::new();
+    {
+        let area = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        figure.draw(&area).map_err(|e| e.to_string())?;
+        area.present().map_err(|e| e.to_string())?;
+    }
+    Ok(svg)
+}
+
+/// `figure` drawn at its size as a PNG image, in memory (to embed in a page).
+fn png_bytes(figure: &impl Figure) -> Result<Vec<u8>> {
+    font()?;
+    let (w, h) = figure.size();
+    let mut rgb = vec![0u8; w as usize * h as usize * 3];
+    {
+        let area = BitMapBackend::with_buffer(&mut rgb, (w, h)).into_drawing_area();
+        figure.draw(&area).map_err(|e| anyhow!("drawing: {e}"))?;
+        area.present().map_err(|e| anyhow!("drawing: {e}"))?;
+    }
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(|e| anyhow!("encoding a PNG image: {e}"))?;
+    Ok(out)
 }
 
 /// The supported picture formats.
@@ -261,12 +306,7 @@ fn save(figure: &impl Figure, out: &FilePath) -> Result<()> {
     font()?;
     match format {
         Format::Svg => {
-            let mut svg = String::new();
-            {
-                let area = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-                figure.draw(&area).map_err(|e| drawing_error(out, e))?;
-                area.present().map_err(|e| drawing_error(out, e))?;
-            }
+            let svg = svg_string(figure, figure.size()).map_err(|e| drawing_error(out, e))?;
             gradus::modelfile::write_atomically(out, svg.as_bytes())?;
             Ok(())
         }
@@ -274,7 +314,7 @@ fn save(figure: &impl Figure, out: &FilePath) -> Result<()> {
             let tmp = temp_path(out, "png");
             create(&tmp, out)?;
             let result = (|| {
-                let area = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+                let area = BitMapBackend::new(&tmp, figure.size()).into_drawing_area();
                 figure.draw(&area).map_err(|e| drawing_error(out, e))?;
                 area.present().map_err(|e| drawing_error(out, e))
             })();

@@ -11,8 +11,8 @@ use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::Objective;
 use crate::problem::{NumericalGradient, Problem};
 use crate::train::{
-    Chain, EpochReport, FitReport, Flow, Freeze, Observer, Silent, StepReport, StopReason, TrainConfig, TrainState,
-    Trainer,
+    Chain, EpochReport, FitReport, Flow, Freeze, Layers, Observer, Silent, StepReport, StopReason, TrainConfig,
+    TrainState, Trainer,
 };
 use serde::Serialize;
 use std::borrow::Cow;
@@ -189,9 +189,11 @@ impl Fitted {
             meta,
             affine,
         };
-        let chain = Chain::for_model(&config, self.objective.network.layout());
-        let report = chain.and_then(|chain| {
-            Trainer::with_transforms(&config, chain).fit(&mut train, val.as_mut(), params, &mut state, &mut hooks)
+        let layout = self.objective.network.layout();
+        let report = Chain::for_model(&config, layout).and_then(|chain| {
+            Trainer::with_transforms(&config, chain)
+                .with_layers(Layers::of(layout))
+                .fit(&mut train, val.as_mut(), params, &mut state, &mut hooks)
         });
         meta.progress = Some(state);
         let report = report?;
@@ -214,8 +216,10 @@ impl Fitted {
             .get_or_insert_with(|| TrainState::new(&config.strategy, params.len()));
         let rows = Prepared { data, affine };
         let mut problem = NumericalGradient::new(self.objective.on(&rows, self.threads), config.gradient);
-        let chain = Chain::for_model(&config, self.objective.network.layout())?;
+        let layout = self.objective.network.layout();
+        let chain = Chain::for_model(&config, layout)?;
         let e = Trainer::with_transforms(&config, chain)
+            .with_layers(Layers::of(layout))
             .run_epoch(&mut problem, params, state, &mut Silent)?
             .ok_or_else(|| Error::data("the epoch was interrupted"))?;
         Ok(EpochReport {
@@ -229,6 +233,8 @@ impl Fitted {
             evaluations: e.evaluations,
             examples: e.examples,
             grad_norm: None,
+            mean_grad_norm: e.mean_grad_norm,
+            updates: e.updates,
         })
     }
 

@@ -26,6 +26,7 @@
 //! Everything it needs to continue is in [`TrainState`].
 
 mod config;
+mod health;
 mod state;
 mod strategy;
 mod trainer;
@@ -33,6 +34,7 @@ mod transform;
 
 pub use config::DEFAULT_TOL_EPOCHS;
 pub use config::{TrainConfig, TrainParams};
+pub use health::{LayerUpdate, Layers};
 pub use state::{Best, Cursor, TrainState};
 pub use strategy::{Strategy, StrategyParams};
 pub use trainer::{EpochStats, Trainer};
@@ -55,6 +57,8 @@ pub struct StepReport {
     /// The batch objective, before the update (for a search, the kept objective after the
     /// trial).
     pub objective: f64,
+    /// ‖g‖₂ of the step's batch gradient ([`EpochStats::mean_grad_norm`] says which).
+    pub grad_norm: f64,
 }
 
 /// What one epoch did.
@@ -88,6 +92,14 @@ pub struct EpochReport {
     /// ‖∇L(θ)‖₂ on the whole training split after the epoch (with a gradient tolerance).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grad_norm: Option<f64>,
+    /// Mean over the epoch's steps of the batch gradient's norm ‖g_t‖₂
+    /// ([`EpochStats::mean_grad_norm`]).
+    #[serde(default)]
+    pub mean_grad_norm: f64,
+    /// Per layer, how far the epoch moved the parameters relative to their size
+    /// ([`EpochStats::updates`]).
+    #[serde(default)]
+    pub updates: Vec<LayerUpdate>,
 }
 
 /// Why training stopped.

@@ -61,10 +61,16 @@ pub struct Cursor {
     /// checkpoints between epochs are as before it was counted).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub examples: u64,
+    /// Σ over those batches of their gradient's norm ‖g_t‖₂
+    /// ([`EpochStats::mean_grad_norm`](super::EpochStats::mean_grad_norm)); left out of a
+    /// checkpoint between epochs, where it is 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub grad_norm_sum: f64,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+/// Whether `x` is zero (serde's `skip_serializing_if` takes a reference).
+fn is_zero<N: Default + PartialEq>(x: &N) -> bool {
+    *x == N::default()
 }
 
 /// The best epoch seen by early stopping.

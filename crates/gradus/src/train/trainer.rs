@@ -1,6 +1,7 @@
 //! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD,
 //! optimizer paths on 2-D functions and derivative-free search, over any [`Problem`].
 
+use super::health::{LayerUpdate, Layers};
 use super::state::{Best, TrainState};
 use super::transform::Chain;
 use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, Strategy, TrainConfig};
@@ -18,6 +19,10 @@ pub struct Trainer<'a, T> {
     /// Where the gradient is taken when the rule asks for another point than θ; a search's
     /// candidate.
     point: Vec<T>,
+    /// The layers whose updates each epoch measures (all of θ as one when `None`).
+    layers: Option<Layers>,
+    /// θ at the start of the current epoch, for the layers' updates.
+    start: Vec<T>,
 }
 
 /// The steps of one epoch: step b evaluates `batch` rows of `order` from
@@ -62,7 +67,7 @@ impl Plan {
 }
 
 /// What one epoch did, before validation.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct EpochStats {
     /// 1-based epoch number.
     pub epoch: u64,
@@ -78,6 +83,16 @@ pub struct EpochStats {
     pub evaluations: u64,
     /// Example evaluations the epoch's steps took (rows × evaluations).
     pub examples: u64,
+    /// `(1/K) Σ_t ‖g_t‖₂` over the epoch's K steps (0 for a search, which takes no gradient), g_t the gradient of step t's batch
+    /// objective as the objective returned it, restricted to the coordinates that train (frozen
+    /// tensors' zeroed, nothing else of the transform chain applied: the norm before clipping
+    /// and noise). An epoch resumed mid-way counts its earlier steps too
+    /// ([`Cursor::grad_norm_sum`](super::Cursor::grad_norm_sum)).
+    pub mean_grad_norm: f64,
+    /// Per layer ([`Trainer::with_layers`]), `‖θ_end − θ_start‖₂ / ‖θ_start‖₂` over the epoch
+    /// ([`LayerUpdate`]); empty for an epoch resumed mid-way, whose θ_start a checkpoint does
+    /// not keep.
+    pub updates: Vec<LayerUpdate>,
 }
 
 impl<'a, T: Real> Trainer<'a, T> {
@@ -93,7 +108,16 @@ impl<'a, T: Real> Trainer<'a, T> {
             transforms,
             grads: Vec::new(),
             point: Vec::new(),
+            layers: None,
+            start: Vec::new(),
         }
+    }
+
+    /// Measures each epoch's update per layer of `layers` ([`EpochStats::updates`]) rather than
+    /// over all of θ at once.
+    pub fn with_layers(mut self, layers: Layers) -> Self {
+        self.layers = Some(layers);
+        self
     }
 
     /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps (0 for a
@@ -126,6 +150,20 @@ impl<'a, T: Real> Trainer<'a, T> {
         rows: &[usize],
         lr: f64,
     ) -> Result<BatchStats> {
+        self.measured_step(problem, params, state, rows, lr)
+            .map(|(stats, _)| stats)
+    }
+
+    /// [`step_batch`](Self::step_batch), returning also the norm of the step's gradient
+    /// ([`EpochStats::mean_grad_norm`] says which).
+    fn measured_step<P: Problem<T> + ?Sized>(
+        &mut self,
+        problem: &mut P,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        rows: &[usize],
+        lr: f64,
+    ) -> Result<(BatchStats, f64)> {
         let cfg = self.config;
         let rule = match &cfg.strategy {
             Strategy::Gradient(rule) => rule,
@@ -133,7 +171,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 let (seed, t) = (cfg.seed, state.step);
                 let stats = search.trial(problem, params, rows, &mut state.search, seed, t, &mut self.point)?;
                 state.step += 1;
-                return Ok(stats);
+                return Ok((stats, 0.0));
             }
         };
         self.grads.resize(params.len(), T::zero());
@@ -148,10 +186,18 @@ impl<'a, T: Real> Trainer<'a, T> {
                 state.step + 1
             )));
         }
+        // Masking first changes nothing the chain does (it masks again after any noise).
+        let norm = self.masked_norm();
         self.transforms.apply(&mut self.grads, state.step);
         rule.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
-        Ok(stats)
+        Ok((stats, norm))
+    }
+
+    /// ‖g‖₂ of the gradient buffer with the chain's masks applied to it.
+    fn masked_norm(&mut self) -> f64 {
+        self.transforms.mask(&mut self.grads);
+        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:
@@ -184,25 +230,32 @@ impl<'a, T: Real> Trainer<'a, T> {
         let started = Instant::now();
         let mut lr = self.lr(state, batches);
         let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
+        let fresh = done == 0;
+        if fresh {
+            self.start.clear();
+            self.start.extend_from_slice(params);
+        }
         for b in done..batches {
             let rows = plan.rows(b);
             if observer.stop_requested() {
                 return Ok(None);
             }
             lr = self.lr(state, batches);
-            let stats = self.step_batch(problem, params, state, rows, lr)?;
+            let (stats, grad_norm) = self.measured_step(problem, params, state, rows, lr)?;
             let c = &mut state.cursor;
             c.batch += 1;
             c.loss_sum += stats.objective * rows.len() as f64;
             c.correct += stats.correct as u64;
             c.evaluations += stats.evaluations;
             c.examples += stats.rows as u64 * stats.evaluations;
+            c.grad_norm_sum += grad_norm;
             observer.on_step(&StepReport {
                 epoch,
                 batch: b + 1,
                 batches,
                 lr,
                 objective: stats.objective,
+                grad_norm,
             });
         }
         let seconds = started.elapsed().as_secs_f64();
@@ -215,6 +268,11 @@ impl<'a, T: Real> Trainer<'a, T> {
                 "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
             )));
         }
+        let updates = match (&self.layers, fresh) {
+            (_, false) => Vec::new(),
+            (Some(layers), true) => layers.updates(&self.start, params),
+            (None, true) => Layers::whole(params.len()).updates(&self.start, params),
+        };
         Ok(Some(EpochStats {
             epoch,
             objective,
@@ -223,6 +281,8 @@ impl<'a, T: Real> Trainer<'a, T> {
             seconds,
             evaluations: cursor.evaluations,
             examples: cursor.examples,
+            mean_grad_norm: cursor.grad_norm_sum / cursor.batch.max(1) as f64,
+            updates,
         }))
     }
 
@@ -282,6 +342,8 @@ impl<'a, T: Real> Trainer<'a, T> {
                 evaluations: e.evaluations,
                 examples: e.examples,
                 grad_norm,
+                mean_grad_norm: e.mean_grad_norm,
+                updates: e.updates,
             };
             let stop = self.stopping(state, &report, params);
             state.previous_objective = Some(e.objective);
@@ -313,8 +375,7 @@ impl<'a, T: Real> Trainer<'a, T> {
     fn gradient_norm<P: Problem<T> + ?Sized>(&mut self, problem: &mut P, params: &[T], rows: &[usize]) -> f64 {
         self.grads.resize(params.len(), T::zero());
         problem.value_and_grad(params, rows, &mut self.grads);
-        self.transforms.mask(&mut self.grads);
-        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
+        self.masked_norm()
     }
 
     /// Updates the early-stopping record with `report` and says whether a stopping rule fires.

@@ -39,6 +39,80 @@ pub enum Command {
     CompareStrategies(Box<CompareStrategiesArgs>),
     /// Render a training run's report page again from its directory (train --report DIR).
     Report(ReportArgs),
+    /// The objective along a line or on a plane through parameter space, with the optimizer's
+    /// path: CSV, a line plot or a heat map.
+    Landscape(Box<LandscapeArgs>),
+}
+
+/// `gradus landscape`.
+#[derive(Args, Debug)]
+pub struct LandscapeArgs {
+    /// A saved model file, or an architecture (linear, mlp:H1,…) whose weights are drawn at
+    /// random (--init, --init-seed) for the data (--data).
+    #[arg(long, value_name = "PATH|ARCH")]
+    pub model: String,
+    /// The data spec (default: the model's own; digits for an architecture).
+    #[arg(long)]
+    pub data: Option<String>,
+    /// For CSV data: the label column (default: the model's).
+    #[arg(long, value_name = "NAME|INDEX")]
+    pub label_column: Option<String>,
+    /// Which rows: train (default), test or all.
+    #[arg(long, value_enum, default_value = "train")]
+    pub split: Split,
+    /// Only this row (0-based, within --split): the lectures' single-example slice.
+    #[arg(long, value_name = "I", conflicts_with = "examples")]
+    pub example: Option<usize>,
+    /// Only the first N rows of --split.
+    #[arg(long, value_name = "N")]
+    pub examples: Option<usize>,
+    /// random (seeded Gaussian), filter (Gaussian, each weight row scaled to the norm of θ₀'s
+    /// row, biases zero: Li et al. 2018) or pca (the first principal directions of --path).
+    /// Default: filter for a saved model, random for random weights.
+    #[arg(long, value_name = "HOW")]
+    pub directions: Option<String>,
+    /// A path recorded by `train --record-path`, projected onto the plane and drawn on it.
+    #[arg(long, value_name = "FILE")]
+    pub path: Option<PathBuf>,
+    /// 1 (a line, a) or 2 (a plane, a and b).
+    #[arg(long, default_value_t = 2)]
+    pub dims: usize,
+    /// The coordinates' range, a,b.
+    #[arg(long, default_value = "-1,1", allow_hyphen_values = true)]
+    pub range: String,
+    /// Points along each axis.
+    #[arg(long, default_value_t = 51)]
+    pub points: usize,
+    /// Seed of the random directions.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// For an architecture: the loss (default softmax).
+    #[arg(long)]
+    pub loss: Option<String>,
+    /// For an architecture: the penalty, none, l2:λ, l1:λ or elastic:λ,β.
+    #[arg(long)]
+    pub reg: Option<String>,
+    /// For an architecture: the weight initialisation (see train --init).
+    #[arg(long, value_name = "INIT")]
+    pub init: Option<String>,
+    /// For an architecture: the seed of its random weights.
+    #[arg(long, value_name = "S")]
+    pub init_seed: Option<u64>,
+    /// Add the accuracy at each point to the CSV.
+    #[arg(long)]
+    pub accuracy: bool,
+    /// Write the grid as CSV here (default: stdout, unless --plot is given).
+    #[arg(long, value_name = "PATH")]
+    pub csv: Option<PathBuf>,
+    /// Draw it (.svg or .png): a line plot for --dims 1, a heat map with contours for 2.
+    #[arg(long, value_name = "PATH")]
+    pub plot: Option<PathBuf>,
+    /// Threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Print a JSON summary on the last line of stdout (with --csv or --plot).
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `gradus report RUN_DIR`.
@@ -278,6 +352,13 @@ pub struct TrainArgs {
     /// plot (--plot).
     #[arg(long, value_name = "LRS", conflicts_with_all = ["lr", "resume", "checkpoint", "out"], requires = "plot")]
     pub compare_lr: Option<String>,
+    /// Record the optimizer's path, θ every --record-every steps (and at the start), in a
+    /// compact binary file for `gradus landscape --path`.
+    #[arg(long, value_name = "FILE", conflicts_with = "compare_lr")]
+    pub record_path: Option<PathBuf>,
+    /// Steps between the records of --record-path.
+    #[arg(long, value_name = "K", default_value_t = 1, requires = "record_path")]
+    pub record_every: u64,
     /// Write the per-epoch history (epoch, objective, accuracies, validation loss, lr,
     /// seconds) here, as CSV.
     #[arg(long, value_name = "PATH")]

@@ -42,6 +42,7 @@ pub mod error;
 pub mod estimator;
 pub mod functions;
 pub mod gradcheck;
+pub mod landscape;
 pub mod linalg;
 pub mod loss;
 pub mod metrics;

@@ -7,8 +7,10 @@ mod compare_strategies;
 mod eval;
 mod gradcheck;
 mod gradcheck_table;
+mod landscape;
 mod loss;
 mod predict;
+mod record;
 mod report;
 mod schedule;
 mod splits;
@@ -37,6 +39,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Eval(a) => a.threads,
         Command::Predict(a) => a.threads,
         Command::Tune(a) => a.train.threads,
+        Command::Landscape(a) => a.threads,
         Command::CompareStrategies(a) => a.threads,
         _ => None,
     };
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Tune(a) => tune::run(*a),
         Command::CompareStrategies(a) => compare_strategies::run(*a),
         Command::Report(a) => report::run(a),
+        Command::Landscape(a) => landscape::run(*a),
     })
 }
 

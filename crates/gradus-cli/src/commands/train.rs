@@ -1,5 +1,6 @@
 //! `gradus train`: load, split, fit, score on the test split, save.
 
+use super::record::Recorder;
 use super::{header, model_params, optimizer_params, source, splits, summary, task};
 use crate::args::TrainArgs;
 use crate::progress::{Interrupted, Progress};
@@ -92,13 +93,16 @@ pub fn run(a: TrainArgs) -> Result<()> {
         _ => summary::initial(&model, &splits.train)?,
     };
     let mut progress = Progress::new(cfg.epochs)?.counting(&cfg.strategy);
+    let mut recorder = Recorder::start(a.record_path.as_deref(), a.record_every, &model)?;
     let fit = model.train(
         &splits.train,
         splits.val.as_ref(),
-        &mut progress,
+        &mut recorder.observing(&mut progress),
         a.checkpoint.as_deref(),
     );
     progress.finish();
+    // What was recorded is written after an interruption too.
+    let recorded = recorder.finish()?;
     let fit = fit?;
     if let Some(signal) = progress.interrupted() {
         return stop_here(&model, &a, signal);
@@ -107,6 +111,10 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let te = splits.test.as_ref().map(|t| model.score(t)).transpose()?;
     let mut s = summary::of_training(&model, &spec, &fit, &tr, te.as_ref(), started.elapsed().as_secs_f64());
     summary::add_initial(&mut s, initial);
+    if let (Some(path), Some(n)) = (&a.record_path, recorded) {
+        s["path_file"] = serde_json::json!(path);
+        s["path_records"] = serde_json::json!(n);
+    }
     if let Some(path) = &a.history {
         summary::write_history(&fit, path)?;
         s["history"] = serde_json::json!(path);

@@ -20,7 +20,8 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Flags of `train` that a search does not take.
-const NOT_FOR_TUNE: [(&str, &str); 5] = [
+const NOT_FOR_TUNE: [(&str, &str); 6] = [
+    ("record_path", "--record-path"),
     ("compare_lr", "--compare-lr"),
     ("checkpoint", "--checkpoint"),
     ("history", "--history"),

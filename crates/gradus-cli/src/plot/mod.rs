@@ -7,6 +7,7 @@
 
 mod contour;
 mod gif;
+mod heatmap;
 mod lines;
 mod style;
 mod templates;
@@ -14,6 +15,7 @@ mod templates;
 use anyhow::{Result, anyhow, bail};
 use contour::Contour;
 use gradus::functions::TestFunction;
+pub use heatmap::HeatMap;
 pub use lines::Lines;
 use lines::Stacked;
 use plotters::coord::Shift;
@@ -194,6 +196,12 @@ pub fn stacked(x_label: &str, panels: &[Panel], out: &FilePath) -> Result<()> {
 pub fn chart_svg(lines: &Lines, size: (u32, u32)) -> Result<String> {
     font()?;
     svg_string(lines, size).map_err(|e| anyhow!("drawing {}: {e}", lines.title))
+}
+
+/// A heat map with its colour bar, contour lines, origin, minimum and path ([`HeatMap`]) into
+/// `out` (`.svg` or `.png`).
+pub fn heat_map(map: &HeatMap, out: &FilePath) -> Result<()> {
+    save(map, out)
 }
 
 /// The result of drawing on a backend `DB`.

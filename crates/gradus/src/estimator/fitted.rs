@@ -528,6 +528,9 @@ impl Observer for Checkpoints<'_> {
     fn on_step(&mut self, report: &StepReport) {
         self.observer.on_step(report);
     }
+    fn on_params(&mut self, step: u64, params: &[f32]) -> Result<()> {
+        self.observer.on_params(step, params)
+    }
     fn stop_requested(&mut self) -> bool {
         self.observer.stop_requested()
     }

@@ -152,6 +152,11 @@ pub enum Flow {
 pub trait Observer<T = f32> {
     /// After each optimizer step.
     fn on_step(&mut self, _report: &StepReport) {}
+    /// After each optimizer step, with the parameters it reached and the number of steps taken
+    /// so far (to record the optimizer's path); an error (a full disk) stops training.
+    fn on_params(&mut self, _step: u64, _params: &[T]) -> Result<()> {
+        Ok(())
+    }
     /// Asked before each step: `true` stops training there, between two steps, with the epoch's
     /// place kept in [`TrainState::cursor`] (an interruption: Ctrl-C).
     fn stop_requested(&mut self) -> bool {

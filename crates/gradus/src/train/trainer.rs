@@ -257,6 +257,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 objective: stats.objective,
                 grad_norm,
             });
+            observer.on_params(state.step, params)?;
         }
         let seconds = started.elapsed().as_secs_f64();
         let cursor = std::mem::take(&mut state.cursor);

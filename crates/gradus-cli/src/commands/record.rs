@@ -1,0 +1,73 @@
+//! `train --record-path`: the optimizer's path, θ every K steps, for `gradus landscape --path`.
+
+use anyhow::Result;
+use gradus::estimator::Fitted;
+use gradus::landscape::path::PathWriter;
+use gradus::train::{EpochReport, Flow, Observer, StepReport, TrainState};
+use std::path::Path;
+
+/// Records θ while training, when asked to.
+pub struct Recorder {
+    writer: Option<PathWriter>,
+}
+
+impl Recorder {
+    /// Starts recording `model`'s path to `path` (if given) every `every` steps, from the
+    /// parameters it has now (step 0, or a resumed checkpoint's step).
+    pub fn start(path: Option<&Path>, every: u64, model: &Fitted) -> Result<Self> {
+        let writer = match path {
+            Some(p) => {
+                let mut w = PathWriter::create(p, model.objective().network.layout(), every)?;
+                w.record(model.state().map_or(0, |s| s.step), model.params())?;
+                Some(w)
+            }
+            None => None,
+        };
+        Ok(Self { writer })
+    }
+
+    /// An observer that records the path and passes everything on to `inner`.
+    pub fn observing<'a>(&'a mut self, inner: &'a mut dyn Observer) -> Recording<'a> {
+        Recording {
+            writer: self.writer.as_mut(),
+            inner,
+        }
+    }
+
+    /// Writes the path file (what was recorded, after an interruption too); returns its
+    /// number of records.
+    pub fn finish(self) -> Result<Option<u64>> {
+        Ok(match self.writer {
+            Some(w) => {
+                let n = w.records();
+                w.finish()?;
+                Some(n)
+            }
+            None => None,
+        })
+    }
+}
+
+/// [`Recorder::observing`].
+pub struct Recording<'a> {
+    writer: Option<&'a mut PathWriter>,
+    inner: &'a mut dyn Observer,
+}
+
+impl Observer for Recording<'_> {
+    fn on_step(&mut self, report: &StepReport) {
+        self.inner.on_step(report);
+    }
+    fn on_params(&mut self, step: u64, params: &[f32]) -> gradus::Result<()> {
+        if let Some(w) = self.writer.as_mut() {
+            w.step(step, params)?;
+        }
+        self.inner.on_params(step, params)
+    }
+    fn stop_requested(&mut self) -> bool {
+        self.inner.stop_requested()
+    }
+    fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> gradus::Result<Flow> {
+        self.inner.on_epoch(report, params, state)
+    }
+}

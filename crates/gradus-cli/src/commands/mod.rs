@@ -4,6 +4,7 @@
 
 mod compare_lr;
 mod eval;
+mod experiment;
 mod gradcheck;
 mod gradcheck_table;
 mod loss;
@@ -44,6 +45,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Gradcheck(a) => gradcheck::run(a),
         Command::Trajectory(a) => trajectory::run(a),
         Command::Schedule(a) => schedule::run(a),
+        Command::Experiment(a) => experiment::run(a),
     })
 }
 

@@ -189,6 +189,7 @@ pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow
             points: curve(&|h| Some(h.objective)),
             colour: k,
             dash: 0,
+            markers_only: false,
         });
         let val = curve(&|h| h.val_loss);
         let val_colour = if one { 1 } else { k };
@@ -198,6 +199,7 @@ pub fn plot_learning_curves(title: &str, runs: &[Curves], path: &Path) -> anyhow
                 points: val,
                 colour: val_colour,
                 dash: 1,
+                markers_only: false,
             });
         }
         let kept = run.kept.and_then(|e| run.history.iter().find(|h| h.epoch == e));

@@ -21,6 +21,7 @@ pub(super) struct Lines<'a> {
     pub(super) y_label: &'a str,
     pub(super) series: &'a [Series],
     pub(super) marks: &'a [Mark],
+    pub(super) log_x: bool,
     pub(super) log_y: bool,
 }
 
@@ -159,12 +160,12 @@ impl Ranged for Axis {
 impl Lines<'_> {
     /// The points of `series` drawn: the finite ones, and only the positive on a log scale.
     fn drawn<'s>(&self, series: &'s Series) -> impl Iterator<Item = (f64, f64)> + 's {
-        let log_y = self.log_y;
+        let (log_x, log_y) = (self.log_x, self.log_y);
         series
             .points
             .iter()
             .copied()
-            .filter(move |(px, py)| px.is_finite() && py.is_finite() && (!log_y || *py > 0.0))
+            .filter(move |(px, py)| px.is_finite() && py.is_finite() && (!log_y || *py > 0.0) && (!log_x || *px > 0.0))
     }
 
     /// The axes: x over the points (whole-number ticks when every x is whole), y from 0 (or, on
@@ -191,7 +192,11 @@ impl Lines<'_> {
         }
         // Room for the markers at the ends.
         let m = 0.015 * (x[1] - x[0]);
-        let x_axis = Axis::linear(x[0] - m, x[1] + m, 10, integers);
+        let x_axis = if self.log_x {
+            Axis::log(x[0] / 1.1, x[1] * 1.1)
+        } else {
+            Axis::linear(x[0] - m, x[1] + m, 10, integers)
+        };
         let y_axis = if self.log_y {
             // A little room above and below, in ratio.
             let (lo, hi) = if y[0] == y[1] {
@@ -242,7 +247,7 @@ impl Figure for Lines<'_> {
         for series in self.series {
             let colour = PALETTE[series.colour % PALETTE.len()];
             let pts: Vec<(f64, f64)> = self.drawn(series).collect();
-            let markers = pts.len() <= 200;
+            let markers = pts.len() <= 200 || series.markers_only;
             let pts = thin(&pts, |p| chart.backend_coord(p));
             let pixels: Vec<(f64, f64)> = pts
                 .iter()
@@ -254,8 +259,10 @@ impl Figure for Lines<'_> {
             occupied.extend(pixels.iter().map(|&(px, py)| ((px as i32, py as i32), 1)));
             let pattern = dash_pattern(series.dash);
             let style = colour.stroke_width(2);
-            for [a, b] in dash_pieces(&pixels, pattern) {
-                root.draw(&PathElement::new(vec![a, b], style))?;
+            if !series.markers_only {
+                for [a, b] in dash_pieces(&pixels, pattern) {
+                    root.draw(&PathElement::new(vec![a, b], style))?;
+                }
             }
             if markers {
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;

@@ -9,6 +9,7 @@ mod contour;
 mod gif;
 mod lines;
 mod style;
+mod tiles;
 
 use anyhow::{Result, anyhow, bail};
 use contour::Contour;
@@ -64,6 +65,8 @@ pub struct Series {
     pub colour: usize,
     /// Its dash pattern, an index (0: solid).
     pub dash: usize,
+    /// Whether only its points are drawn, as markers, without a line between them.
+    pub markers_only: bool,
 }
 
 /// A point a line chart marks with a ring and a dotted vertical line (the epoch early stopping
@@ -138,6 +141,7 @@ pub fn line_chart(
             points: points.clone(),
             colour: k,
             dash: 0,
+            markers_only: false,
         })
         .collect();
     curves(title, x_label, y_label, &series, &[], log_y, out)
@@ -153,17 +157,59 @@ pub fn curves(
     log_y: bool,
     out: &FilePath,
 ) -> Result<()> {
-    save(
-        &Lines {
+    chart(
+        &Chart {
             title,
             x_label,
             y_label,
             series,
             marks,
+            log_x: false,
             log_y,
         },
         out,
     )
+}
+
+/// A line chart with its options.
+pub struct Chart<'a> {
+    /// The title.
+    pub title: &'a str,
+    /// The x axis's name.
+    pub x_label: &'a str,
+    /// The y axis's name.
+    pub y_label: &'a str,
+    /// The curves.
+    pub series: &'a [Series],
+    /// Marked points.
+    pub marks: &'a [Mark],
+    /// A logarithmic x axis (non-positive x left out).
+    pub log_x: bool,
+    /// A logarithmic y axis (non-positive y left out).
+    pub log_y: bool,
+}
+
+/// Draws `c` into `out` (`.svg` or `.png`), as [`curves`] does.
+pub fn chart(c: &Chart, out: &FilePath) -> Result<()> {
+    save(
+        &Lines {
+            title: c.title,
+            x_label: c.x_label,
+            y_label: c.y_label,
+            series: c.series,
+            marks: c.marks,
+            log_x: c.log_x,
+            log_y: c.log_y,
+        },
+        out,
+    )
+}
+
+/// Draws `tiles` (grey images, `side × side` values each, row-major) in a grid with their
+/// names under `title`, each in a blue–white–red scale centred at 0 and scaled to its largest
+/// magnitude, into `out` (`.svg` or `.png`).
+pub fn tiles(title: &str, side: usize, tiles: &[(String, Vec<f32>)], out: &FilePath) -> Result<()> {
+    save(&tiles::Tiles { title, side, tiles }, out)
 }
 
 /// The result of drawing on a backend `DB`.

@@ -9,7 +9,7 @@
 //! | 1/√t | η₀ √(t₀/(t₀ + t)) | ∞ | ∞ | creeps down, ∝ 1/√t |
 //!
 //! The excess objective `L(θₜ) − L(θ*)` is measured against the least-squares optimum θ*
-//! ([`closed_form::ridge`](super::closed_form::ridge) at λ = 0).
+//! ([`closed_form::ridge`] at λ = 0).
 
 use super::{check_count, check_positive, closed_form, regression_set, round};
 use crate::data::Affine;

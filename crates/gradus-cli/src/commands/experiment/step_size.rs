@@ -5,7 +5,7 @@ use crate::args::StepSizeArgs;
 use crate::output::outln;
 use crate::plot::{self, Chart, Path, Series, short};
 use anyhow::Result;
-use gradus::experiments::step_size::{self, Outcome};
+use gradus::experiments::step_size::{self, Outcome, Regime};
 use gradus::functions::TestFunction;
 use std::fmt::Write as _;
 
@@ -134,6 +134,15 @@ fn summary(what: &str, o: &Outcome) -> Result<()> {
             r.fraction,
             r.lr * o.curvature,
             r.regime.name()
+        )?;
+    }
+    let survived = o
+        .runs
+        .iter()
+        .any(|r| r.regime == Regime::Diverging && r.diverged_at.is_none() && r.objective.last() < r.objective.first());
+    if survived {
+        outln!(
+            "  (the regimes are those of the quadratic model at the start; this objective's curvature falls away from it, so a step beyond 2/L can still converge)"
         )?;
     }
     Ok(())

@@ -69,6 +69,19 @@ pub struct Series {
     pub markers_only: bool,
 }
 
+impl Series {
+    /// A line through `points` in palette colour `colour` and dash pattern `dash`.
+    pub fn line(label: impl Into<String>, points: Vec<(f64, f64)>, colour: usize, dash: usize) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            colour,
+            dash,
+            markers_only: false,
+        }
+    }
+}
+
 /// A point a line chart marks with a ring and a dotted vertical line (the epoch early stopping
 /// kept).
 pub struct Mark {

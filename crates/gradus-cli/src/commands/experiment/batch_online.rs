@@ -3,7 +3,7 @@
 use super::{Out, load};
 use crate::args::BatchOnlineArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::batch_online::{self, Params};
 use std::fmt::Write as _;
@@ -32,12 +32,13 @@ pub fn run(a: BatchOnlineArgs) -> Result<()> {
         .curves
         .iter()
         .enumerate()
-        .map(|(k, c)| Series {
-            label: c.name.clone(),
-            points: c.points.iter().map(|&(e, v)| (e as f64, v)).collect(),
-            colour: k,
-            dash: k,
-            markers_only: false,
+        .map(|(k, c)| {
+            Series::line(
+                c.name.clone(),
+                c.points.iter().map(|&(e, v)| (e as f64, v)).collect(),
+                k,
+                k,
+            )
         })
         .collect();
     let title = format!(
@@ -47,20 +48,18 @@ pub fn run(a: BatchOnlineArgs) -> Result<()> {
         a.data,
         short(o.lr)
     );
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "examples processed",
-                y_label: "objective (softmax cross-entropy)",
-                series: &series,
-                marks: &[],
-                log_x: false,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "examples processed",
+            y_label: "objective (softmax cross-entropy)",
+            series: &series,
+            marks: &[],
+            log_x: false,
+            log_y: true,
+        },
+    )?;
     outln!(
         "{} rows ({} copies of {} distinct), step η = {} (1/L = {}), objective at 0 = {}",
         o.rows,

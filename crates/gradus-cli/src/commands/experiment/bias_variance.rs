@@ -3,7 +3,7 @@
 use super::{Out, numbers};
 use crate::args::BiasVarianceArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::bias_variance::{self, Params, target};
 use std::fmt::Write as _;
@@ -52,34 +52,15 @@ pub fn run(a: BiasVarianceArgs) -> Result<()> {
                 .collect()
         };
         let series = [
-            Series {
-                label: "target sin πx".into(),
-                points: f,
-                colour: 7,
-                dash: 0,
-                markers_only: false,
-            },
-            Series {
-                label: "ḡ(x), the mean fit".into(),
-                points: o.grid.iter().copied().zip(m.mean.iter().copied()).collect(),
-                colour: 0,
-                dash: 0,
-                markers_only: false,
-            },
-            Series {
-                label: "ḡ(x) ± one standard deviation over data sets".into(),
-                points: band(1.0),
-                colour: 0,
-                dash: 1,
-                markers_only: false,
-            },
-            Series {
-                label: String::new(),
-                points: band(-1.0),
-                colour: 0,
-                dash: 1,
-                markers_only: false,
-            },
+            Series::line("target sin πx", f, 7, 0),
+            Series::line(
+                "ḡ(x), the mean fit",
+                o.grid.iter().copied().zip(m.mean.iter().copied()).collect(),
+                0,
+                0,
+            ),
+            Series::line("ḡ(x) ± one standard deviation over data sets", band(1.0), 0, 1),
+            Series::line(String::new(), band(-1.0), 0, 1),
         ];
         let title = format!(
             "degree {}, n = {}: bias² {}, variance {}, E_out {}",
@@ -89,20 +70,18 @@ pub fn run(a: BiasVarianceArgs) -> Result<()> {
             short(m.variance),
             short(m.e_out)
         );
-        out.figure(&format!("degree{}", m.degree), |path| {
-            plot::chart(
-                &Chart {
-                    title: &title,
-                    x_label: "x",
-                    y_label: "g(x)",
-                    series: &series,
-                    marks: &[],
-                    log_x: false,
-                    log_y: false,
-                },
-                path,
-            )
-        })?;
+        out.chart(
+            &format!("degree{}", m.degree),
+            &Chart {
+                title: &title,
+                x_label: "x",
+                y_label: "g(x)",
+                series: &series,
+                marks: &[],
+                log_x: false,
+                log_y: false,
+            },
+        )?;
     }
     let by_degree = |f: &dyn Fn(&bias_variance::Model) -> f64| -> Vec<(f64, f64)> {
         o.models.iter().map(|m| (m.degree as f64, f(m))).collect()
@@ -127,20 +106,18 @@ pub fn run(a: BiasVarianceArgs) -> Result<()> {
     })
     .collect();
     let title = format!("bias–variance, n = {}, σ = {}, {} data sets", a.n, a.noise, a.datasets);
-    out.figure("table", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "polynomial degree",
-                y_label: "squared error",
-                series: &series,
-                marks: &[],
-                log_x: false,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "table",
+        &Chart {
+            title: &title,
+            x_label: "polynomial degree",
+            y_label: "squared error",
+            series: &series,
+            marks: &[],
+            log_x: false,
+            log_y: true,
+        },
+    )?;
     outln!(
         "{} data sets of n = {} points of sin πx + N(0, {}²): σ² = {}",
         a.datasets,

@@ -3,7 +3,7 @@
 use super::{Out, numbers};
 use crate::args::DoubleDescentArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::double_descent::{self, Params};
 use std::fmt::Write as _;
@@ -44,12 +44,8 @@ pub fn run(a: DoubleDescentArgs) -> Result<()> {
     }
     out.csv("", &text)?;
     let ratio = |d: usize| d as f64 / a.n as f64;
-    let line = |label: &str, k: usize, f: &dyn Fn(&double_descent::Point) -> f64| Series {
-        label: label.into(),
-        points: points.iter().map(|q| (ratio(q.d), f(q))).collect(),
-        colour: k,
-        dash: k,
-        markers_only: false,
+    let line = |label: &str, k: usize, f: &dyn Fn(&double_descent::Point) -> f64| {
+        Series::line(label, points.iter().map(|q| (ratio(q.d), f(q))).collect(), k, k)
     };
     let series = [
         line("test error, gradient descent from β = 0", 0, &|q| q.test_gd),
@@ -59,38 +55,34 @@ pub fn run(a: DoubleDescentArgs) -> Result<()> {
         "random ReLU features, n = {} points in {} dimensions, σ = {}: error against d/n",
         a.n, a.inputs, a.noise
     );
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "d/n (features per training point)",
-                y_label: "test mean squared error",
-                series: &series,
-                marks: &[],
-                log_x: true,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "d/n (features per training point)",
+            y_label: "test mean squared error",
+            series: &series,
+            marks: &[],
+            log_x: true,
+            log_y: true,
+        },
+    )?;
     let norms = [
         line("‖β‖, gradient descent", 0, &|q| q.norm_gd),
         line("‖β⁺‖, minimum norm", 1, &|q| q.norm_min_norm),
     ];
-    out.figure("norms", |path| {
-        plot::chart(
-            &Chart {
-                title: &format!("random ReLU features, n = {}: norm of the fit", a.n),
-                x_label: "d/n",
-                y_label: "‖β‖₂",
-                series: &norms,
-                marks: &[],
-                log_x: true,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "norms",
+        &Chart {
+            title: &format!("random ReLU features, n = {}: norm of the fit", a.n),
+            x_label: "d/n",
+            y_label: "‖β‖₂",
+            series: &norms,
+            marks: &[],
+            log_x: true,
+            log_y: true,
+        },
+    )?;
     outln!(
         "n = {} points in {} dimensions, noise σ = {}, {} feature draws per d",
         a.n,

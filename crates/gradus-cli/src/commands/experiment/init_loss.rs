@@ -3,7 +3,7 @@
 use super::{Out, load, numbers};
 use crate::args::InitLossArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::init_loss;
 use gradus::loss::Loss;
@@ -28,37 +28,33 @@ pub fn run(a: InitLossArgs) -> Result<()> {
     out.csv("", &text)?;
     let mut series = Vec::new();
     for (k, chunk) in rows.chunks(sigmas.len()).enumerate() {
-        series.push(Series {
-            label: format!("{}: measured", chunk[0].loss),
-            points: chunk.iter().map(|r| (r.sigma, r.measured)).collect(),
-            colour: k,
-            dash: 0,
-            markers_only: false,
-        });
-        series.push(Series {
-            label: format!("{}: value at zero scores {}", chunk[0].loss, short(chunk[0].formula)),
-            points: chunk.iter().map(|r| (r.sigma, r.formula)).collect(),
-            colour: k,
-            dash: 2,
-            markers_only: false,
-        });
+        series.push(Series::line(
+            format!("{}: measured", chunk[0].loss),
+            chunk.iter().map(|r| (r.sigma, r.measured)).collect(),
+            k,
+            0,
+        ));
+        series.push(Series::line(
+            format!("{}: value at zero scores {}", chunk[0].loss, short(chunk[0].formula)),
+            chunk.iter().map(|r| (r.sigma, r.formula)).collect(),
+            k,
+            2,
+        ));
     }
     let c = data.n_classes();
     let title = format!("loss at initialisation, {} model on {} (C = {c})", a.model, a.data);
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "σ of the initial weights (biases 0)",
-                y_label: "mean loss",
-                series: &series,
-                marks: &[],
-                log_x: true,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "σ of the initial weights (biases 0)",
+            y_label: "mean loss",
+            series: &series,
+            marks: &[],
+            log_x: true,
+            log_y: true,
+        },
+    )?;
     outln!(
         "{} model on {} ({} rows, C = {c} classes), weights N(0, σ²), biases 0",
         a.model,

@@ -3,7 +3,7 @@
 use super::{Out, numbers};
 use crate::args::LossComparisonArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::loss_comparison::{self, LECTURE_SCORES};
 use std::fmt::Write as _;
@@ -47,39 +47,35 @@ pub fn run(a: LossComparisonArgs) -> Result<()> {
     let mut series = Vec::new();
     for (k, s) in scores.iter().enumerate() {
         let sweep = loss_comparison::sweep(s, a.label, a.margin, &deltas)?;
-        series.push(Series {
-            label: format!("hinge, {}", vector(s, plain)),
-            points: sweep.iter().map(|p| (p.0, p.1)).collect(),
-            colour: k,
-            dash: 0,
-            markers_only: false,
-        });
-        series.push(Series {
-            label: format!("cross-entropy, {}", vector(s, plain)),
-            points: sweep.iter().map(|p| (p.0, p.2)).collect(),
-            colour: k,
-            dash: 1,
-            markers_only: false,
-        });
+        series.push(Series::line(
+            format!("hinge, {}", vector(s, plain)),
+            sweep.iter().map(|p| (p.0, p.1)).collect(),
+            k,
+            0,
+        ));
+        series.push(Series::line(
+            format!("cross-entropy, {}", vector(s, plain)),
+            sweep.iter().map(|p| (p.0, p.2)).collect(),
+            k,
+            1,
+        ));
     }
     let title = format!(
         "losses as the correct score s_{} moves by δ (margin Δ = {})",
         a.label, a.margin
     );
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "δ added to the correct class's score",
-                y_label: "loss",
-                series: &series,
-                marks: &[],
-                log_x: false,
-                log_y: false,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "δ added to the correct class's score",
+            y_label: "loss",
+            series: &series,
+            marks: &[],
+            log_x: false,
+            log_y: false,
+        },
+    )?;
     outln!(
         "correct class {}, hinge margin Δ = {}, each score nudged by {} in turn",
         a.label,

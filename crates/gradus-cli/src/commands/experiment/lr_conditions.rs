@@ -3,7 +3,7 @@
 use super::Out;
 use crate::args::LrConditionsArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::Result;
 use gradus::experiments::lr_conditions::{self, Params};
 use std::fmt::Write as _;
@@ -49,20 +49,18 @@ pub fn run(a: LrConditionsArgs) -> Result<()> {
         "single-example SGD, least squares with noise σ = {}: η₀ = {}, t₀ = {}",
         a.noise, a.lr, a.t0
     );
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "step t",
-                y_label: "L(θₜ) − L(θ*)",
-                series: &series,
-                marks: &[],
-                log_x: true,
-                log_y: true,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "step t",
+            y_label: "L(θₜ) − L(θ*)",
+            series: &series,
+            marks: &[],
+            log_x: true,
+            log_y: true,
+        },
+    )?;
     outln!("least-squares optimum L(θ*) = {} (closed form)", short(o.optimum))?;
     outln!(
         "{:<10} {:>12} {:>12} {:>18} {:>18}",

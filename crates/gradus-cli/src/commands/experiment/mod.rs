@@ -14,6 +14,7 @@ mod templates;
 
 use crate::args::{Cli, Experiment, ExperimentArgs, ExperimentCommon};
 use crate::output::outln;
+use crate::plot::{self, Chart};
 use anyhow::{Context, Result, bail};
 use clap::CommandFactory;
 use gradus::data::Task;
@@ -90,6 +91,11 @@ impl Out {
             draw(&self.path(part, ext))?;
         }
         outln!("wrote {} (and .png)", self.path(part, "svg").display())
+    }
+
+    /// Draws the line chart `c` as `DIR/NAME[-part].svg` and `.png`.
+    fn chart(&self, part: &str, c: &Chart) -> Result<()> {
+        self.figure(part, |path| plot::chart(c, path))
     }
 }
 

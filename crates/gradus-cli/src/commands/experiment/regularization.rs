@@ -3,7 +3,7 @@
 use super::{Out, load};
 use crate::args::RegularizationArgs;
 use crate::output::outln;
-use crate::plot::{self, Chart, Series, short};
+use crate::plot::{Chart, Series, short};
 use anyhow::{Result, bail};
 use gradus::data::Task;
 use gradus::experiments::regularization::{self, Table};
@@ -47,12 +47,13 @@ pub fn run(a: RegularizationArgs) -> Result<()> {
         .fits
         .iter()
         .enumerate()
-        .map(|(k, f)| Series {
-            label: format!("λ = {}: y = {}x + {}", f.lambda, short(f.trained.0), short(f.trained.1)),
-            points: [lo, hi].iter().map(|&x| (x, f.trained.0 * x + f.trained.1)).collect(),
-            colour: k,
-            dash: k,
-            markers_only: false,
+        .map(|(k, f)| {
+            Series::line(
+                format!("λ = {}: y = {}x + {}", f.lambda, short(f.trained.0), short(f.trained.1)),
+                [lo, hi].iter().map(|&x| (x, f.trained.0 * x + f.trained.1)).collect(),
+                k,
+                k,
+            )
         })
         .collect();
     for (k, (label, t)) in [("training rows", &train), ("test rows", &test)]
@@ -69,20 +70,18 @@ pub fn run(a: RegularizationArgs) -> Result<()> {
     }
     let scale = if a.raw { "raw values" } else { "standardized" };
     let title = format!("ridge regression ({scale}): least squares and λ = {}", a.lambda);
-    out.figure("", |path| {
-        plot::chart(
-            &Chart {
-                title: &title,
-                x_label: "latitude (°)",
-                y_label: "temperature (°F)",
-                series: &series,
-                marks: &[],
-                log_x: false,
-                log_y: false,
-            },
-            path,
-        )
-    })?;
+    out.chart(
+        "",
+        &Chart {
+            title: &title,
+            x_label: "latitude (°)",
+            y_label: "temperature (°F)",
+            series: &series,
+            marks: &[],
+            log_x: false,
+            log_y: false,
+        },
+    )?;
     outln!("objective (1/N) Σ ½(wx + b − y)² + λw² on {scale} values, trained by heavy-ball gradient descent")?;
     for (f, l) in o.fits.iter().zip(&o.textbook_lambda) {
         outln!(

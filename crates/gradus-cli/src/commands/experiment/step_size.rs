@@ -89,12 +89,13 @@ fn curves(o: &Outcome, title: &str, path: &std::path::Path) -> Result<()> {
         .runs
         .iter()
         .enumerate()
-        .map(|(k, r)| Series {
-            label: label(r),
-            points: r.objective.iter().enumerate().map(|(s, v)| (s as f64, *v)).collect(),
-            colour: k,
-            dash: k,
-            markers_only: false,
+        .map(|(k, r)| {
+            Series::line(
+                label(r),
+                r.objective.iter().enumerate().map(|(s, v)| (s as f64, *v)).collect(),
+                k,
+                k,
+            )
         })
         .collect();
     plot::chart(

@@ -114,3 +114,22 @@ fn bad_parameters_are_one_line_errors() {
     let e = fails(&["experiment", "templates", "--data", "csv:/nonexistent.csv"]);
     assert!(e.starts_with("gradus: error:"), "{e}");
 }
+
+/// The table can come from CSV files (one feature column, the target last): the lectures'
+/// cities given so print the same least-squares line as the embedded table.
+#[test]
+fn the_regularization_table_can_come_from_csv_files() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("train.csv"), "lat,temp\n42,33\n39,38\n30,62\n").unwrap();
+    std::fs::write(dir.path().join("test.csv"), "lat,temp\n19,67\n9,83\n").unwrap();
+    let (train, test) = (
+        format!("csv:{}", path_in(dir.path(), "train.csv")),
+        format!("csv:{}", path_in(dir.path(), "test.csv")),
+    );
+    let (stdout, _) = run("regularization", &["--data", &train, "--test-data", &test]);
+    assert!(stdout.contains("λ = 0: y = -2.4744x + 135.885"), "{stdout}");
+    let last = stdout.lines().find(|l| l.starts_with("test 2")).unwrap();
+    assert!(last.contains("113.6"), "{last}");
+    let e = fails(&["experiment", "regularization", "--data", &train]);
+    assert!(e.contains("--data needs --test-data too"), "{e}");
+}

@@ -53,11 +53,11 @@ impl Table {
         }
     }
 
-    /// The rows of a one-feature regression data set, named `row 1`, `row 2`, ….
+    /// The rows of a one-feature regression data set, named `PREFIX 1`, `PREFIX 2`, ….
     ///
     /// # Errors
     /// [`Error::Data`] for more than one feature or class targets.
-    pub fn from_dataset(data: &Dataset) -> Result<Self> {
+    pub fn from_dataset(data: &Dataset, prefix: &str) -> Result<Self> {
         let Targets::Values(y) = data.targets() else {
             return Err(Error::data(
                 "the regularization table needs real-valued targets (--task regress)",
@@ -70,7 +70,7 @@ impl Table {
             )));
         }
         Ok(Self {
-            names: (1..=data.len()).map(|i| format!("row {i}")).collect(),
+            names: (1..=data.len()).map(|i| format!("{prefix} {i}")).collect(),
             x: (0..data.len()).map(|i| data.value(i, 0)).collect(),
             y: y.iter().map(|&v| v as f64).collect(),
         })

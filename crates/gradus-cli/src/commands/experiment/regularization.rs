@@ -14,9 +14,9 @@ pub fn run(a: RegularizationArgs) -> Result<()> {
     let (train, test) = match (&a.data, &a.test_data) {
         (None, _) => (Table::lecture_train(), Table::lecture_test()),
         (Some(d), t) => {
-            let train = Table::from_dataset(&load(d, Some(Task::Regress))?.train)?;
+            let train = Table::from_dataset(&load(d, Some(Task::Regress))?.train, "train")?;
             let test = match t {
-                Some(t) => Table::from_dataset(&load(t, Some(Task::Regress))?.train)?,
+                Some(t) => Table::from_dataset(&load(t, Some(Task::Regress))?.train, "test")?,
                 None => bail!("--data needs --test-data too"),
             };
             (train, test)

@@ -42,6 +42,9 @@ pub enum Command {
     /// The objective along a line or on a plane through parameter space, with the optimizer's
     /// path: CSV, a line plot or a heat map.
     Landscape(Box<LandscapeArgs>),
+    /// One of the lectures' experiments: its data as CSV, its figures as SVG and PNG, and a
+    /// summary of its key numbers (--list names them).
+    Experiment(ExperimentArgs),
 }
 
 /// `gradus landscape`.
@@ -661,4 +664,226 @@ pub struct ScheduleArgs {
     /// Plot the rates (.svg or .png).
     #[arg(long, value_name = "PATH")]
     pub plot: Option<PathBuf>,
+}
+
+/// `gradus experiment NAME` or `gradus experiment --list`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_required = false)]
+pub struct ExperimentArgs {
+    /// Name the experiments, one line each.
+    #[arg(long)]
+    pub list: bool,
+    #[command(subcommand)]
+    pub name: Option<Experiment>,
+}
+
+/// The experiments.
+#[derive(Subcommand, Debug)]
+pub enum Experiment {
+    /// Gradient descent on a quadratic and on the softmax objective at step sizes around the critical 2/L: crawling, converging, oscillating, diverging.
+    StepSize(StepSizeArgs),
+    /// Full-batch GD against minibatch and single-example SGD on 10 copies of 100 examples (Bottou & Bousquet).
+    BatchVsOnline(BatchOnlineArgs),
+    /// SGD with constant, 1/t and 1/√t steps on a noisy least-squares problem: the noise ball and the Robbins–Monro conditions.
+    LrConditions(LrConditionsArgs),
+    /// Bias², variance and E_out of polynomials of growing degree fitted to noisy samples of sin πx.
+    BiasVariance(BiasVarianceArgs),
+    /// Test error of random ReLU features against d/n, with gradient descent from 0 checked against the minimum-norm solution.
+    DoubleDescent(DoubleDescentArgs),
+    /// Ridge regression on the lectures' latitude/temperature table, trained and checked against the closed form.
+    Regularization(RegularizationArgs),
+    /// Hinge and cross-entropy losses on the lectures' score vectors, and what a small change of a score does to each.
+    LossComparison(LossComparisonArgs),
+    /// A trained linear classifier's rows of W as images, one tile per class.
+    Templates(TemplatesArgs),
+    /// The loss at small random weights for each classification loss, against ln C and (C − 1)Δ.
+    InitLoss(InitLossArgs),
+}
+
+/// Where an experiment writes and its seed.
+#[derive(Args, Debug, Clone)]
+pub struct ExperimentCommon {
+    /// The directory the CSV files and figures go to (created if missing).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out: PathBuf,
+    /// Seed of the experiment's random draws.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct StepSizeArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// The quadratic: ravine:K is ½(x² + Ky²) (largest curvature max(1, K)); any 2-D test function works.
+    #[arg(long, default_value = "ravine:4")]
+    pub function: String,
+    /// The start point.
+    #[arg(long, value_name = "X,Y", default_value = "1,1", allow_hyphen_values = true)]
+    pub start: String,
+    /// Step sizes as multiples of the critical step 2/L.
+    #[arg(long, value_name = "F1,F2,…", default_value = "0.05,0.45,0.9,1.05,3")]
+    pub fractions: String,
+    /// Gradient-descent steps.
+    #[arg(long, default_value_t = 40)]
+    pub steps: u64,
+    /// The data set of the softmax part: digits, fashion-mnist[:DIR], mnist:DIR or csv:PATH.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+}
+
+#[derive(Args, Debug)]
+pub struct BatchOnlineArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// The data set the distinct examples are drawn from.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// Distinct examples.
+    #[arg(long, default_value_t = 100)]
+    pub distinct: usize,
+    /// Copies of them in the training set.
+    #[arg(long, default_value_t = 10)]
+    pub copies: usize,
+    /// Passes over the training set each method gets.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: u64,
+    /// Rows per minibatch.
+    #[arg(long, default_value_t = 10)]
+    pub minibatch: usize,
+    /// The step of every method (default 1/L, L the objective's curvature at 0).
+    #[arg(long, allow_negative_numbers = true)]
+    pub lr: Option<f64>,
+}
+
+#[derive(Args, Debug)]
+pub struct LrConditionsArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// Training rows.
+    #[arg(long, default_value_t = 1000)]
+    pub rows: usize,
+    /// Features.
+    #[arg(long, default_value_t = 5)]
+    pub features: usize,
+    /// Standard deviation of the label noise.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub noise: f64,
+    /// Single-example SGD steps.
+    #[arg(long, default_value_t = 20_000)]
+    pub steps: u64,
+    /// The base step η₀.
+    #[arg(long, default_value_t = 0.05, allow_negative_numbers = true)]
+    pub lr: f64,
+    /// The offset t₀ of ηₜ = η₀t₀/(t₀ + t) and η₀√(t₀/(t₀ + t)).
+    #[arg(long, default_value_t = 100.0, allow_negative_numbers = true)]
+    pub t0: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct BiasVarianceArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// Points per data set.
+    #[arg(long, default_value_t = 10)]
+    pub n: usize,
+    /// Data sets.
+    #[arg(long, default_value_t = 300)]
+    pub datasets: usize,
+    /// Standard deviation of the label noise.
+    #[arg(long, default_value_t = 0.3, allow_negative_numbers = true)]
+    pub noise: f64,
+    /// Polynomial degrees of the models (0: the constant).
+    #[arg(long, value_name = "K1,K2,…", default_value = "0,1,3,5")]
+    pub degrees: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DoubleDescentArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// Training points.
+    #[arg(long, default_value_t = 40)]
+    pub n: usize,
+    /// The input dimension p.
+    #[arg(long, default_value_t = 3)]
+    pub inputs: usize,
+    /// Feature counts d (default: 25 from n/10 to 10n, and n).
+    #[arg(long, value_name = "D1,D2,…")]
+    pub widths: Option<String>,
+    /// Standard deviation of the label noise.
+    #[arg(long, default_value_t = 0.2, allow_negative_numbers = true)]
+    pub noise: f64,
+    /// Feature draws averaged per d.
+    #[arg(long, default_value_t = 5)]
+    pub repeats: usize,
+    /// Most gradient-descent steps per fit.
+    #[arg(long, default_value_t = 100_000)]
+    pub steps: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RegularizationArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// The ridge strength λ of the objective (1/N) Σ ½(wx + b − y)² + λw².
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub lambda: f64,
+    /// Fit raw values instead of standardized latitude and temperature.
+    #[arg(long)]
+    pub raw: bool,
+    /// Training rows instead of the lectures' table: csv:PATH, one feature column and the target last.
+    #[arg(long)]
+    pub data: Option<String>,
+    /// Test rows for --data, in the same form.
+    #[arg(long, requires = "data")]
+    pub test_data: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct LossComparisonArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// Score vectors, separated by ';' (default: the lectures' three).
+    #[arg(long, value_name = "S1,S2,…;…", allow_hyphen_values = true)]
+    pub scores: Option<String>,
+    /// The correct class.
+    #[arg(long, default_value_t = 0)]
+    pub label: u32,
+    /// The hinge's margin Δ.
+    #[arg(long, default_value_t = 1.0, allow_negative_numbers = true)]
+    pub margin: f64,
+    /// The small change given to each score in turn.
+    #[arg(long, default_value_t = 0.5, allow_negative_numbers = true)]
+    pub nudge: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct TemplatesArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// digits, fashion-mnist[:DIR] or mnist:DIR (square grey images).
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// Training epochs.
+    #[arg(long, default_value_t = 10)]
+    pub epochs: u64,
+    /// The L2 strength λ.
+    #[arg(long, default_value_t = 1e-3, allow_negative_numbers = true)]
+    pub lambda: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct InitLossArgs {
+    #[command(flatten)]
+    pub common: ExperimentCommon,
+    /// The data set.
+    #[arg(long, default_value = "digits")]
+    pub data: String,
+    /// linear, or mlp:H1,H2,….
+    #[arg(long, default_value = "linear")]
+    pub model: String,
+    /// Standard deviations of the initial weights.
+    #[arg(long, value_name = "σ1,σ2,…", default_value = "0.0001,0.001,0.01,0.03,0.1,0.3,1")]
+    pub sigmas: String,
 }

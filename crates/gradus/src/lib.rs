@@ -40,6 +40,7 @@
 pub mod data;
 pub mod error;
 pub mod estimator;
+pub mod experiments;
 pub mod functions;
 pub mod gradcheck;
 pub mod landscape;

@@ -295,6 +295,7 @@ fn plot(runs: &[(&str, Vec<Point>, Value)], title: &str, classifies: bool, path:
                 points: points.iter().map(|p| (p.evaluations as f64, f(p))).collect(),
                 colour: k,
                 dash: 0,
+                markers_only: false,
             })
             .collect()
     };

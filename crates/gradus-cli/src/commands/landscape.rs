@@ -294,6 +294,7 @@ fn report(
                         .collect(),
                     colour: 0,
                     dash: 0,
+                    markers_only: false,
                 }];
                 let marks: Vec<Mark> = [(origin, 3, "θ₀"), (min, 1, "minimum on the grid")]
                     .into_iter()

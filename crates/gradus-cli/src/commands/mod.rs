@@ -5,6 +5,7 @@
 mod compare_lr;
 mod compare_strategies;
 mod eval;
+mod experiment;
 mod gradcheck;
 mod gradcheck_table;
 mod landscape;
@@ -60,6 +61,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::CompareStrategies(a) => compare_strategies::run(*a),
         Command::Report(a) => report::run(a),
         Command::Landscape(a) => landscape::run(*a),
+        Command::Experiment(a) => experiment::run(a),
     })
 }
 

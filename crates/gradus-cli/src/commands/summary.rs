@@ -260,6 +260,7 @@ pub fn learning_series(runs: &[Curves]) -> (Vec<Series>, Vec<Mark>) {
             points: curve(&|h| Some(h.objective)),
             colour: k,
             dash: 0,
+            markers_only: false,
         });
         let val = curve(&|h| h.val_loss);
         let val_colour = if one { 1 } else { k };
@@ -269,6 +270,7 @@ pub fn learning_series(runs: &[Curves]) -> (Vec<Series>, Vec<Mark>) {
                 points: val,
                 colour: val_colour,
                 dash: 1,
+                markers_only: false,
             });
         }
         let kept = run.kept.and_then(|e| run.history.iter().find(|h| h.epoch == e));

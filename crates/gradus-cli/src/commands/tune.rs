@@ -6,7 +6,7 @@ use super::train::train_params;
 use super::{header, model_params, source, task};
 use crate::args::TuneArgs;
 use crate::output::outln;
-use crate::plot::{self, MARKERS_ONLY, Series};
+use crate::plot::{self, Series};
 use anyhow::{Context, Result, bail};
 use gradus::data::Dataset;
 use gradus::data::spec::{DataSpec, SplitRule};
@@ -364,7 +364,8 @@ fn draw(results: &[TrialResult], space: &Space, metric: Metric, halving: bool, p
             label: String::new(),
             points,
             colour: 0,
-            dash: MARKERS_ONLY,
+            dash: 0,
+            markers_only: true,
         }];
         let title = format!("held-out {metric} against {name} ({} trials)", first.len());
         plot::curves(&title, &x_label, &metric.to_string(), &series, &[], false, &named(name))?;
@@ -395,6 +396,7 @@ fn draw(results: &[TrialResult], space: &Space, metric: Metric, halving: bool, p
                     points,
                     colour: reached,
                     dash: 0,
+                    markers_only: false,
                 }
             })
             .collect();

@@ -28,6 +28,8 @@ pub struct Lines<'a> {
     pub marks: &'a [Mark],
     /// Whether the y axis is logarithmic (non-positive values are then left out).
     pub log_y: bool,
+    /// Whether the x axis is logarithmic (non-positive values are then left out).
+    pub log_x: bool,
 }
 
 /// An axis from `lo` to `hi`, linear or logarithmic, with the ticks it labels (`major`) and the
@@ -165,12 +167,12 @@ impl Ranged for Axis {
 impl Lines<'_> {
     /// The points of `series` drawn: the finite ones, and only the positive on a log scale.
     fn drawn<'s>(&self, series: &'s Series) -> impl Iterator<Item = (f64, f64)> + 's {
-        let log_y = self.log_y;
+        let (log_x, log_y) = (self.log_x, self.log_y);
         series
             .points
             .iter()
             .copied()
-            .filter(move |(px, py)| px.is_finite() && py.is_finite() && (!log_y || *py > 0.0))
+            .filter(move |(px, py)| px.is_finite() && py.is_finite() && (!log_y || *py > 0.0) && (!log_x || *px > 0.0))
     }
 
     /// The axes: x over the points (whole-number ticks when every x is whole), y from 0 (or, on
@@ -197,7 +199,11 @@ impl Lines<'_> {
         }
         // Room for the markers at the ends.
         let m = 0.015 * (x[1] - x[0]);
-        let x_axis = Axis::linear(x[0] - m, x[1] + m, 10, integers);
+        let x_axis = if self.log_x {
+            Axis::log(x[0] / 1.1, x[1] * 1.1)
+        } else {
+            Axis::linear(x[0] - m, x[1] + m, 10, integers)
+        };
         let y_axis = if self.log_y {
             // A little room above and below, in ratio.
             let (lo, hi) = if y[0] == y[1] {
@@ -252,8 +258,7 @@ impl Figure for Lines<'_> {
         for series in self.series {
             let colour = PALETTE[series.colour % PALETTE.len()];
             let pts: Vec<(f64, f64)> = self.drawn(series).collect();
-            let scatter = series.dash == super::MARKERS_ONLY;
-            let markers = scatter || pts.len() <= 200;
+            let markers = pts.len() <= 200 || series.markers_only;
             let pts = thin(&pts, |p| chart.backend_coord(p));
             let pixels: Vec<(f64, f64)> = pts
                 .iter()
@@ -265,7 +270,7 @@ impl Figure for Lines<'_> {
             occupied.extend(pixels.iter().map(|&(px, py)| ((px as i32, py as i32), 1)));
             let pattern = dash_pattern(series.dash);
             let style = colour.stroke_width(2);
-            if !scatter {
+            if !series.markers_only {
                 for [a, b] in dash_pieces(&pixels, pattern) {
                     root.draw(&PathElement::new(vec![local(a), local(b)], style))?;
                 }
@@ -344,6 +349,7 @@ impl Figure for Stacked<'_> {
                 y_label: panel.y_label,
                 series: &panel.series,
                 marks: &[],
+                log_x: false,
                 log_y: panel.log_y,
             }
             .draw(area)?;

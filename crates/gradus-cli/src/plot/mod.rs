@@ -67,12 +67,24 @@ pub struct Series {
     pub points: Vec<(f64, f64)>,
     /// Its colour, an index into the palette.
     pub colour: usize,
-    /// Its dash pattern, an index (0: solid; [`MARKERS_ONLY`]: no line, a marker at each point).
+    /// Its dash pattern, an index (0: solid).
     pub dash: usize,
+    /// Whether only its points are drawn, as markers, without a line between them.
+    pub markers_only: bool,
 }
 
-/// The [`Series::dash`] of a scatter: markers, no line.
-pub const MARKERS_ONLY: usize = usize::MAX;
+impl Series {
+    /// A line through `points` in palette colour `colour` and dash pattern `dash`.
+    pub fn line(label: impl Into<String>, points: Vec<(f64, f64)>, colour: usize, dash: usize) -> Self {
+        Self {
+            label: label.into(),
+            points,
+            colour,
+            dash,
+            markers_only: false,
+        }
+    }
+}
 
 /// A point a line chart marks with a ring and a dotted vertical line (the epoch early stopping
 /// kept).
@@ -146,6 +158,7 @@ pub fn line_chart(
             points: points.clone(),
             colour: k,
             dash: 0,
+            markers_only: false,
         })
         .collect();
     curves(title, x_label, y_label, &series, &[], log_y, out)
@@ -161,13 +174,14 @@ pub fn curves(
     log_y: bool,
     out: &FilePath,
 ) -> Result<()> {
-    save(
-        &Lines {
+    chart(
+        &Chart {
             title,
             x_label,
             y_label,
             series,
             marks,
+            log_x: false,
             log_y,
         },
         out,
@@ -202,6 +216,23 @@ pub fn chart_svg(lines: &Lines, size: (u32, u32)) -> Result<String> {
 /// `out` (`.svg` or `.png`).
 pub fn heat_map(map: &HeatMap, out: &FilePath) -> Result<()> {
     save(map, out)
+}
+
+/// A line chart with its options (see [`Lines`]).
+pub type Chart<'a> = Lines<'a>;
+
+/// Draws `c` into `out` (`.svg` or `.png`), as [`curves`] does.
+pub fn chart(c: &Chart, out: &FilePath) -> Result<()> {
+    save(c, out)
+}
+
+/// Draws `tiles` (grey images, `side × side` values each, row-major) in a grid with their
+/// names under `title` ([`Templates`]: each in a blue–white–red scale centred at 0 and scaled
+/// to its largest magnitude), into `out` (`.svg` or `.png`).
+pub fn tiles(title: &str, side: usize, tiles: &[(String, Vec<f32>)], out: &FilePath) -> Result<()> {
+    let names: Vec<String> = tiles.iter().map(|t| t.0.clone()).collect();
+    let weights: Vec<f32> = tiles.iter().flat_map(|t| t.1.iter().copied()).collect();
+    Templates::new(title, &weights, &names, (side, side, 1))?.save(out)
 }
 
 /// The result of drawing on a backend `DB`.

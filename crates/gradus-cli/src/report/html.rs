@@ -221,15 +221,11 @@ fn series(
     dash: usize,
     f: impl Fn(&EpochReport) -> Option<f64>,
 ) -> Series {
-    Series {
-        label: label.to_string(),
-        points: history
-            .iter()
-            .filter_map(|h| f(h).filter(|v| v.is_finite()).map(|v| (h.epoch as f64, v)))
-            .collect(),
-        colour,
-        dash,
-    }
+    let points = history
+        .iter()
+        .filter_map(|h| f(h).filter(|v| v.is_finite()).map(|v| (h.epoch as f64, v)))
+        .collect();
+    Series::line(label, points, colour, dash)
 }
 
 /// A chart of the non-empty `series`, logarithmic in y when they span more than a decade; a
@@ -245,6 +241,7 @@ fn chart(title: &str, y_label: &str, series: Vec<Series>, marks: &[Mark]) -> Res
         y_label,
         series: &series,
         marks,
+        log_x: false,
         log_y: spans_decades(&series),
     };
     chart_svg(&lines, CHART)

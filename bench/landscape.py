@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""A 51×51 loss-landscape slice on Fashion-MNIST training images: `gradus landscape` (whole
+"""A 51×51 loss-landscape slice (21×21 for the MLP, whose loop takes minutes at 51×51) on Fashion-MNIST training images: `gradus landscape` (whole
 process, data loading included) against the PyTorch loop a user writes (one forward pass per
 grid point, data loading included), side by side in one run, for the linear softmax classifier
 over 10,000 and 60,000 images and an MLP 784-256-128-10 over 10,000.
@@ -91,25 +91,31 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--points", type=int, default=51)
+    ap.add_argument("--mlp-points", type=int, default=21, help="the MLP's grid (its loop takes minutes at 51)")
     a = ap.parse_args()
     need(["numpy", "torch"])
     if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
         sys.exit(f"no Fashion-MNIST in {DATA}: apt-get install dataset-fashion-mnist")
     roof = gemm_roof(a.threads)
-    cases = [("linear", [], 10000), ("linear", [], 60000), ("mlp:256,128", [256, 128], 10000)]
+    cases = [("linear", [], 10000, a.points), ("linear", [], 60000, a.points),
+             ("mlp:256,128", [256, 128], 10000, a.mlp_points)]
     results = []
     with tempfile.TemporaryDirectory() as d:
-        for model, hidden, rows in cases:
+        # Every gradus run first: a child's peak memory (wait4's ru_maxrss) counts what it
+        # inherited from this process, which grows once torch is imported.
+        timed = []
+        for model, hidden, rows, points in cases:
             f = os.path.join(d, model.replace(":", "-").replace(",", "-") + ".st")
             if not os.path.exists(f):
                 train(model, f)
-            g = [gradus_slice(f, rows, a.points, a.threads) for _ in range(a.runs)]
-            p = [torch_slice(hidden, rows, a.points, a.threads) for _ in range(a.runs)]
+            timed.append([gradus_slice(f, rows, points, a.threads) for _ in range(a.runs)])
+        for (model, hidden, rows, points), g in zip(cases, timed):
+            p = [torch_slice(hidden, rows, points, a.threads) for _ in range(a.runs)]
             sizes = [784] + hidden + [10]
-            flops = a.points ** 2 * 2 * rows * sum(x * y for x, y in zip(sizes, sizes[1:]))
+            flops = points ** 2 * 2 * rows * sum(x * y for x, y in zip(sizes, sizes[1:]))
             gs, ps = [s for s, _ in g], p
             results.append({
-                "model": model, "rows": rows,
+                "model": model, "rows": rows, "grid": f"{points}×{points}",
                 "gradus_s": [min(gs), statistics.median(gs), max(gs)],
                 "torch_s": [min(ps), statistics.median(ps), max(ps)],
                 "ratio": statistics.median(ps) / statistics.median(gs),
@@ -117,12 +123,12 @@ def main():
                 "gradus_gflops": flops / statistics.median(gs) / 1e9,
                 "torch_gflops": flops / statistics.median(ps) / 1e9,
             })
-    print(f"{a.points}×{a.points} slice, threads {a.threads}, {a.runs} runs; numpy float32 matmul {roof:.0f} GFLOP/s")
-    print(f"{'model':<14}{'rows':>7}{'gradus s (min–med–max)':>26}{'PyTorch loop s':>26}{'ratio':>8}{'peak MB':>9}"
+    print(f"threads {a.threads}, {a.runs} runs; numpy float32 matmul {roof:.0f} GFLOP/s")
+    print(f"{'model':<14}{'rows':>7}{'grid':>7}{'gradus s (min–med–max)':>26}{'PyTorch loop s':>26}{'ratio':>8}{'peak MB':>9}"
           f"{'gradus GF/s':>13}{'torch GF/s':>12}")
     for r in results:
         fmt = lambda v: f"{v[0]:.2f}–{v[1]:.2f}–{v[2]:.2f}"
-        print(f"{r['model']:<14}{r['rows']:>7}{fmt(r['gradus_s']):>26}{fmt(r['torch_s']):>26}{r['ratio']:>8.1f}"
+        print(f"{r['model']:<14}{r['rows']:>7}{r['grid']:>7}{fmt(r['gradus_s']):>26}{fmt(r['torch_s']):>26}{r['ratio']:>8.1f}"
               f"{r['gradus_peak_mb']:>9.0f}{r['gradus_gflops']:>13.0f}{r['torch_gflops']:>12.0f}")
     print("GF/s: the point-by-point slice's matrix-product work over the whole run's seconds; "
           f"the roof is numpy's {roof:.0f}")

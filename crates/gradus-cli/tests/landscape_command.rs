@@ -26,8 +26,8 @@ fn a_trained_models_plane_with_its_path() {
         &model,
         "--json",
     ]));
-    // 23 steps an epoch on 1438 rows: the start and steps 10, 20, …, 60.
-    assert_eq!(s["path_records"], 7, "{s}");
+    // 23 steps an epoch on 1438 rows: the start, steps 10, 20, …, 60, and the last, 69.
+    assert_eq!(s["path_records"], 8, "{s}");
     let e = last_json(&ok(&["eval", "--model", &model, "--split", "train", "--json"]));
     let out = last_json(&ok(&[
         "landscape",
@@ -44,7 +44,7 @@ fn a_trained_models_plane_with_its_path() {
         "--json",
     ]));
     assert_eq!(out["points"], 121);
-    assert_eq!(out["path_points"], 7);
+    assert_eq!(out["path_points"], 8);
     // The centre of the grid is θ₀: the objective eval reports on the training split.
     let origin = out["origin_loss"].as_f64().unwrap();
     let loss = e["loss"].as_f64().unwrap();

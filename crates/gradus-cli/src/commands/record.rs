@@ -34,11 +34,12 @@ impl Recorder {
         }
     }
 
-    /// Writes the path file (what was recorded, after an interruption too); returns its
-    /// number of records.
-    pub fn finish(self) -> Result<Option<u64>> {
+    /// Writes the path file, ending it at `model`'s parameters (where training ended, after an
+    /// interruption too); returns its number of records.
+    pub fn finish(self, model: &Fitted) -> Result<Option<u64>> {
         Ok(match self.writer {
-            Some(w) => {
+            Some(mut w) => {
+                w.end(model.state().map_or(0, |s| s.step), model.params())?;
                 let n = w.records();
                 w.finish()?;
                 Some(n)

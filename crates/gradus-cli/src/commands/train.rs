@@ -102,7 +102,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
     );
     progress.finish();
     // What was recorded is written after an interruption too.
-    let recorded = recorder.finish()?;
+    let recorded = recorder.finish(&model)?;
     let fit = fit?;
     if let Some(signal) = progress.interrupted() {
         return stop_here(&model, &a, signal);

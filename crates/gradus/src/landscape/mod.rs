@@ -213,6 +213,7 @@ fn linear<E: Examples>(
                         }
                         *v = acc as f32;
                     }
+                    let s = &s[..m * out];
                     let t = rows_of(start..start + m);
                     total += objective
                         .loss

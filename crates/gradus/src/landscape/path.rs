@@ -58,6 +58,8 @@ pub struct PathWriter {
     file: BufWriter<std::fs::File>,
     header: Header,
     records: u64,
+    /// The step of the last record.
+    last: Option<u64>,
 }
 
 impl PathWriter {
@@ -83,6 +85,7 @@ impl PathWriter {
             file,
             header,
             records: 0,
+            last: None,
         })
     }
 
@@ -114,12 +117,25 @@ impl PathWriter {
         params.iter().for_each(|x| bytes.extend_from_slice(&x.to_le_bytes()));
         self.file.write_all(&bytes).map_err(|e| Error::io(&self.path, e))?;
         self.records += 1;
+        self.last = Some(step);
         Ok(())
     }
 
     /// Records written so far.
     pub fn records(&self) -> u64 {
         self.records
+    }
+
+    /// Records θ after `step` unless the last record is of that step (to end a path where
+    /// training ended, between two recording steps).
+    ///
+    /// # Errors
+    /// Those of [`record`](Self::record).
+    pub fn end(&mut self, step: u64, params: &[f32]) -> Result<()> {
+        match self.last {
+            Some(s) if s == step => Ok(()),
+            _ => self.record(step, params),
+        }
     }
 
     /// Syncs the file and renames it into place.

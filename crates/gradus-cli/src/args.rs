@@ -416,6 +416,12 @@ pub struct TuneArgs {
     /// The halving factor η.
     #[arg(long, default_value_t = 3, requires = "halving")]
     pub factor: usize,
+    /// Train every configuration on its own. By default linear configurations that differ
+    /// only in loss, penalty, update rule, learning rate, schedule or epochs train together,
+    /// fold by fold, in one pass over the data (same results to float rounding, several times
+    /// faster).
+    #[arg(long)]
+    pub separately: bool,
     /// Write each trial's result here as it finishes (JSON lines), then the whole table in
     /// order of rung and trial.
     #[arg(long, value_name = "FILE")]

@@ -57,6 +57,7 @@ pub mod real;
 pub mod regularizer;
 pub mod schedule;
 pub mod search;
+pub mod shared_pass;
 pub mod train;
 pub mod trajectory;
 pub mod tune;

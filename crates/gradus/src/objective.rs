@@ -202,7 +202,8 @@ impl Objective {
         (loss, correct)
     }
 
-    fn count_correct<T: Real>(&self, scores: &[T], targets: TargetSlice) -> usize {
+    /// Rows of `scores` whose predicted class is the label (0 for regression targets).
+    pub(crate) fn count_correct<T: Real>(&self, scores: &[T], targets: TargetSlice) -> usize {
         match targets {
             TargetSlice::Classes(labels) => scores
                 .chunks_exact(self.network.outputs())

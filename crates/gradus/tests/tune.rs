@@ -28,6 +28,7 @@ fn plan(space: &str, validation: Validation, halving: Option<usize>) -> Plan {
         metric: Metric::Accuracy,
         halving,
         seed: 4,
+        together: true,
     }
 }
 
@@ -89,6 +90,30 @@ fn results_do_not_depend_on_the_thread_count_and_a_resumed_search_ends_the_same(
     assert_eq!(rest, [2, 3]);
 }
 
+/// Linear configurations that share batches train together in one pass; trained separately,
+/// each fold's models end the same to float rounding, so their held-out accuracies agree to a
+/// row or two.
+#[test]
+fn configurations_trained_together_score_as_when_trained_separately() {
+    let data = digits();
+    let mut p = plan(
+        "lr=0.003,0.03 reg=l2:1e-4,l1:1e-3 optimizer=sgd,adam loss=softmax,svm",
+        Validation::Folds(3),
+        None,
+    );
+    let (together, _) = run(&p, &data, &[]);
+    p.together = false;
+    let (separately, _) = run(&p, &data, &[]);
+    assert_eq!(together.len(), 16);
+    let held = data.len() as f64 / 3.0;
+    for (a, b) in together.iter().zip(&separately) {
+        assert_eq!((a.trial, &a.params), (b.trial, &b.params));
+        for (x, y) in a.scores.iter().zip(&b.scores) {
+            assert!((x - y).abs() <= 2.5 / held, "{:?}: {x} against {y}", a.params);
+        }
+    }
+}
+
 #[test]
 fn halving_keeps_the_best_third_and_trains_them_longer() {
     let data = digits();
@@ -122,6 +147,7 @@ fn bad_searches_are_errors_naming_the_part() {
             metric: Metric::Accuracy,
             halving: None,
             seed: 0,
+            together: true,
         };
         tune::search(&p, &base(), &data, &[], &|_| Ok(()))
             .unwrap_err()

@@ -194,6 +194,7 @@ pub fn run(a: TuneArgs) -> Result<()> {
         metric,
         halving: a.halving.then_some(a.factor),
         seed: t.seed,
+        together: !a.separately,
     };
     let done = t.resume.as_deref().map(read_results).transpose()?.unwrap_or_default();
     let results_path: Option<PathBuf> = a.results.clone().or_else(|| t.resume.clone());

@@ -171,37 +171,47 @@ impl Fitted {
     ) -> Result<FitReport> {
         let train = self.prepare(train)?;
         let val = val.map(|v| self.prepare(v)).transpose()?;
-        let (train, val) = (&*train, val.as_deref());
         let config = self.config()?.clone();
-        let SavedModel { meta, params, affine } = &mut self.model;
-        let mut state = meta
-            .progress
-            .take()
-            .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
-        let train = Prepared { data: train, affine };
-        let val = val.map(|data| Prepared { data, affine });
+        let affine = self.model.affine.clone();
+        let train = Prepared {
+            data: &train,
+            affine: &affine,
+        };
+        let val = val.as_deref().map(|data| Prepared { data, affine: &affine });
         let gradient = |rows| NumericalGradient::new(self.objective.on(rows, self.threads), config.gradient);
         let mut train = gradient(&train);
         let mut val = val.as_ref().map(gradient);
-        let mut hooks = Checkpoints {
+        let val = val.as_mut().map(|v| v as &mut dyn Problem<f32>);
+        let report = fit_problem(
+            &self.objective,
+            &mut self.model,
+            &config,
+            &mut train,
+            val,
             observer,
-            path: checkpoint,
-            meta,
-            affine,
-        };
-        let layout = self.objective.network.layout();
-        let report = Chain::for_model(&config, layout).and_then(|chain| {
-            Trainer::with_transforms(&config, chain)
-                .with_layers(Layers::of(layout))
-                .fit(&mut train, val.as_mut(), params, &mut state, &mut hooks)
-        });
-        meta.progress = Some(state);
-        let report = report?;
+            checkpoint,
+        )?;
         // Interrupted between two steps: the checkpoint holds the place within the epoch.
         if let (StopReason::Requested, Some(path)) = (&report.stop, checkpoint) {
             self.save_checkpoint(path)?;
         }
         Ok(report)
+    }
+
+    /// [`train`](Self::train) without validation rows or observers, on `problem`: this model's
+    /// objective on its training rows, computed elsewhere (a [`Seat`](crate::shared_pass::Seat)
+    /// of a shared pass).
+    pub(super) fn train_on(&mut self, problem: &mut dyn Problem<f32>) -> Result<FitReport> {
+        let config = self.config()?.clone();
+        fit_problem(
+            &self.objective,
+            &mut self.model,
+            &config,
+            problem,
+            None,
+            &mut Silent,
+            None,
+        )
     }
 
     /// One more epoch over `data` (scikit-learn's `partial_fit`): the configured batches of
@@ -513,6 +523,39 @@ impl Fitted {
         }
         Ok(())
     }
+}
+
+/// Trains `model` with `config` on the problems of its objective over the training and
+/// validation rows ([`Trainer::fit`]), from the training state it carries, which it carries
+/// again after.
+fn fit_problem<'p>(
+    objective: &Objective,
+    model: &mut SavedModel,
+    config: &TrainConfig,
+    train: &mut (dyn Problem<f32> + 'p),
+    val: Option<&mut (dyn Problem<f32> + 'p)>,
+    observer: &mut dyn Observer,
+    checkpoint: Option<&Path>,
+) -> Result<FitReport> {
+    let SavedModel { meta, params, affine } = model;
+    let mut state = meta
+        .progress
+        .take()
+        .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
+    let mut hooks = Checkpoints {
+        observer,
+        path: checkpoint,
+        meta,
+        affine,
+    };
+    let layout = objective.network.layout();
+    let report = Chain::for_model(config, layout).and_then(|chain| {
+        Trainer::with_transforms(config, chain)
+            .with_layers(Layers::of(layout))
+            .fit(train, val, params, &mut state, &mut hooks)
+    });
+    meta.progress = Some(state);
+    report
 }
 
 /// Passes training progress to the caller's observer and, after every epoch, writes the model

@@ -39,8 +39,10 @@ mod assign;
 mod fitted;
 mod params;
 mod rows;
+mod together;
 
 pub use assign::SEARCHABLE;
 pub use fitted::{Fitted, Predictions, Score};
 pub use params::{ModelConfig, ModelParams};
 pub use rows::{RowRequest, Rows, Selected};
+pub use together::PassKey;

@@ -4,9 +4,12 @@
 //!
 //! Each trial trains a fresh model per fold on the fold's training rows, whose preprocessing is
 //! fitted on those rows alone (no leakage from the held-out rows), and scores it on the fold's
-//! held-out rows. Trials run in parallel, each model on one thread; every model is seeded, so
-//! the results do not depend on the number of threads or the order trials finish in. The test
-//! split is no part of it: the caller scores the chosen configuration on it once, at the end.
+//! held-out rows. Linear configurations that share preprocessing and batches train together,
+//! fold by fold, in one pass over the data ([`Fitted::fit_together`]): one product computes
+//! every model's scores. The others train on their own, one model per thread. Every model is
+//! seeded, so the results do not depend on the number of threads or the order trials finish
+//! in. The test split is no part of it: the caller scores the chosen configuration on it once,
+//! at the end.
 
 mod space;
 
@@ -16,7 +19,6 @@ use crate::data::Dataset;
 use crate::data::split;
 use crate::error::{Error, Result};
 use crate::estimator::{Fitted, ModelConfig, ModelParams, Score};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::time::Instant;
 
@@ -97,6 +99,9 @@ pub struct Plan {
     pub halving: Option<usize>,
     /// Seed of the folds (each model keeps its own training seed).
     pub seed: u64,
+    /// Train the configurations that can share a pass over each fold's rows together
+    /// ([`Fitted::fit_together`]); `false` trains every configuration on its own.
+    pub together: bool,
 }
 
 /// One trial's result in one rung.
@@ -119,7 +124,8 @@ pub struct TrialResult {
     /// Why training failed (it diverged), if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
-    /// Wall-clock seconds of the trial's training and scoring.
+    /// Wall-clock seconds of the trial's training and scoring, over its folds (a trial trained
+    /// in a shared pass counts the whole pass).
     pub seconds: f64,
 }
 
@@ -163,30 +169,134 @@ fn mean_std(v: &[f64]) -> (f64, f64) {
     (mean, (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n).sqrt())
 }
 
-/// Trains `config` for `epochs` epochs on each fold's training rows and scores it on the fold's
-/// held-out rows.
-fn run_trial(
-    config: &ModelConfig,
-    epochs: u64,
+/// Trials trained on one fold: together in one pass, or one alone.
+struct Unit {
+    trials: Vec<usize>,
+    fold: usize,
+}
+
+/// Each trial's metric on the held-out rows of `fold`, after training on the fold's other
+/// rows (the models of `configs`, all trained together when there are several), with the
+/// wall-clock seconds it took; a trial whose training diverged gets its error instead.
+fn run_unit(
+    configs: &[ModelConfig],
+    data: &Dataset,
+    held: &[usize],
+    metric: Metric,
+    threads: usize,
+) -> Result<(Vec<std::result::Result<f64, String>>, f64)> {
+    let started = Instant::now();
+    let mut out = vec![true; data.len()];
+    held.iter().for_each(|&i| out[i] = false);
+    let kept: Vec<usize> = (0..data.len()).filter(|&i| out[i]).collect();
+    let train = data.subset(&kept);
+    let models = match configs {
+        [one] => vec![Fitted::fit(one, &train, None)],
+        many => Fitted::fit_together(many, &train, threads)?,
+    };
+    let held = data.subset(held);
+    let scores = models
+        .into_iter()
+        .map(|model| match model {
+            Ok(model) => metric
+                .of(&model.score(&held)?)
+                .map(Ok)
+                .ok_or_else(|| Error::param("metric", format!("{metric} does not apply to this model's task"))),
+            Err(e @ Error::Diverged(_)) => Ok(Err(e.to_string())),
+            Err(e) => Err(e),
+        })
+        .collect::<Result<_>>()?;
+    Ok((scores, started.elapsed().as_secs_f64()))
+}
+
+/// The units of a rung: for each fold, the trials `todo` in groups that train together
+/// (configurations with the same [`pass_key`](ModelConfig::pass_key), when `together`), or
+/// one by one.
+fn units(configs: &[ModelConfig], todo: &[usize], folds: usize, together: bool, data: &Dataset) -> Vec<Unit> {
+    let mut groups: Vec<(Option<crate::estimator::PassKey>, Vec<usize>)> = Vec::new();
+    for &t in todo {
+        let key = configs[t].pass_key(data.task(), data.n_classes()).filter(|_| together);
+        match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
+            Some((_, g)) => g.push(t),
+            None => groups.push((key, vec![t])),
+        }
+    }
+    groups
+        .into_iter()
+        .flat_map(|(_, trials)| {
+            (0..folds).map(move |fold| Unit {
+                trials: trials.clone(),
+                fold,
+            })
+        })
+        .collect()
+}
+
+/// What a trial's folds gave: each fold's metric or training error.
+type FoldScores = [std::result::Result<f64, String>];
+
+/// Runs `units` on as many worker threads as rayon has (plain threads, so that a pass's
+/// models, which wait for each other, never hold a rayon worker), each pass's products on the
+/// threads left over; calls `finish` with each trial's fold results in fold order and its total
+/// seconds as soon as its last fold is done, and returns what it returns.
+fn run_units(
+    units: &[Unit],
+    configs: &[ModelConfig],
     data: &Dataset,
     folds: &[Vec<usize>],
     metric: Metric,
-) -> Result<Vec<f64>> {
-    let mut config = config.clone();
-    config.train.epochs = epochs;
-    folds
-        .par_iter()
-        .map(|held| {
-            let mut out = vec![true; data.len()];
-            held.iter().for_each(|&i| out[i] = false);
-            let kept: Vec<usize> = (0..data.len()).filter(|&i| out[i]).collect();
-            let model = Fitted::fit(&config, &data.subset(&kept), None)?;
-            let score = model.score(&data.subset(held))?;
-            metric
-                .of(&score)
-                .ok_or_else(|| Error::param("metric", format!("{metric} does not apply to this model's task")))
-        })
-        .collect()
+    finish: &(dyn Fn(usize, &FoldScores, f64) -> Result<TrialResult> + Sync),
+) -> Result<Vec<TrialResult>> {
+    let threads = rayon::current_num_threads();
+    let workers = threads.min(units.len()).max(1);
+    let per_pass = (threads / workers).max(1);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    // Per trial: each fold's result, and the seconds so far.
+    let progress = std::sync::Mutex::new(std::collections::BTreeMap::<
+        usize,
+        (Vec<Option<std::result::Result<f64, String>>>, f64),
+    >::new());
+    let results = std::sync::Mutex::new(Vec::new());
+    let failed = std::sync::Mutex::new(None);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if i >= units.len() || failed.lock().is_ok_and(|f| f.is_some()) {
+                        return;
+                    }
+                    let unit = &units[i];
+                    let group: Vec<ModelConfig> = unit.trials.iter().map(|&t| configs[t].clone()).collect();
+                    let outcome =
+                        run_unit(&group, data, &folds[unit.fold], metric, per_pass).and_then(|(scores, seconds)| {
+                            for (&t, score) in unit.trials.iter().zip(scores) {
+                                let mut p = progress.lock().expect("a tuning worker panicked");
+                                let (fold_scores, total) = p.entry(t).or_insert_with(|| (vec![None; folds.len()], 0.0));
+                                fold_scores[unit.fold] = Some(score);
+                                *total += seconds;
+                                if fold_scores.iter().all(Option::is_some) {
+                                    let scores: Vec<_> = fold_scores.iter().flatten().cloned().collect();
+                                    let total = *total;
+                                    drop(p);
+                                    let result = finish(t, &scores, total)?;
+                                    results.lock().expect("a tuning worker panicked").push(result);
+                                }
+                            }
+                            Ok(())
+                        });
+                    if let Err(e) = outcome {
+                        failed.lock().expect("a tuning worker panicked").get_or_insert(e);
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failed.into_inner().expect("a tuning worker panicked") {
+        return Err(e);
+    }
+    Ok(results.into_inner().expect("a tuning worker panicked"))
 }
 
 /// Whether result `a` ranks before `b`: a better mean, failed trials last, ties to the lower
@@ -260,40 +370,56 @@ pub fn search(
     let mut alive: Vec<usize> = (0..plan.trials.len()).collect();
     for (rung, &(keep, epochs)) in schedule.iter().enumerate() {
         alive.truncate(keep);
+        let rung_epochs = |t: usize| {
+            if plan.halving.is_some() {
+                epochs
+            } else {
+                configs[t].train.epochs
+            }
+        };
+        let key = |t: usize, r: &TrialResult| {
+            r.trial == t && r.rung == rung && r.params == plan.trials[t] && r.epochs == rung_epochs(t)
+        };
         let mut round: Vec<TrialResult> = alive
-            .par_iter()
-            .map(|&t| {
-                let epochs = if plan.halving.is_some() {
-                    epochs
-                } else {
-                    configs[t].train.epochs
-                };
-                let key = |r: &&TrialResult| r.trial == t && r.rung == rung && r.params == plan.trials[t];
-                if let Some(r) = done.iter().find(key).filter(|r| r.epochs == epochs) {
-                    return Ok(r.clone());
-                }
-                let started = Instant::now();
-                let (scores, error) = match run_trial(&configs[t], epochs, data, &folds, plan.metric) {
-                    Ok(s) => (s, None),
-                    Err(e @ Error::Diverged(_)) => (Vec::new(), Some(e.to_string())),
-                    Err(e) => return Err(e),
-                };
+            .iter()
+            .filter_map(|&t| done.iter().find(|r| key(t, r)).cloned())
+            .collect();
+        let todo: Vec<usize> = alive
+            .iter()
+            .copied()
+            .filter(|&t| !done.iter().any(|r| key(t, r)))
+            .collect();
+        let mut rung_configs = configs.clone();
+        for &t in &todo {
+            rung_configs[t].train.epochs = rung_epochs(t);
+        }
+        let units = units(&rung_configs, &todo, folds.len(), plan.together, data);
+        let finished = run_units(
+            &units,
+            &rung_configs,
+            data,
+            &folds,
+            plan.metric,
+            &|t, scores, seconds| {
+                let error = scores.iter().find_map(|s| s.as_ref().err().cloned());
+                let scores: Vec<f64> = scores.iter().filter_map(|s| s.as_ref().ok().copied()).collect();
                 let (mean, std) = mean_std(&scores);
                 let result = TrialResult {
                     trial: t,
                     rung,
-                    epochs,
+                    epochs: rung_epochs(t),
                     params: plan.trials[t].clone(),
                     mean: error.is_none().then_some(mean),
                     std: error.is_none().then_some(std),
-                    scores,
+                    scores: if error.is_none() { scores } else { Vec::new() },
                     error,
-                    seconds: started.elapsed().as_secs_f64(),
+                    seconds,
                 };
                 report(&result)?;
                 Ok(result)
-            })
-            .collect::<Result<_>>()?;
+            },
+        )?;
+        round.extend(finished);
         round.sort_by(|a, b| better(plan.metric, a, b));
         alive = round.iter().map(|r| r.trial).collect();
         round.sort_by_key(|r| r.trial);

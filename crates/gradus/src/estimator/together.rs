@@ -1,0 +1,105 @@
+//! Configurations trained together: linear models that share their rows, preprocessing and
+//! data order train in one [`SharedPass`] over the data, each in a thread of its own.
+
+use super::{Fitted, ModelConfig};
+use crate::data::batch::{BatchSize, Prepared, Sampling};
+use crate::data::{Dataset, Impute, Scaling, Task};
+use crate::error::{Error, Result};
+use crate::problem::Gradient;
+use crate::shared_pass::SharedPass;
+
+/// What configurations must have in common to train in one pass over the same rows: the
+/// preprocessing (so the gathered rows are the same), the outputs, and the batches of every
+/// epoch (batch size, sampling and seed). Everything else (loss, penalty, update rule, learning
+/// rate and schedule, epochs, stopping rules) may differ.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PassKey {
+    scaling: Scaling,
+    target_scaling: Option<Scaling>,
+    impute: Option<Impute>,
+    outputs: usize,
+    batch: BatchSize,
+    sampling: Sampling,
+    seed: u64,
+}
+
+impl ModelConfig {
+    /// What a model of this configuration on rows of `task` with `n_classes` classes must share
+    /// with others to train in one pass with them; `None` when it cannot share one: a network
+    /// with hidden layers, a derivative-free search, gradients by finite differences, or the
+    /// full-gradient stopping test (`grad_tol`), which evaluates every row between epochs.
+    pub fn pass_key(&self, task: Task, n_classes: usize) -> Option<PassKey> {
+        let t = &self.train;
+        let shares = self.architecture.hidden.is_empty()
+            && t.strategy.search().is_none()
+            && t.gradient == Gradient::Analytic
+            && t.grad_tol.is_none();
+        shares.then_some(PassKey {
+            scaling: self.scaling,
+            target_scaling: self.target_scaling,
+            impute: self.impute,
+            outputs: self.loss.outputs(task, n_classes).ok()?,
+            batch: t.batch,
+            sampling: t.sampling,
+            seed: t.seed,
+        })
+    }
+}
+
+impl Fitted {
+    /// A model of each configuration, trained on `train` ([`Fitted::fit`] without validation
+    /// rows), all of them in one [`SharedPass`] whose products run on `threads` threads. Each
+    /// model's result is that model's (its training may fail, e.g. by diverging, without
+    /// stopping the others); each equals training it alone to float rounding.
+    ///
+    /// # Errors
+    /// [`Error::Param`] `model` when the configurations do not all have the same
+    /// [`pass_key`](ModelConfig::pass_key); what [`Fitted::new`] returns.
+    pub fn fit_together(configs: &[ModelConfig], train: &Dataset, threads: usize) -> Result<Vec<Result<Fitted>>> {
+        let key = |c: &ModelConfig| c.pass_key(train.task(), train.n_classes());
+        let first = configs.first().map(key);
+        if configs.iter().any(|c| first != Some(key(c)) || key(c).is_none()) {
+            return Err(Error::param(
+                "model",
+                "configurations that train together must be linear, trained by an update rule on the \
+                 analytic gradient, with the same preprocessing, batch size, sampling and seed",
+            ));
+        }
+        let mut models = configs
+            .iter()
+            .map(|c| Fitted::new(c, train))
+            .collect::<Result<Vec<_>>>()?;
+        let Some(lead) = models.first() else {
+            return Ok(Vec::new());
+        };
+        let data = lead.prepare(train)?;
+        let affine = lead.affine().clone();
+        let rows = Prepared {
+            data: &data,
+            affine: &affine,
+        };
+        let pass = SharedPass::new(&rows, models.iter().map(|m| m.objective().clone()).collect(), threads)?;
+        let seats = pass.seats();
+        let reports = std::thread::scope(|s| {
+            let runs: Vec<_> = models
+                .iter_mut()
+                .zip(seats)
+                .map(|(model, mut seat)| {
+                    s.spawn(move || {
+                        let report = model.train_on(&mut seat);
+                        drop(seat);
+                        report
+                    })
+                })
+                .collect();
+            runs.into_iter()
+                .map(|run| run.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                .collect::<Vec<_>>()
+        });
+        Ok(reports
+            .into_iter()
+            .zip(models)
+            .map(|(report, model)| report.map(|_| model))
+            .collect())
+    }
+}

@@ -166,23 +166,45 @@ impl Network {
     /// Forward pass: fills `ws` with each layer's activations and returns the `rows × outputs`
     /// scores of the `rows × inputs` batch `x`.
     pub fn forward<'w, T: Real>(&self, params: &[T], x: &[T], rows: usize, ws: &'w mut Workspace<T>) -> &'w [T] {
+        self.forward_from(params, 0, x, rows, ws)
+    }
+
+    /// The forward pass from layer `from` on (`from` < the number of layers): `input` is what
+    /// layer `from` reads, `rows × dims[from]` (the features for layer 0, layer `from − 1`'s
+    /// activations otherwise). Fills `ws` with the activations of layers `from…` and returns
+    /// the `rows × outputs` scores; only the parameters of layers `from…` are read.
+    pub fn forward_from<'w, T: Real>(
+        &self,
+        params: &[T],
+        from: usize,
+        input: &[T],
+        rows: usize,
+        ws: &'w mut Workspace<T>,
+    ) -> &'w [T] {
         ws.ensure(self, rows);
-        for l in 0..self.layers() {
-            let (din, dout) = (self.dims[l], self.dims[l + 1]);
-            let (w, b) = self.weight_bias(params, l);
+        for l in from..self.layers() {
             let (before, after) = ws.acts.split_at_mut(l);
-            let input: &[T] = if l == 0 { x } else { &before[l - 1][..rows * din] };
-            let out = &mut after[0][..rows * dout];
-            for row in out.chunks_exact_mut(dout) {
-                row.copy_from_slice(b);
-            }
-            matmul(rows, dout, din, input, Op::N, w, Op::T, out, T::one(), ws.threads);
+            let a: &[T] = if l == from { input } else { &before[l - 1] };
+            let out = &mut after[0][..rows * self.dims[l + 1]];
+            self.pre_activation(params, l, a, rows, out, ws.threads);
             if l + 1 < self.layers() {
                 self.activation.apply(out);
             }
         }
         let last = self.layers() - 1;
         &ws.acts[last][..rows * self.outputs()]
+    }
+
+    /// Layer `l`'s pre-activations `z = a W_lᵀ + b_l` of the `rows × dims[l]` input `a`, written
+    /// into the first `rows × dims[l + 1]` numbers of `out`, the product on `threads` threads.
+    pub fn pre_activation<T: Real>(&self, params: &[T], l: usize, a: &[T], rows: usize, out: &mut [T], threads: usize) {
+        let (din, dout) = (self.dims[l], self.dims[l + 1]);
+        let (w, b) = self.weight_bias(params, l);
+        let out = &mut out[..rows * dout];
+        for row in out.chunks_exact_mut(dout) {
+            row.copy_from_slice(b);
+        }
+        matmul(rows, dout, din, a, Op::N, w, Op::T, out, T::one(), threads);
     }
 
     /// Backward pass after [`forward`](Self::forward) on the same `x`: from `ws.dscores`

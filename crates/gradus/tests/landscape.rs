@@ -94,7 +94,7 @@ fn agrees_point_by_point(m: &Fitted, data: &Dataset, what: &str) {
 fn slices_equal_evaluating_each_point_through_the_model() {
     // All the digits' training rows: more than two chunks of rows, the last one partial.
     let data = digits();
-    assert!(data.len() > 2 * 512 && data.len() % 512 != 0);
+    assert!(data.len() > 2 * 512 && !data.len().is_multiple_of(512));
     for (loss, arch, activation, reg) in [
         ("softmax", "linear", Activation::Relu, "l2:0.01"),
         ("svm", "linear", Activation::Relu, "l1:0.001"),

@@ -119,7 +119,7 @@ fn exp_nonpositive(v: &mut [f32]) {
         let p = p * t + 8.333_452e-3;
         let p = p * t + 4.166_579_6e-2;
         let p = p * t + 1.666_666_5e-1;
-        let p = p * t + 5.000_000_1e-1;
+        let p = p * t + 0.5;
         let e = p * t * t + t + 1.0;
         let scale = f32::from_bits(((n as i32 + 127) << 23) as u32);
         *x = if *x < LO { 0.0 } else { e * scale };

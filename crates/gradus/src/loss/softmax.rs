@@ -92,8 +92,10 @@ pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usi
             *t = (k, m - s[y as usize]);
         }
         exp_nonpositive(e);
-        for (e, (&(k, gap), &y)) in e.chunks_exact(c).zip(top.iter().zip(labels)) {
-            let r: f32 = e.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, &v)| v).sum();
+        for (e, (&(k, gap), &y)) in e.chunks_exact_mut(c).zip(top.iter().zip(labels)) {
+            // The terms of `tail_sum`, in its order: 0 for the arg max.
+            e[k] = 0.0;
+            let r: f32 = e.iter().sum();
             total += loss(r, gap);
             correct += usize::from(k == y as usize);
         }
@@ -121,7 +123,10 @@ fn exp_nonpositive(v: &mut [f32]) {
         let p = p * t + 1.666_666_5e-1;
         let p = p * t + 0.5;
         let e = p * t * t + t + 1.0;
-        let scale = f32::from_bits(((n as i32 + 127) << 23) as u32);
+        // 2^n from its exponent bits: n + 127 added to 2^23 is an integer in the low mantissa
+        // bits (no float-to-integer conversion, which would keep the loop from vectorising).
+        let biased = (n + (127.0 + 8_388_608.0)).to_bits().wrapping_sub(0x4B00_0000);
+        let scale = f32::from_bits(biased << 23);
         *x = if *x < LO { 0.0 } else { e * scale };
     }
 }

@@ -308,10 +308,13 @@ pub fn target_of(t: TargetSlice, i: usize) -> Target {
 
 /// Index of the largest value (the first, on ties).
 pub fn argmax<T: Real>(s: &[T]) -> usize {
-    let mut best = 0;
-    for (j, v) in s.iter().enumerate() {
-        if *v > s[best] {
+    let Some(&first) = s.first() else { return 0 };
+    // The running maximum is kept in a register, so the compiler can select instead of branch.
+    let (mut best, mut top) = (0, first);
+    for (j, &v) in s.iter().enumerate().skip(1) {
+        if v > top {
             best = j;
+            top = v;
         }
     }
     best

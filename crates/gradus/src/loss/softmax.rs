@@ -38,12 +38,12 @@ impl ExampleLoss for SoftmaxCrossEntropy {
             grad[k] = inv;
             grad[y] -= T::one();
         }
-        loss(r, m - s[y])
+        loss(r.ln_1p(), m - s[y])
     }
 
     fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
         let k = super::argmax(s);
-        loss(tail_sum(s, k, |_, _| {}), s[k] - s[class(y)])
+        loss(tail_sum(s, k, |_, _| {}).ln_1p(), s[k] - s[class(y)])
     }
 }
 
@@ -60,10 +60,10 @@ fn tail_sum<T: Real>(s: &[T], k: usize, mut put: impl FnMut(usize, T)) -> T {
     r
 }
 
-/// `L_i = log1p(r) + (m − s_y)` from the tail sum `r` and the gap `m − s_y` of the largest
-/// score over the target's.
-fn loss<T: Real>(r: T, gap: T) -> f64 {
-    (r.ln_1p() + gap).f64()
+/// `L_i = log1p(r) + (m − s_y)` from `log1p` of the tail sum `r` and the gap `m − s_y` of the
+/// largest score over the target's.
+fn loss<T: Real>(log1p_r: T, gap: T) -> f64 {
+    (log1p_r + gap).f64()
 }
 
 /// Rows whose exponentials [`batch_value`] takes at once (a block of 64 × 10 scores is 2.5 kB).
@@ -73,11 +73,13 @@ const BLOCK: usize = 64;
 ///
 /// The formula is [`ExampleLoss::value`]'s, reorganised for speed: a block of rows is shifted by
 /// each row's maximum, then the exponentials of the whole block are taken in one loop the
-/// compiler vectorises ([`exp_nonpositive`]), instead of one call of the C library's `expf`
-/// per score. The arg max that shifts a row is also its prediction.
+/// compiler vectorises ([`exp_nonpositive`]), and so are the block's `log1p(r)`
+/// ([`log1p_nonnegative`]), instead of one call of the C library's `expf` per score and of
+/// `log1pf` per row. The arg max that shifts a row is also its prediction.
 pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usize) {
     let mut shifted = vec![0.0f32; BLOCK.min(labels.len()) * c];
     let mut top = [(0usize, 0.0f32); BLOCK];
+    let mut r = [0.0f32; BLOCK];
     let (mut total, mut correct) = (0.0, 0);
     for (block, labels) in scores.chunks(BLOCK * c).zip(labels.chunks(BLOCK)) {
         let e = &mut shifted[..block.len()];
@@ -92,15 +94,53 @@ pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usi
             *t = (k, m - s[y as usize]);
         }
         exp_nonpositive(e);
-        for (e, (&(k, gap), &y)) in e.chunks_exact_mut(c).zip(top.iter().zip(labels)) {
+        let r = &mut r[..labels.len()];
+        for (e, (r, &(k, _))) in e.chunks_exact_mut(c).zip(r.iter_mut().zip(&top)) {
             // The terms of `tail_sum`, in its order: 0 for the arg max.
             e[k] = 0.0;
-            let r: f32 = e.iter().sum();
-            total += loss(r, gap);
+            *r = e.iter().sum();
+        }
+        log1p_nonnegative(r);
+        for ((&l, &(k, gap)), &y) in r.iter().zip(&top).zip(labels) {
+            total += loss(l, gap);
             correct += usize::from(k == y as usize);
         }
     }
     (total, correct)
+}
+
+/// `ln(1 + r)` in place for finite `r ≥ 0`, within 2 ulp of the exact value, as Cephes' `logf`
+/// (Moshier 1989) applied to `u = 1 + r` rounded, plus the first-order correction
+/// `(r − (u − 1))/u` for what the rounding of `u` lost (Goldberg, "What every computer scientist
+/// should know about floating-point arithmetic", 1991): `u = 2^e·f` with `f ∈ [√½, √2)`, and
+/// `ln f = x − x²/2 + x³·P(x)` for `x = f − 1` with Cephes' degree-8 minimax `P`. Branch-free,
+/// so the loop vectorises; NaN stays NaN.
+fn log1p_nonnegative(v: &mut [f32]) {
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    for r in v {
+        let u = 1.0 + *r;
+        let lost = (*r - (u - 1.0)) / u;
+        // u = 2^e·f: f from the mantissa bits with a zero exponent, in [1, 2), then halved to
+        // [√½, √2) where it is above √2.
+        let bits = u.to_bits();
+        let f = f32::from_bits((bits & 0x007F_FFFF) | 0x3F80_0000);
+        let high = f > std::f32::consts::SQRT_2;
+        let e = ((bits >> 23) as i32 - 127 + i32::from(high)) as f32;
+        let x = if high { 0.5 * f } else { f } - 1.0;
+        let z = x * x;
+        let p = 7.037_683_6e-2f32;
+        let p = p * x - 1.151_461e-1;
+        let p = p * x + 1.167_699_9e-1;
+        let p = p * x - 1.242_014_1e-1;
+        let p = p * x + 1.424_932_3e-1;
+        let p = p * x - 1.666_805_8e-1;
+        let p = p * x + 2.000_071_4e-1;
+        let p = p * x - 2.499_999_4e-1;
+        let p = p * x + 3.333_333e-1;
+        let y = p * x * z + e * LN2_LO - 0.5 * z;
+        *r = x + y + e * LN2_HI + lost;
+    }
 }
 
 /// `e^x` in place for `x ≤ 0`, within 2 ulp of the exact value (0 below −87.3, where `e^x` leaves
@@ -161,6 +201,29 @@ mod tests {
         exp_nonpositive(&mut edge);
         assert_eq!(edge[..3], [1.0, 0.0, 0.0]);
         assert!(edge[3].is_nan());
+    }
+
+    /// The vectorised `log1p` is within 2 ulp of f64's `ln_1p` rounded, from tiny arguments (where
+    /// `1 + r` rounds to 1) to large ones.
+    #[test]
+    fn the_fast_log1p_is_within_2_ulp() {
+        let mut rs: Vec<f32> = (0..=100_000)
+            .map(|i| 10f32.powf(-30.0 + 36.0 * i as f32 / 100_000.0))
+            .collect();
+        rs.extend((0..=100_000).map(|i| 3.0 * i as f32 / 100_000.0));
+        let mut l = rs.clone();
+        log1p_nonnegative(&mut l);
+        for (&r, &got) in rs.iter().zip(&l) {
+            let want = (r as f64).ln_1p();
+            let ulp = (want as f32).abs() * f32::EPSILON;
+            assert!(
+                (got as f64 - want).abs() <= 2.0 * ulp as f64,
+                "log1p {r}: {got} vs {want}"
+            );
+        }
+        let mut nan = [f32::NAN];
+        log1p_nonnegative(&mut nan);
+        assert!(nan[0].is_nan());
     }
 
     /// The block path equals the row-by-row value (to f32 rounding of the exponentials) and

@@ -7,7 +7,7 @@
 //! the first layer applied to θ₀, d₁, d₂ (weights and biases). So the data are read once, a
 //! chunk of rows at a time: three products give the chunk's `Z₀, Z₁, Z₂`, and then for every
 //! grid point only `Z₀ + aZ₁ + bZ₂` is formed and the rest of the network run (for a linear
-//! model `Z` is the scores: only the loss is left). The first layer, 784 × 256 of an MLP
+//! model `Z` is the scores: only the loss is left). The first layer, 200,704 of an MLP
 //! 784-256-128-10's 234,752 multiply–adds per example, is thereby paid three times per row
 //! instead of once per row and grid point. The grid points of a chunk are evaluated in
 //! parallel; each point sums its chunks in order in f64, so a grid is the same to the bit for

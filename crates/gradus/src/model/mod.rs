@@ -352,6 +352,22 @@ mod tests {
         assert_eq!(s, vec![6.5, -0.5, -0.5, -3.5]);
     }
 
+    /// The forward pass from layer 1, given layer 0's pre-activations through the activation,
+    /// is the whole forward pass.
+    #[test]
+    fn forward_from_a_later_layer_continues_the_forward_pass() {
+        let net = Network::new(5, &"mlp:4,3".parse().unwrap(), 2).unwrap();
+        let params: Vec<f64> = net.init(7);
+        let x: Vec<f64> = (0..15).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut ws = Workspace::new(1);
+        let whole = net.forward(&params, &x, 3, &mut ws).to_vec();
+        let mut h = vec![0.0; 3 * 4];
+        net.pre_activation(&params, 0, &x, 3, &mut h, 1);
+        net.activation().apply(&mut h);
+        assert_eq!(net.forward_from(&params, 1, &h, 3, &mut Workspace::new(1)), &whole[..]);
+        assert_ne!(whole, vec![0.0; 6]);
+    }
+
     #[test]
     fn architecture_parses_and_rejects() {
         let a: Architecture = "mlp:256,128".parse().unwrap();

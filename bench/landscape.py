@@ -4,7 +4,9 @@ process, data loading included) against the PyTorch loop a user writes (one forw
 grid point, data loading included), side by side in one run, for the linear softmax classifier
 over 10,000 and 60,000 images and an MLP 784-256-128-10 over 10,000.
 
-Usage: python3 bench/landscape.py [--runs 3] [--threads 2] [--points 51]
+Usage: python3 bench/landscape.py [--runs 3] [--threads 2] [--points 51] [--mlp-points 21]
+       [--rows 10000,60000] [--mlp-rows 10000] [--gradus target/release/gradus]
+A quick check that it runs: --runs 1 --points 5 --mlp-points 3 --rows 2000 --mlp-rows 2000.
 Needs: cargo build --release; pip install numpy torch (installed when missing).
 Prints min–median–max seconds over the runs, the ratio of the medians, gradus' peak memory, and
 each tool's rate in GFLOP/s of the point-by-point computation against numpy's float32 matmul
@@ -14,7 +16,7 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 
 from common import DATA, ROOT, load, need
 
-GRADUS = os.path.join(ROOT, "target", "release", "gradus")
+GRADUS = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "gradus")
 
 
 def train(model, out):
@@ -87,18 +89,24 @@ def gemm_roof(threads):
 
 
 def main():
+    global GRADUS
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--points", type=int, default=51)
     ap.add_argument("--mlp-points", type=int, default=21, help="the MLP's grid (its loop takes minutes at 51)")
+    ap.add_argument("--rows", default="10000,60000", help="the linear slices' training images, comma-separated")
+    ap.add_argument("--mlp-rows", default="10000", help="the MLP slices' training images, comma-separated")
+    ap.add_argument("--gradus", default=GRADUS, help="the gradus binary")
     a = ap.parse_args()
+    GRADUS = a.gradus
+    rows = lambda text: [int(r) for r in text.split(",") if r]
     need(["numpy", "torch"])
     if not os.path.exists(os.path.join(DATA, "train-images-idx3-ubyte.gz")):
         sys.exit(f"no Fashion-MNIST in {DATA}: apt-get install dataset-fashion-mnist")
     roof = gemm_roof(a.threads)
-    cases = [("linear", [], 10000, a.points), ("linear", [], 60000, a.points),
-             ("mlp:256,128", [256, 128], 10000, a.mlp_points)]
+    cases = ([("linear", [], r, a.points) for r in rows(a.rows)]
+             + [("mlp:256,128", [256, 128], r, a.mlp_points) for r in rows(a.mlp_rows)])
     results = []
     with tempfile.TemporaryDirectory() as d:
         # Every gradus run first: a child's peak memory (wait4's ru_maxrss) counts what it

@@ -22,23 +22,29 @@ pub struct SquaredHinge {
     pub margin: f64,
 }
 
-/// Shared body: `term(m)` maps a positive margin violation to (loss term, its derivative).
-fn hinge<T: Real>(s: &[T], y: usize, margin: f64, grad: &mut [T], term: impl Fn(T) -> (T, T)) -> f64 {
+/// Shared body: `term(m)` maps a positive margin violation to (loss term, its derivative); the
+/// subgradient is written into `grad` when there is one.
+fn hinge<T: Real>(s: &[T], y: usize, margin: f64, mut grad: Option<&mut [T]>, term: impl Fn(T) -> (T, T)) -> f64 {
     let delta = T::of(margin);
     let sy = s[y];
     let mut loss = T::zero();
     let mut gy = T::zero();
-    for (j, (&sj, g)) in s.iter().zip(grad.iter_mut()).enumerate() {
+    for (j, &sj) in s.iter().enumerate() {
         let m = sj - sy + delta;
-        *g = T::zero();
+        let mut d = T::zero();
         if j != y && m > T::zero() {
-            let (l, d) = term(m);
+            let (l, dj) = term(m);
             loss += l;
-            *g = d;
+            d = dj;
             gy -= d;
         }
+        if let Some(g) = grad.as_deref_mut() {
+            g[j] = d;
+        }
     }
-    grad[y] = gy;
+    if let Some(g) = grad {
+        g[y] = gy;
+    }
     loss.f64()
 }
 
@@ -50,7 +56,10 @@ fn near_corner(s: &[f64], y: usize, margin: f64, h: f64) -> bool {
 
 impl ExampleLoss for MulticlassHinge {
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
-        hinge(s, class(y), self.margin, grad, |m| (m, T::one()))
+        hinge(s, class(y), self.margin, Some(grad), |m| (m, T::one()))
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
+        hinge(s, class(y), self.margin, None, |m| (m, T::one()))
     }
     fn near_kink(&self, s: &[f64], y: Target, h: f64) -> bool {
         near_corner(s, class(y), self.margin, h)
@@ -59,7 +68,10 @@ impl ExampleLoss for MulticlassHinge {
 
 impl ExampleLoss for SquaredHinge {
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
-        hinge(s, class(y), self.margin, grad, |m| (m * m, m + m))
+        hinge(s, class(y), self.margin, Some(grad), |m| (m * m, m + m))
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
+        hinge(s, class(y), self.margin, None, |m| (m * m, m + m))
     }
     fn near_kink(&self, s: &[f64], y: Target, h: f64) -> bool {
         // The squared hinge is differentiable, but its second derivative jumps at the corner,

@@ -13,9 +13,12 @@ pub struct Logistic;
 
 impl ExampleLoss for Logistic {
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
+        grad[0] = sigmoid(s[0]) - T::of(class(y) as f64);
+        self.value(s, y)
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
         let y = T::of(class(y) as f64);
         let s0 = s[0];
-        grad[0] = sigmoid(s0) - y;
         (s0.max(T::zero()) - y * s0 + (-s0.abs()).exp().ln_1p()).f64()
     }
 }

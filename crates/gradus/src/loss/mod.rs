@@ -44,6 +44,9 @@ pub trait ExampleLoss {
     /// Returns `L_i(s)` and writes `∂L_i/∂s` into `grad` (same length as `s`).
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64;
 
+    /// Returns `L_i(s)` alone, by the formula of [`value_grad`](Self::value_grad).
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64;
+
     /// Whether a score change of at most `h` in any coordinate can cross a point where `L_i` is
     /// not differentiable (a hinge's corner); the gradient checker skips such examples.
     fn near_kink(&self, _s: &[f64], _y: Target, _h: f64) -> bool {
@@ -209,6 +212,26 @@ impl Loss {
         total
     }
 
+    /// `(Σ_i L_i, correct)` over the `rows × outputs` f32 scores, without a gradient: the loss
+    /// sum of [`batch_value_grad`](Self::batch_value_grad) and, for class targets, the count of
+    /// rows whose [`predict_class`](Self::predict_class) is the label (0 for real targets). The
+    /// softmax takes its exponentials a block of rows at a time in a vectorised loop; the other
+    /// losses sum [`ExampleLoss::value`] row by row.
+    pub fn batch_value(&self, scores: &[f32], outputs: usize, targets: TargetSlice) -> (f64, usize) {
+        if let (Loss::Softmax(_), TargetSlice::Classes(labels)) = (self, targets) {
+            return softmax::batch_value(scores, outputs, labels);
+        }
+        let (mut total, mut correct) = (0.0, 0);
+        for (i, s) in scores.chunks_exact(outputs).enumerate() {
+            let y = target_of(targets, i);
+            total += self.value(s, y);
+            if let Target::Class(c) = y {
+                correct += usize::from(self.predict_class(s) == c as usize);
+            }
+        }
+        (total, correct)
+    }
+
     /// The class predicted from one example's scores: the arg max, or `s > 0` for logistic.
     pub fn predict_class<T: Real>(&self, s: &[T]) -> usize {
         match self {
@@ -240,6 +263,16 @@ impl ExampleLoss for Loss {
             Loss::Logistic(l) => l.value_grad(s, y, grad),
             Loss::Squared(l) => l.value_grad(s, y, grad),
             Loss::Huber(l) => l.value_grad(s, y, grad),
+        }
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
+        match self {
+            Loss::Svm(l) => l.value(s, y),
+            Loss::SquaredSvm(l) => l.value(s, y),
+            Loss::Softmax(l) => l.value(s, y),
+            Loss::Logistic(l) => l.value(s, y),
+            Loss::Squared(l) => l.value(s, y),
+            Loss::Huber(l) => l.value(s, y),
         }
     }
     fn near_kink(&self, s: &[f64], y: Target, h: f64) -> bool {
@@ -275,10 +308,13 @@ pub fn target_of(t: TargetSlice, i: usize) -> Target {
 
 /// Index of the largest value (the first, on ties).
 pub fn argmax<T: Real>(s: &[T]) -> usize {
-    let mut best = 0;
-    for (j, v) in s.iter().enumerate() {
-        if *v > s[best] {
+    let Some(&first) = s.first() else { return 0 };
+    // The running maximum is kept in a register, so the compiler can select instead of branch.
+    let (mut best, mut top) = (0, first);
+    for (j, &v) in s.iter().enumerate().skip(1) {
+        if v > top {
             best = j;
+            top = v;
         }
     }
     best
@@ -473,6 +509,45 @@ mod tests {
                 .to_string()
                 .starts_with("margin")
         );
+    }
+
+    /// The value alone is, bit for bit, the value of `value_grad`; the f32 batch value is the
+    /// sum of `value_grad`'s values (to the rounding of the softmax's exponentials) with the
+    /// count of rows whose prediction is the label.
+    #[test]
+    fn values_alone_equal_value_grad() {
+        let mut seed = 7u64;
+        let mut rnd = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 11) as f64 / (1u64 << 53) as f64) as f32 * 6.0 - 3.0
+        };
+        for (loss, y, c) in all() {
+            let rows = 150;
+            let s: Vec<f32> = (0..rows * c).map(|_| rnd()).collect();
+            let (labels, values): (Vec<u32>, Vec<f32>) = match y {
+                Target::Class(_) => ((0..rows).map(|i| (i % c.max(2)) as u32).collect(), vec![]),
+                Target::Value(_) => (vec![], (0..rows).map(|_| rnd()).collect()),
+            };
+            let t = match y {
+                Target::Class(_) => TargetSlice::Classes(&labels),
+                Target::Value(_) => TargetSlice::Values(&values),
+            };
+            let (mut want, mut hits) = (0.0, 0);
+            for (i, si) in s.chunks_exact(c).enumerate() {
+                let yi = target_of(t, i);
+                let v = loss.value_grad(si, yi, &mut vec![0.0; c]);
+                assert_eq!(loss.value(si, yi).to_bits(), v.to_bits(), "{loss}");
+                want += v;
+                hits += usize::from(matches!(yi, Target::Class(k) if k as usize == loss.predict_class(si)));
+            }
+            let (total, correct) = loss.batch_value(&s, c, t);
+            assert!((total - want).abs() <= 1e-6 * want, "{loss}: {total} vs {want}");
+            assert_eq!(correct, hits, "{loss}");
+            assert!(
+                matches!(y, Target::Value(_)) || hits > 0,
+                "{loss}: no row predicted right"
+            );
+        }
     }
 
     #[test]

@@ -19,8 +19,11 @@ pub struct Huber {
 
 impl ExampleLoss for Squared {
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
+        grad[0] = s[0] - T::of(value(y));
+        self.value(s, y)
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
         let r = s[0] - T::of(value(y));
-        grad[0] = r;
         (T::of(0.5) * r * r).f64()
     }
 }
@@ -29,11 +32,15 @@ impl ExampleLoss for Huber {
     fn value_grad<T: Real>(&self, s: &[T], y: Target, grad: &mut [T]) -> f64 {
         let r = s[0] - T::of(value(y));
         let d = T::of(self.delta);
+        grad[0] = if r.abs() <= d { r } else { d * r.signum() };
+        self.value(s, y)
+    }
+    fn value<T: Real>(&self, s: &[T], y: Target) -> f64 {
+        let r = s[0] - T::of(value(y));
+        let d = T::of(self.delta);
         if r.abs() <= d {
-            grad[0] = r;
             (T::of(0.5) * r * r).f64()
         } else {
-            grad[0] = d * r.signum();
             (d * (r.abs() - T::of(0.5) * d)).f64()
         }
     }

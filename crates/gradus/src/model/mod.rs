@@ -166,23 +166,45 @@ impl Network {
     /// Forward pass: fills `ws` with each layer's activations and returns the `rows × outputs`
     /// scores of the `rows × inputs` batch `x`.
     pub fn forward<'w, T: Real>(&self, params: &[T], x: &[T], rows: usize, ws: &'w mut Workspace<T>) -> &'w [T] {
+        self.forward_from(params, 0, x, rows, ws)
+    }
+
+    /// The forward pass from layer `from` on (`from` < the number of layers): `input` is what
+    /// layer `from` reads, `rows × dims[from]` (the features for layer 0, layer `from − 1`'s
+    /// activations otherwise). Fills `ws` with the activations of layers `from…` and returns
+    /// the `rows × outputs` scores; only the parameters of layers `from…` are read.
+    pub fn forward_from<'w, T: Real>(
+        &self,
+        params: &[T],
+        from: usize,
+        input: &[T],
+        rows: usize,
+        ws: &'w mut Workspace<T>,
+    ) -> &'w [T] {
         ws.ensure(self, rows);
-        for l in 0..self.layers() {
-            let (din, dout) = (self.dims[l], self.dims[l + 1]);
-            let (w, b) = self.weight_bias(params, l);
+        for l in from..self.layers() {
             let (before, after) = ws.acts.split_at_mut(l);
-            let input: &[T] = if l == 0 { x } else { &before[l - 1][..rows * din] };
-            let out = &mut after[0][..rows * dout];
-            for row in out.chunks_exact_mut(dout) {
-                row.copy_from_slice(b);
-            }
-            matmul(rows, dout, din, input, Op::N, w, Op::T, out, T::one(), ws.threads);
+            let a: &[T] = if l == from { input } else { &before[l - 1] };
+            let out = &mut after[0][..rows * self.dims[l + 1]];
+            self.pre_activation(params, l, a, rows, out, ws.threads);
             if l + 1 < self.layers() {
                 self.activation.apply(out);
             }
         }
         let last = self.layers() - 1;
         &ws.acts[last][..rows * self.outputs()]
+    }
+
+    /// Layer `l`'s pre-activations `z = a W_lᵀ + b_l` of the `rows × dims[l]` input `a`, written
+    /// into the first `rows × dims[l + 1]` numbers of `out`, the product on `threads` threads.
+    pub fn pre_activation<T: Real>(&self, params: &[T], l: usize, a: &[T], rows: usize, out: &mut [T], threads: usize) {
+        let (din, dout) = (self.dims[l], self.dims[l + 1]);
+        let (w, b) = self.weight_bias(params, l);
+        let out = &mut out[..rows * dout];
+        for row in out.chunks_exact_mut(dout) {
+            row.copy_from_slice(b);
+        }
+        matmul(rows, dout, din, a, Op::N, w, Op::T, out, T::one(), threads);
     }
 
     /// Backward pass after [`forward`](Self::forward) on the same `x`: from `ws.dscores`
@@ -328,6 +350,22 @@ mod tests {
             .forward(&params, &[1.0, 1.0, 1.0, 2.0, 0.0, -1.0], 2, &mut ws)
             .to_vec();
         assert_eq!(s, vec![6.5, -0.5, -0.5, -3.5]);
+    }
+
+    /// The forward pass from layer 1, given layer 0's pre-activations through the activation,
+    /// is the whole forward pass.
+    #[test]
+    fn forward_from_a_later_layer_continues_the_forward_pass() {
+        let net = Network::new(5, &"mlp:4,3".parse().unwrap(), 2).unwrap();
+        let params: Vec<f64> = net.init(7);
+        let x: Vec<f64> = (0..15).map(|i| (i as f64 * 0.37).sin()).collect();
+        let mut ws = Workspace::new(1);
+        let whole = net.forward(&params, &x, 3, &mut ws).to_vec();
+        let mut h = vec![0.0; 3 * 4];
+        net.pre_activation(&params, 0, &x, 3, &mut h, 1);
+        net.activation().apply(&mut h);
+        assert_eq!(net.forward_from(&params, 1, &h, 3, &mut Workspace::new(1)), &whole[..]);
+        assert_ne!(whole, vec![0.0; 6]);
     }
 
     #[test]

@@ -163,7 +163,7 @@ fn an_epoch_continues_from_its_cursor() {
     let run = |split_after: usize| {
         let mut theta = model.params().to_vec();
         let mut state = TrainState::new(&config.train.strategy, theta.len());
-        let mut problem = objective.on(&data, 2);
+        let mut problem = objective.on(&data);
         let mut trainer = Trainer::new(&config.train);
         let order = epoch_order(s.train.len(), config.train.seed, 0);
         for rows in order.chunks(100).take(split_after) {
@@ -225,7 +225,7 @@ fn health_figures_match_an_independent_computation() {
     // By hand: the gradient of each batch at the θ the step starts from.
     let mut theta = model.params().to_vec();
     let mut state = TrainState::new(&config.train.strategy, theta.len());
-    let mut problem = objective.on(&data, 2);
+    let mut problem = objective.on(&data);
     let mut stepper = Trainer::new(&config.train);
     let mut g = vec![0.0f32; theta.len()];
     let mut norms = Vec::new();

@@ -65,7 +65,7 @@ impl Recorder<'_> {
     fn value(&self, data: &Prepared, params: &[f32]) -> BatchStats {
         let all: Vec<usize> = (0..data.data.len()).collect();
         self.objective
-            .on(data, rayon::current_num_threads())
+            .on(data)
             .value(params, &all)
     }
 

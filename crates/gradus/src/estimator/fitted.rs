@@ -117,7 +117,7 @@ impl Fitted {
         Ok(model)
     }
 
-    /// A saved model (or checkpoint), evaluated on `threads` shards.
+    /// A saved model (or checkpoint), predicting with `threads` threads.
     pub fn from_saved(model: SavedModel, threads: usize) -> Result<Self> {
         let objective = model.objective()?;
         objective.check_params(&model.params)?;
@@ -180,7 +180,7 @@ impl Fitted {
             .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
         let train = Prepared { data: train, affine };
         let val = val.map(|data| Prepared { data, affine });
-        let gradient = |rows| NumericalGradient::new(self.objective.on(rows, self.threads), config.gradient);
+        let gradient = |rows| NumericalGradient::new(self.objective.on(rows), config.gradient);
         let mut train = gradient(&train);
         let mut val = val.as_ref().map(gradient);
         let mut hooks = Checkpoints {
@@ -215,7 +215,7 @@ impl Fitted {
             .progress
             .get_or_insert_with(|| TrainState::new(&config.strategy, params.len()));
         let rows = Prepared { data, affine };
-        let mut problem = NumericalGradient::new(self.objective.on(&rows, self.threads), config.gradient);
+        let mut problem = NumericalGradient::new(self.objective.on(&rows), config.gradient);
         let layout = self.objective.network.layout();
         let chain = Chain::for_model(&config, layout)?;
         let e = Trainer::with_transforms(&config, chain)
@@ -295,7 +295,7 @@ impl Fitted {
         let all: Vec<usize> = (0..data.len()).collect();
         let s = self
             .objective
-            .on(&prepared, self.threads)
+            .on(&prepared)
             .value(&self.model.params, &all);
         let (accuracy, rmse) = match data.targets() {
             Targets::Classes { .. } => (Some(s.correct as f64 / s.rows.max(1) as f64), None),
@@ -444,8 +444,9 @@ impl Fitted {
         }
     }
 
-    /// Sets the number of shards evaluations run on (results are reproducible for a given
-    /// count).
+    /// Sets the threads of the matrix products of predictions ([`Objective::scores`]); training
+    /// and scores run on the caller's rayon pool, and give the same bits on any number of
+    /// threads ([`Buffers`](crate::objective::Buffers)).
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
         if let Some(train) = &mut self.model.meta.train {

@@ -140,7 +140,7 @@ fn grid<E: Examples>(
     if objective.network.architecture().hidden.is_empty() {
         return Ok(linear(objective, data, theta, dirs, coords, threads, progress));
     }
-    let mut problem = objective.on::<f32, E>(data, threads);
+    let mut problem = objective.on::<f32, E>(data);
     let rows: Vec<usize> = (0..data.len()).collect();
     let classifies = problem.classifies();
     Ok(coords

@@ -293,10 +293,7 @@ impl Fitted {
             affine: &self.model.affine,
         };
         let all: Vec<usize> = (0..data.len()).collect();
-        let s = self
-            .objective
-            .on(&prepared)
-            .value(&self.model.params, &all);
+        let s = self.objective.on(&prepared).value(&self.model.params, &all);
         let (accuracy, rmse) = match data.targets() {
             Targets::Classes { .. } => (Some(s.correct as f64 / s.rows.max(1) as f64), None),
             Targets::Values(t) => (None, Some(metrics::rmse(&self.decision_function(data)?, t))),

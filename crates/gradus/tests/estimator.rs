@@ -5,7 +5,7 @@ use gradus::data::Dataset;
 use gradus::data::batch::{BatchSize, Prepared, epoch_order};
 use gradus::data::csv::CsvOptions;
 use gradus::data::spec::{DataSpec, Splits};
-use gradus::estimator::{Fitted, ModelConfig, ModelParams, Predictions};
+use gradus::estimator::{Checkpointing, Fitted, ModelConfig, ModelParams, Predictions};
 use gradus::optim::OptimizerParams;
 use gradus::problem::Problem;
 use gradus::train::{Layers, Silent, TrainState, Trainer};
@@ -135,7 +135,14 @@ fn a_checkpoint_holds_the_whole_state() {
     let mut short = config.clone();
     short.train.epochs = best_epoch + 1;
     let mut first = Fitted::new(&short, &s.train).unwrap();
-    first.train(&s.train, s.val.as_ref(), &mut Silent, Some(&ck)).unwrap();
+    first
+        .train(
+            &s.train,
+            s.val.as_ref(),
+            &mut Silent,
+            Some(Checkpointing::at_epochs(&ck)),
+        )
+        .unwrap();
     let mut resumed = Fitted::load(&ck, 2).unwrap();
     let state = resumed.state().unwrap();
     assert_eq!(state.best.as_ref().map(|b| b.epoch), Some(best_epoch));

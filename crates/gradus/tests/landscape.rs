@@ -49,7 +49,7 @@ fn the_origin_is_the_models_objective_and_the_fast_path_equals_point_by_point() 
     );
     assert_eq!(origin.accuracy, score.accuracy);
     // Each point evaluated on its own through the model's objective.
-    let mut problem = m.objective().on::<f32, _>(&prepared, 2);
+    let mut problem = m.objective().on::<f32, _>(&prepared);
     let rows: Vec<usize> = (0..data.len()).collect();
     for (k, p) in grid.iter().enumerate() {
         let (a, b) = (xs[k % 5], xs[k / 5]);

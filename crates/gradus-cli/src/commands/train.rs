@@ -7,7 +7,7 @@ use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
 use gradus::data::batch::BatchSize;
 use gradus::data::spec::DataSpec;
-use gradus::estimator::{Fitted, ModelConfig};
+use gradus::estimator::{Checkpointing, Fitted, ModelConfig};
 use gradus::modelfile::DataOrigin;
 use gradus::search::SearchParams;
 use gradus::train::TrainParams;
@@ -31,6 +31,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     params.impute = a.impute.as_deref().map(str::parse).transpose()?;
     params.val_data = a.val_data.is_some();
     let config = params.check()?;
+    let checkpoint = a
+        .checkpoint
+        .as_deref()
+        .map(|path| Checkpointing::new(path, a.checkpoint_every))
+        .transpose()?;
     let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
     // A resumed run reads and splits its data as the checkpoint's run did.
     let (origin, task) = match &resumed {
@@ -98,7 +103,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         &splits.train,
         splits.val.as_ref(),
         &mut recorder.observing(&mut progress),
-        a.checkpoint.as_deref(),
+        checkpoint,
     );
     progress.finish();
     // What was recorded is written after an interruption too.

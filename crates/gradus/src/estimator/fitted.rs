@@ -1,6 +1,7 @@
 //! [`Fitted`]: a model with its preprocessing and, while it trains, its training state.
 
 use super::ModelConfig;
+use super::checkpoints::{Checkpointing, Checkpoints};
 use crate::data::batch::Prepared;
 use crate::data::encode::Encoded;
 use crate::data::{Dataset, Encoding, Scaling, Targets, Task};
@@ -11,8 +12,7 @@ use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::Objective;
 use crate::problem::{NumericalGradient, Problem};
 use crate::train::{
-    Chain, EpochReport, FitReport, Flow, Freeze, Layers, Observer, Silent, StepReport, StopReason, TrainConfig,
-    TrainState, Trainer,
+    Chain, EpochReport, FitReport, Freeze, Layers, Observer, Silent, StopReason, TrainConfig, TrainState, Trainer,
 };
 use serde::Serialize;
 use std::borrow::Cow;
@@ -158,7 +158,8 @@ impl Fitted {
     /// Trains on `train` until a stopping rule of the configuration fires ([`Trainer::fit`]),
     /// from the training state the model carries (a fresh model's, or a checkpoint's);
     /// `val` drives early stopping and reduce-on-plateau. With `checkpoint`, the model and its
-    /// state are saved there after every epoch.
+    /// state are saved there after every epoch, every [`Checkpointing::every`] steps, and when
+    /// the observer stops training between two steps.
     ///
     /// # Errors
     /// [`Error::Data`] when the rows do not fit the model; whatever training returns.
@@ -167,7 +168,7 @@ impl Fitted {
         train: &Dataset,
         val: Option<&Dataset>,
         observer: &mut dyn Observer,
-        checkpoint: Option<&Path>,
+        checkpoint: Option<Checkpointing>,
     ) -> Result<FitReport> {
         let train = self.prepare(train)?;
         let val = val.map(|v| self.prepare(v)).transpose()?;
@@ -185,7 +186,7 @@ impl Fitted {
         let mut val = val.as_ref().map(gradient);
         let mut hooks = Checkpoints {
             observer,
-            path: checkpoint,
+            plan: checkpoint,
             meta,
             affine,
         };
@@ -198,8 +199,8 @@ impl Fitted {
         meta.progress = Some(state);
         let report = report?;
         // Interrupted between two steps: the checkpoint holds the place within the epoch.
-        if let (StopReason::Requested, Some(path)) = (&report.stop, checkpoint) {
-            self.save_checkpoint(path)?;
+        if let (StopReason::Requested, Some(plan)) = (&report.stop, checkpoint) {
+            self.save_checkpoint(plan.path)?;
         }
         Ok(report)
     }
@@ -510,42 +511,5 @@ impl Fitted {
             )));
         }
         Ok(())
-    }
-}
-
-/// Passes training progress to the caller's observer and, after every epoch, writes the model
-/// with its state to the checkpoint path, when there is one.
-struct Checkpoints<'a> {
-    observer: &'a mut dyn Observer,
-    path: Option<&'a Path>,
-    meta: &'a ModelMeta,
-    affine: &'a crate::data::Affine,
-}
-
-impl Observer for Checkpoints<'_> {
-    fn on_step(&mut self, report: &StepReport) {
-        self.observer.on_step(report);
-    }
-    fn on_params(&mut self, step: u64, params: &[f32]) -> Result<()> {
-        self.observer.on_params(step, params)
-    }
-    fn stop_requested(&mut self) -> bool {
-        self.observer.stop_requested()
-    }
-    fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> Result<Flow> {
-        let flow = self.observer.on_epoch(report, params, state)?;
-        if let Some(path) = self.path {
-            let mut meta = self.meta.clone();
-            meta.progress = Some(state.clone());
-            modelfile::save(
-                path,
-                &SavedModel {
-                    meta,
-                    params: params.to_vec(),
-                    affine: self.affine.clone(),
-                },
-            )?;
-        }
-        Ok(flow)
     }
 }

@@ -36,11 +36,13 @@
 //! ```
 
 mod assign;
+mod checkpoints;
 mod fitted;
 mod params;
 mod rows;
 
 pub use assign::SEARCHABLE;
+pub use checkpoints::Checkpointing;
 pub use fitted::{Fitted, Predictions, Score};
 pub use params::{ModelConfig, ModelParams};
 pub use rows::{RowRequest, Rows, Selected};

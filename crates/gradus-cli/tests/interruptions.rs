@@ -208,7 +208,9 @@ fn ctrl_c_saves_and_the_run_continues_exactly() {
     assert_eq!(child.wait().unwrap().code(), Some(130), "{rest}");
     assert!(rest.contains("gradus: interrupted in epoch"), "{rest}");
     assert!(
-        rest.contains(&format!("continue with: gradus train --resume {ck} --epochs 30")),
+        rest.contains(&format!(
+            "continue with: gradus train --resume {ck} --epochs 30 --checkpoint {ck} --out {out}\n"
+        )),
         "{rest}"
     );
     assert!(std::path::Path::new(&out).exists());

@@ -77,7 +77,9 @@ impl Observer for Checkpoints<'_> {
     fn on_params(&mut self, params: &[f32], state: &TrainState<f32>) -> Result<()> {
         self.observer.on_params(params, state)?;
         match self.plan {
-            Some(Checkpointing { path, every: Some(k) }) if state.step % k == 0 => self.write(path, params, state),
+            Some(Checkpointing { path, every: Some(k) }) if state.step.is_multiple_of(k) => {
+                self.write(path, params, state)
+            }
             _ => Ok(()),
         }
     }

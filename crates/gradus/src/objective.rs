@@ -153,13 +153,12 @@ impl Objective {
         data: &E,
         rows: &[usize],
         buf: &mut Buffers<T>,
-        grads: Option<&mut [T]>,
+        mut grads: Option<&mut [T]>,
     ) -> BatchStats {
         let scale = 1.0 / rows.len().max(1) as f64;
         let chunks = rows.len().div_ceil(CHUNK_ROWS).max(1);
         // The first chunk is the fullest: its parts are the shards of the whole batch.
         let shards = buf.split(&rows[..rows.len().min(CHUNK_ROWS)], 1).len();
-        let mut grads = grads;
         if grads.is_some() {
             for g in &mut buf.grads[..shards - 1] {
                 g.resize(params.len(), T::zero());
@@ -201,7 +200,6 @@ impl Objective {
     /// binary tree, and returns their summed loss and correct count, added in the tree's order;
     /// with `reduce` (the batch's last chunk), also adds each right half's gradient into its left
     /// half's, so that the first leaf's buffer ends up holding the batch's gradient.
-    #[allow(clippy::too_many_arguments)]
     fn tree_pass<T: Real, E: Examples>(
         &self,
         params: &[T],

@@ -342,9 +342,13 @@ pub struct TrainArgs {
     /// Save the trained model (safetensors) here.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Save a checkpoint (model and optimizer state) here after every epoch.
+    /// Save a checkpoint (model and complete training state) here after every epoch, and on
+    /// Ctrl-C; written atomically and checksummed.
     #[arg(long)]
     pub checkpoint: Option<PathBuf>,
+    /// Also save the checkpoint every N optimizer steps, within epochs (N ≥ 1).
+    #[arg(long, value_name = "N", requires = "checkpoint")]
+    pub checkpoint_every: Option<u64>,
     /// Continue training from a checkpoint; --epochs is the new total.
     #[arg(long)]
     pub resume: Option<PathBuf>,

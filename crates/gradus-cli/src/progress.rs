@@ -4,7 +4,7 @@
 
 use gradus::train::{EpochReport, Flow, Observer, StepReport, TrainState};
 use indicatif::{ProgressBar, ProgressStyle};
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGINT, SIGKILL, SIGTERM};
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -17,7 +17,14 @@ pub struct Progress {
     signal: Arc<AtomicUsize>,
     /// Whether the steps are a search's trials (no learning rate to show).
     trials: bool,
+    /// The step after which the process kills itself ([`KILL_AT_STEP`]).
+    kill_at: Option<u64>,
 }
+
+/// A hook for the crash tests: with `GRADUS_KILL_AT_STEP=N` in the environment, the process
+/// sends itself SIGKILL right after optimizer step N, before any checkpoint of that step is
+/// written, as a crash or `kill -9` would (a value that is not a number is ignored).
+pub const KILL_AT_STEP: &str = "GRADUS_KILL_AT_STEP";
 
 /// Training stopped at a signal, after saving what was asked for; the process exits with
 /// 128 + the signal's number (130 for SIGINT, 143 for SIGTERM).
@@ -50,6 +57,7 @@ impl Progress {
             epochs,
             signal,
             trials: false,
+            kill_at: std::env::var(KILL_AT_STEP).ok().and_then(|v| v.parse().ok()),
         };
         progress.style("batches");
         Ok(progress)
@@ -118,6 +126,14 @@ impl Observer for Progress {
             }
             b.set_position(r.batch as u64);
         }
+    }
+
+    fn on_params(&mut self, _: &[f32], state: &TrainState<f32>) -> gradus::Result<()> {
+        if self.kill_at == Some(state.step) {
+            // SIGKILL cannot be caught: nothing after this runs.
+            signal_hook::low_level::raise(SIGKILL).map_err(|e| gradus::Error::data(e.to_string()))?;
+        }
+        Ok(())
     }
 
     fn stop_requested(&mut self) -> bool {

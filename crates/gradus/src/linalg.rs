@@ -3,7 +3,8 @@
 //! Every product of the models goes through [`matmul`], which calls the `gemm` crate with an
 //! explicit parallelism. For a given thread count the work is split the same way every time, so
 //! results are bitwise reproducible; a different thread count may choose other blocks and round
-//! differently in the last bits.
+//! differently in the last bits, which is why training's products run on one thread each, inside
+//! shards fixed by the batch ([`Buffers`](crate::objective::Buffers)).
 
 use crate::real::Real;
 

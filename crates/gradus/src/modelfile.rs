@@ -11,9 +11,16 @@
 //! map in hash order: two keys could swap places between runs, and the same seed must give the
 //! same bytes.)
 //!
-//! Files are written to a temporary name in the same directory and renamed, so a file already
-//! there is replaced whole or not at all. Loading checks every tensor's dtype and shape against
-//! the metadata before copying anything, and allocates only what the file holds.
+//! The metadata's JSON ends with a field `"checksum":"hhhhhhhh"`: the CRC-32 (IEEE, as zlib's),
+//! in 8 lowercase hex digits, of the whole file with those 8 digits written as `0`s. A load
+//! verifies it before reading anything else, so a bit flipped anywhere (weights, optimizer state,
+//! header, padding) is an error naming the file, never a silent wrong model; files written before
+//! the checksum existed (whose JSON ends otherwise) load unverified.
+//!
+//! Files are written to a temporary name in the same directory, synced, renamed, and the
+//! directory synced ([`write_atomically`]), so a file already there is replaced whole or not at
+//! all, even across a power cut. Loading checks every tensor's dtype and shape against the
+//! metadata before copying anything, and allocates only what the file holds.
 
 use crate::data::spec::{DataSpec, SplitRule};
 use crate::data::{Affine, Encoding, Scaling, Task};
@@ -38,6 +45,52 @@ const TARGET: &str = "preprocess.target";
 
 /// The tensor holding a checkpoint's best parameters so far (early stopping).
 const BEST: &str = "train.best";
+
+/// The metadata JSON's last field, before its 8 hex digits and after them.
+const CHECKSUM_FIELD: (&str, &str) = (",\"checksum\":\"", "\"}");
+
+/// The checksum field as it stands in the safetensors header, where the metadata is a JSON
+/// string (its quotes escaped), before its 8 hex digits and after them: the closing quote after
+/// `}` ends the metadata string, so the field is found at one place only.
+const CHECKSUM_IN_HEADER: (&[u8], &[u8]) = (b"\\\"checksum\\\":\\\"", b"\\\"}\"");
+
+/// CRC-32 of `bytes` with the 8 bytes at `at` read as `0`s.
+fn crc_without_digits(bytes: &[u8], at: usize) -> u32 {
+    let mut h = crc32fast::Hasher::new();
+    h.update(&bytes[..at]);
+    h.update(b"00000000");
+    h.update(&bytes[at + 8..]);
+    h.finalize()
+}
+
+/// Where the 8 digits `digits` of the checksum field stand in the safetensors file `bytes`: in
+/// its header, after the 8 bytes of its length.
+fn digits_at(bytes: &[u8], digits: &[u8]) -> Option<usize> {
+    let (before, after) = CHECKSUM_IN_HEADER;
+    let pattern = [before, digits, after].concat();
+    let length = u64::from_le_bytes(bytes.get(..8)?.try_into().ok()?);
+    let header = bytes.get(..usize::try_from(length).ok()?.checked_add(8)?)?;
+    let start = header.windows(pattern.len()).rposition(|w| w == pattern.as_slice())?;
+    Some(start + before.len())
+}
+
+/// The 8 lowercase hex digits of the checksum that metadata `json` ends with; `None` for a
+/// file from before checksums (whose JSON never ends with a string); an error for a damaged
+/// field.
+fn recorded_checksum(json: &str) -> std::result::Result<Option<&str>, String> {
+    if !json.ends_with(CHECKSUM_FIELD.1) {
+        return Ok(None);
+    }
+    let body = &json[..json.len() - CHECKSUM_FIELD.1.len()];
+    match body.len().checked_sub(8).map(|i| body.split_at(i)) {
+        Some((head, digits))
+            if head.ends_with(CHECKSUM_FIELD.0) && digits.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) =>
+        {
+            Ok(Some(digits))
+        }
+        _ => Err("the metadata's checksum field is damaged".into()),
+    }
+}
 
 /// Where the training data came from and how it was split, so `eval` can find the same test rows.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -193,14 +246,21 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
     }
     let meta_json =
         serde_json::to_string(&model.meta).map_err(|e| Error::format(path, format!("cannot encode metadata: {e}")))?;
+    // A JSON object: ends with `}`, which the checksum field goes before.
+    let (open, _) = meta_json.split_at(meta_json.len() - 1);
+    let meta_json = format!("{open}{}00000000{}", CHECKSUM_FIELD.0, CHECKSUM_FIELD.1);
     let info = HashMap::from([(FORMAT.to_string(), meta_json)]);
     let views = owned
         .iter()
         .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.clone(), v)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
-    let bytes = safetensors::tensor::serialize(views, Some(info))
+    let mut bytes = safetensors::tensor::serialize(views, Some(info))
         .map_err(|e| Error::format(path, format!("cannot encode: {e}")))?;
+    let at =
+        digits_at(&bytes, b"00000000").ok_or_else(|| Error::format(path, "cannot place the checksum in the header"))?;
+    let crc = format!("{:08x}", crc_without_digits(&bytes, at));
+    bytes[at..at + 8].copy_from_slice(crc.as_bytes());
     write_atomically(path, &bytes)
 }
 
@@ -219,19 +279,28 @@ pub fn temporary_beside(path: &Path) -> std::path::PathBuf {
     dir.join(format!(".{name}.tmp{}", std::process::id()))
 }
 
-/// Writes `bytes` to a temporary file beside `path`, syncs it, and renames it over `path`.
+/// Writes `bytes` to a temporary file beside `path`, syncs it, renames it over `path`, and
+/// syncs the directory, so that the rename itself survives a power cut (POSIX `fsync(2)`: a
+/// synced file's directory entry is durable only once its directory is synced too).
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = temporary_beside(path);
-    let result = (|| {
+    let renamed = (|| {
         let mut f = std::fs::File::create(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    result.map_err(|e| {
+    renamed.map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         Error::io(path, e)
-    })
+    })?;
+    #[cfg(unix)]
+    if let Some(dir) = tmp.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(|e| Error::io(dir, e))?;
+    }
+    Ok(())
 }
 
 /// Removes the temporary files `.{name}.tmp{PID}` that a process killed while writing `name`
@@ -271,14 +340,22 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         .metadata()
         .as_ref()
         .ok_or_else(|| bad("no gradus metadata (not a gradus model file)".into()))?;
-    let meta: ModelMeta = info
-        .get(FORMAT)
-        .ok_or_else(|| {
-            bad(format!(
-                "no '{FORMAT}' metadata (not a gradus model file, or another version)"
-            ))
-        })
-        .and_then(|j| serde_json::from_str(j).map_err(|e| bad(format!("bad gradus metadata: {e}"))))?;
+    let json = info.get(FORMAT).ok_or_else(|| {
+        bad(format!(
+            "no '{FORMAT}' metadata (not a gradus model file, or another version)"
+        ))
+    })?;
+    if let Some(digits) = recorded_checksum(json).map_err(&bad)? {
+        let at = digits_at(&bytes, digits.as_bytes())
+            .ok_or_else(|| bad("the metadata's checksum field is damaged".into()))?;
+        let crc = format!("{:08x}", crc_without_digits(&bytes, at));
+        if crc != digits {
+            return Err(bad(format!(
+                "the file is damaged: its CRC-32 is {crc}, it was written as {digits}"
+            )));
+        }
+    }
+    let meta: ModelMeta = serde_json::from_str(json).map_err(|e| bad(format!("bad gradus metadata: {e}")))?;
     let net = Network::new(meta.inputs, &meta.architecture, meta.outputs).map_err(|e| bad(e.to_string()))?;
     if meta.task == Task::Classify
         && (meta.n_classes < 2 || meta.outputs != meta.loss.outputs(Task::Classify, meta.n_classes).unwrap_or(0))
@@ -447,10 +524,11 @@ mod tests {
         assert!(!dead.exists() && alive.exists());
     }
 
-    /// Every single-byte corruption and every truncation of a valid file loads or fails with an
-    /// error; none panics.
+    /// Every single-byte corruption and every truncation of a valid file fails with an error
+    /// naming the file (the checksum catches those the format's own checks let through: a
+    /// weight's bits, the header's padding); none panics.
     #[test]
-    fn no_corruption_panics() {
+    fn every_corruption_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("m.safetensors");
         save(&p, &sample()).unwrap();
@@ -464,10 +542,46 @@ mod tests {
             state ^= state << 17;
             b[i] ^= (state as u8) | 1;
             std::fs::write(&q, &b).unwrap();
-            let _ = load(&q);
+            let e = load(&q).expect_err(&format!("byte {i} changed, and the file loaded"));
+            let e = e.to_string();
+            assert!(e.starts_with(&q.display().to_string()) && !e.contains('\n'), "{e}");
             std::fs::write(&q, &good[..i]).unwrap();
             assert!(load(&q).is_err(), "a file cut at byte {i} loaded");
         }
+    }
+
+    /// The checksum is the CRC-32 of the file with its digits as `0`s, computed here from the
+    /// digits' place found by hand; a flipped weight bit names the mismatch; a file written
+    /// before checksums (the same file without the field) still loads.
+    #[test]
+    fn the_checksum_covers_the_file_and_old_files_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("m.safetensors");
+        let m = sample();
+        save(&p, &m).unwrap();
+        let bytes = std::fs::read(&p).unwrap();
+        let key = b"\\\"checksum\\\":\\\"";
+        let at = bytes.windows(key.len()).position(|w| w == key).unwrap() + key.len();
+        let mut zeroed = bytes.clone();
+        zeroed[at..at + 8].copy_from_slice(b"00000000");
+        let want = format!("{:08x}", crc32fast::hash(&zeroed));
+        assert_eq!(&bytes[at..at + 8], want.as_bytes());
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 0x01;
+        std::fs::write(&p, &flipped).unwrap();
+        let e = load(&p).unwrap_err().to_string();
+        assert!(e.contains("the file is damaged: its CRC-32 is"), "{e}");
+        // The same file as written before checksums existed.
+        let st = SafeTensors::deserialize(&bytes).unwrap();
+        let (_, header) = SafeTensors::read_metadata(&bytes).unwrap();
+        let json = &header.metadata().as_ref().unwrap()[FORMAT];
+        let cut = json.rfind(",\"checksum\"").unwrap();
+        let old = HashMap::from([(FORMAT.to_string(), format!("{}}}", &json[..cut]))]);
+        let old = safetensors::tensor::serialize(st.tensors(), Some(old)).unwrap();
+        assert!(!String::from_utf8_lossy(&old).contains("checksum"));
+        std::fs::write(&p, &old).unwrap();
+        assert_eq!(load(&p).unwrap(), m);
     }
 
     #[test]

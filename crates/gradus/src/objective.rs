@@ -1,9 +1,11 @@
 //! The objective `L(θ) = (1/N) Σ_i L_i(f(x_i; θ)) + λ R(θ)` and its gradient.
 //!
 //! [`Objective::value_and_grad`] computes it; [`Objective::on`] binds it to a data set as the
-//! [`Problem`] that training, gradient checks and loss landscapes call. Batches larger than [`CHUNK_ROWS`] are processed in chunks whose gradients
-//! are summed in a fixed order, so full-batch gradient descent on 60,000 images needs the memory
-//! of one chunk, not of the whole set.
+//! [`Problem`] that training, gradient checks and loss landscapes call. Batches larger than
+//! [`CHUNK_ROWS`] are processed in chunks whose gradients are summed in a fixed order, so
+//! full-batch gradient descent on 60,000 images needs the memory of one chunk, not of the whole
+//! set; each chunk is split into at most [`SHARDS`] shards by a rule that ignores the thread
+//! count ([`Buffers`]), so the result is the same bits on any number of threads.
 
 use crate::data::batch::Examples;
 use crate::data::{TargetBuf, TargetSlice};
@@ -13,13 +15,17 @@ use crate::model::{Network, Workspace};
 use crate::problem::{BatchStats, Problem};
 use crate::real::Real;
 use crate::regularizer::Regularizer;
-use rayon::prelude::*;
 
 /// Rows processed at once; larger batches are accumulated chunk by chunk.
 pub const CHUNK_ROWS: usize = 2048;
 
-/// Fewest rows a shard is given: below this, waking another thread costs more than it saves.
-const MIN_SHARD_ROWS: usize = 16;
+/// Most shards a chunk is split into, whatever the thread count: the fixed summation order
+/// that makes results the same bits on any number of threads.
+pub const SHARDS: usize = 4;
+
+/// Fewest rows a shard is given: below this, a shard's matrix products run far below the
+/// machine's peak and its gradient costs more to add than its rows to process.
+const MIN_SHARD_ROWS: usize = 32;
 
 /// A score function, a data loss and a regulariser.
 #[derive(Clone, Debug, PartialEq)]
@@ -32,13 +38,17 @@ pub struct Objective {
     pub regularizer: Regularizer,
 }
 
-/// Reusable buffers for evaluating an objective: one shard per thread.
+/// Reusable buffers for evaluating an objective: one per shard.
 ///
-/// A batch is split into as many contiguous parts as there are shards; each shard gathers its
-/// rows and runs forward and backward passes on one thread, and the shards' gradients are then
-/// summed in shard order. One fork–join per batch (instead of one per matrix product) keeps
-/// small batches fast, and for a given thread count the sums are always taken in the same order,
-/// so results are bitwise reproducible.
+/// A chunk of rows is split into `k = clamp(⌊rows / MIN_SHARD_ROWS⌋, 1, SHARDS)` contiguous
+/// parts of `⌈rows / k⌉` rows, a rule that depends on the batch alone, never on the thread
+/// count. Each shard gathers its rows and runs forward and backward passes on one
+/// thread (single-threaded matrix products), accumulating its gradient over the chunks of the
+/// batch; the shards' gradients and losses are then added along a fixed binary tree,
+/// `(g₀ + g₁) + (g₂ + g₃)`, inside the same fork–join (each addition runs where its subtree
+/// finished). Rayon may run the shards in any order on any number of threads: every sum is
+/// taken in the same order, so `--threads 1` and `--threads 8` give the same bits. One
+/// fork–join per chunk (instead of one per matrix product) keeps small batches fast.
 #[derive(Clone, Debug)]
 pub struct Buffers<T> {
     shards: Vec<Shard<T>>,
@@ -53,15 +63,23 @@ struct Shard<T> {
     targets: TargetBuf,
 }
 
+impl<T: Real> Default for Buffers<T> {
+    /// Empty buffers for [`SHARDS`] shards: the ones training uses.
+    fn default() -> Self {
+        Self::new(SHARDS)
+    }
+}
+
 impl<T: Real> Buffers<T> {
-    /// Empty buffers for `threads` shards.
-    pub fn new(threads: usize) -> Self {
+    /// Empty buffers for at most `shards` shards (one keeps every chunk's forward pass in one
+    /// workspace, for the gradient checker to read).
+    pub fn new(shards: usize) -> Self {
         let shard = Shard {
             ws: Workspace::new(1),
             x: Vec::new(),
             targets: TargetBuf::default(),
         };
-        let n = threads.max(1);
+        let n = shards.max(1);
         Self {
             shards: vec![shard; n],
             grads: vec![Vec::new(); n - 1],
@@ -73,6 +91,24 @@ impl<T: Real> Buffers<T> {
     pub(crate) fn first_workspace(&self) -> &Workspace<T> {
         &self.shards[0].ws
     }
+
+    /// The rows of each shard of `chunk`: `k = clamp(⌊rows / MIN_SHARD_ROWS⌋, 1, most)` parts
+    /// of `⌈rows / k⌉` rows (the last shorter), `most` the shards these buffers hold, padded
+    /// with empty parts to `at_least` (the shards of an earlier, fuller chunk of the batch).
+    fn split<'r>(&self, chunk: &'r [usize], at_least: usize) -> Vec<&'r [usize]> {
+        let k = (chunk.len() / MIN_SHARD_ROWS).clamp(1, self.shards.len());
+        let per_shard = chunk.len().div_ceil(k).max(1);
+        let mut parts: Vec<&[usize]> = chunk.chunks(per_shard).collect();
+        parts.resize(at_least.max(parts.len()).max(1), &[]);
+        parts
+    }
+}
+
+/// One shard's share of a chunk: its buffers, its rows, and where its gradient goes.
+struct Leaf<'a, T> {
+    shard: &'a mut Shard<T>,
+    rows: &'a [usize],
+    grads: Option<&'a mut [T]>,
 }
 
 impl Objective {
@@ -108,8 +144,9 @@ impl Objective {
         stats
     }
 
-    /// The data loss over `rows` in chunks split across the shards; with `grads`, also its
-    /// gradient.
+    /// The data loss over `rows`, chunk by chunk, each chunk split into shards as [`Buffers`]
+    /// says; with `grads`, also its gradient. Each shard's gradient is overwritten by its first
+    /// part of the batch and accumulated by the next ones, so no buffer is cleared.
     fn data_pass<T: Real, E: Examples>(
         &self,
         params: &[T],
@@ -119,49 +156,35 @@ impl Objective {
         mut grads: Option<&mut [T]>,
     ) -> BatchStats {
         let scale = 1.0 / rows.len().max(1) as f64;
-        let shards = buf.shards.len();
-        let want_grads = grads.is_some();
-        if want_grads {
-            for g in &mut buf.grads {
-                g.clear();
+        let chunks = rows.len().div_ceil(CHUNK_ROWS).max(1);
+        // The first chunk is the fullest: its parts are the shards of the whole batch.
+        let shards = buf.split(&rows[..rows.len().min(CHUNK_ROWS)], 1).len();
+        if grads.is_some() {
+            for g in &mut buf.grads[..shards - 1] {
                 g.resize(params.len(), T::zero());
             }
         }
         let (mut total, mut correct) = (0.0, 0);
-        for (c, chunk) in rows.chunks(CHUNK_ROWS).enumerate() {
-            let per_shard = chunk.len().div_ceil(shards).max(MIN_SHARD_ROWS);
-            let parts: Vec<&[usize]> = chunk.chunks(per_shard).collect();
-            let (first, rest) = buf.shards.split_at_mut(1);
-            let shard_pass = |sh: &mut Shard<T>, part: &[usize], g: Option<&mut [T]>| {
-                let accumulate = c > 0;
-                self.shard_pass(params, data, part, sh, g, scale, accumulate)
+        for c in 0..chunks {
+            let chunk = &rows[(c * CHUNK_ROWS).min(rows.len())..((c + 1) * CHUNK_ROWS).min(rows.len())];
+            let parts = buf.split(chunk, shards);
+            let mut outs: Vec<Option<&mut [T]>> = match grads.as_deref_mut() {
+                Some(g0) => std::iter::once(g0)
+                    .chain(buf.grads.iter_mut().map(Vec::as_mut_slice))
+                    .map(Some)
+                    .collect(),
+                None => (0..shards).map(|_| None).collect(),
             };
-            let g0 = grads.as_deref_mut();
-            let (head, tail) = rayon::join(
-                || shard_pass(&mut first[0], parts[0], g0),
-                || {
-                    rest.par_iter_mut()
-                        .zip(buf.grads.par_iter_mut())
-                        .zip(&parts[1..])
-                        .map(|((sh, g), part)| {
-                            let g = want_grads.then_some(g.as_mut_slice());
-                            // Other shards always accumulate: they were zeroed above.
-                            self.shard_pass(params, data, part, sh, g, scale, true)
-                        })
-                        .collect::<Vec<_>>()
-                },
-            );
-            for (l, k) in std::iter::once(head).chain(tail) {
-                total += l;
-                correct += k;
-            }
-        }
-        if let Some(g) = grads {
-            for other in &buf.grads {
-                for (a, &b) in g.iter_mut().zip(other) {
-                    *a += b;
-                }
-            }
+            let mut leaves: Vec<Leaf<T>> = buf
+                .shards
+                .iter_mut()
+                .zip(parts)
+                .zip(outs.drain(..))
+                .map(|((shard, rows), grads)| Leaf { shard, rows, grads })
+                .collect();
+            let (l, k) = self.tree_pass(params, data, &mut leaves, scale, c > 0, c + 1 == chunks);
+            total += l;
+            correct += k;
         }
         BatchStats {
             objective: 0.0,
@@ -171,6 +194,39 @@ impl Objective {
             rows: rows.len(),
             evaluations: 1,
         }
+    }
+
+    /// Runs the shards of `leaves` in parallel, halving the list at each level of a fixed
+    /// binary tree, and returns their summed loss and correct count, added in the tree's order;
+    /// with `reduce` (the batch's last chunk), also adds each right half's gradient into its left
+    /// half's, so that the first leaf's buffer ends up holding the batch's gradient.
+    fn tree_pass<T: Real, E: Examples>(
+        &self,
+        params: &[T],
+        data: &E,
+        leaves: &mut [Leaf<T>],
+        scale: f64,
+        accumulate: bool,
+        reduce: bool,
+    ) -> (f64, usize) {
+        if let [leaf] = leaves {
+            if leaf.rows.is_empty() {
+                return (0.0, 0);
+            }
+            let g = leaf.grads.as_deref_mut();
+            return self.shard_pass(params, data, leaf.rows, leaf.shard, g, scale, accumulate);
+        }
+        let (left, right) = leaves.split_at_mut(leaves.len() / 2);
+        let ((l1, k1), (l2, k2)) = rayon::join(
+            || self.tree_pass(params, data, left, scale, accumulate, reduce),
+            || self.tree_pass(params, data, right, scale, accumulate, reduce),
+        );
+        if reduce && let (Some(a), Some(b)) = (left[0].grads.as_deref_mut(), right[0].grads.as_deref()) {
+            for (a, &b) in a.iter_mut().zip(b) {
+                *a += b;
+            }
+        }
+        (l1 + l2, k1 + k2)
     }
 
     /// Forward (and backward, with `grads`) over `part` on one shard: returns the summed loss
@@ -248,12 +304,12 @@ pub struct OnData<'a, T, E> {
 }
 
 impl Objective {
-    /// This objective over the rows of `data`, evaluated on `threads` shards.
-    pub fn on<'a, T: Real, E: Examples>(&'a self, data: &'a E, threads: usize) -> OnData<'a, T, E> {
+    /// This objective over the rows of `data`, its shards run on the current rayon pool.
+    pub fn on<'a, T: Real, E: Examples>(&'a self, data: &'a E) -> OnData<'a, T, E> {
         OnData {
             objective: self,
             data,
-            buf: Buffers::new(threads),
+            buf: Buffers::default(),
         }
     }
 }
@@ -271,5 +327,88 @@ impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
     }
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats {
         self.objective.value(params, self.data, rows, &mut self.buf)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::Affine;
+    use crate::data::batch::Prepared;
+
+    /// The objective of a softmax MLP `64-16-10` (tanh) on the digits, the data with a unit
+    /// scale, and parameters drawn from seed 3.
+    fn digits_mlp<T: Real>() -> (Objective, crate::data::Dataset, Affine, Vec<T>) {
+        let data = crate::data::digits::load().unwrap();
+        let mut arch: crate::model::Architecture = "mlp:16".parse().unwrap();
+        arch.activation = crate::model::Activation::Tanh;
+        let network = Network::new(64, &arch, 10).unwrap();
+        let params = network.init(3);
+        let objective = Objective {
+            network,
+            loss: Loss::new("softmax", 1.0, 1.0).unwrap(),
+            regularizer: Regularizer::none(),
+        };
+        let affine = Affine::new(vec![0.0; 64], vec![1.0 / 16.0; 64]);
+        (objective, data, affine, params)
+    }
+
+    /// Loss, correct count and gradient of `rows` with `buf`, on a pool of `threads` threads.
+    fn evaluate<T: Real>(threads: usize, rows: &[usize], buf: &mut Buffers<T>) -> (f64, usize, Vec<T>) {
+        let (objective, data, affine, params) = digits_mlp::<T>();
+        let rows_of = Prepared {
+            data: &data,
+            affine: &affine,
+        };
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let mut grads = vec![T::zero(); params.len()];
+        let s = pool.install(|| objective.value_and_grad(&params, &rows_of, rows, buf, &mut grads));
+        (s.objective, s.correct, grads)
+    }
+
+    /// Batches of 1, 20 (one shard), 64 (two), 100 (three) and 2,088 rows (two chunks: four
+    /// shards, then one of the second's 40 rows; rows repeated) give the same bits on
+    /// 1, 2 and 3 threads, also when the buffers were used for another batch before; and agree
+    /// to rounding with one shard summing every row in order.
+    #[test]
+    fn every_thread_count_gives_the_same_bits() {
+        let batches: Vec<Vec<usize>> = [1usize, 20, 64, 100, 2088]
+            .iter()
+            .map(|&n| (0..n).map(|i| (i * 7) % 1797).collect())
+            .collect();
+        for rows in &batches {
+            let (l1, k1, g1) = evaluate::<f32>(1, rows, &mut Buffers::default());
+            for threads in [2, 3] {
+                let mut used = Buffers::default();
+                evaluate::<f32>(threads, &batches[4], &mut used);
+                let (l, k, g) = evaluate::<f32>(threads, rows, &mut used);
+                assert_eq!((l.to_bits(), k), (l1.to_bits(), k1), "{} rows", rows.len());
+                let same = g.iter().zip(&g1).all(|(a, b)| a.to_bits() == b.to_bits());
+                assert!(same, "{} rows on {threads} threads", rows.len());
+            }
+            let (l, k, g) = evaluate::<f64>(2, rows, &mut Buffers::default());
+            let (lo, ko, go) = evaluate::<f64>(1, rows, &mut Buffers::new(1));
+            assert!((l - lo).abs() <= 1e-12 * lo.abs() && k == ko, "{} rows", rows.len());
+            let scale = go.iter().fold(0.0f64, |m, g| m.max(g.abs()));
+            for (a, b) in g.iter().zip(&go) {
+                assert!((a - b).abs() <= 1e-12 * scale, "{} rows: {a} vs {b}", rows.len());
+            }
+        }
+    }
+
+    #[test]
+    fn shards_are_split_by_the_batch_alone() {
+        let buf = Buffers::<f32>::default();
+        let rows: Vec<usize> = (0..100).collect();
+        let sizes = |parts: Vec<&[usize]>| parts.iter().map(|p| p.len()).collect::<Vec<_>>();
+        assert_eq!(sizes(buf.split(&rows[..20], 1)), [20]);
+        assert_eq!(sizes(buf.split(&rows[..64], 1)), [32, 32]);
+        assert_eq!(sizes(buf.split(&rows[..95], 1)), [48, 47]);
+        assert_eq!(sizes(buf.split(&rows, 1)), [34, 34, 32]);
+        let many: Vec<usize> = (0..CHUNK_ROWS).collect();
+        assert_eq!(sizes(buf.split(&many, 1)), [512; 4]);
+        assert_eq!(sizes(Buffers::<f32>::new(1).split(&many, 1)), [CHUNK_ROWS]);
+        assert_eq!(sizes(buf.split(&rows[..40], 4)), [40, 0, 0, 0]);
+        assert_eq!(sizes(buf.split(&[], 1)), [0]);
     }
 }

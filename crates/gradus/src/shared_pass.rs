@@ -139,7 +139,7 @@ impl<'a, E: Examples> SharedPass<'a, E> {
             .map(|k| Seat {
                 pass: self,
                 k,
-                alone: self.objectives[k].on(self.data, 1),
+                alone: self.objectives[k].on(self.data),
             })
             .collect()
     }

@@ -5,7 +5,7 @@ use gradus::data::Dataset;
 use gradus::data::batch::{BatchSize, Prepared, epoch_order};
 use gradus::data::csv::CsvOptions;
 use gradus::data::spec::{DataSpec, Splits};
-use gradus::estimator::{Fitted, ModelConfig, ModelParams, Predictions};
+use gradus::estimator::{Checkpointing, Fitted, ModelConfig, ModelParams, Predictions};
 use gradus::optim::OptimizerParams;
 use gradus::problem::Problem;
 use gradus::train::{Layers, Silent, TrainState, Trainer};
@@ -135,7 +135,14 @@ fn a_checkpoint_holds_the_whole_state() {
     let mut short = config.clone();
     short.train.epochs = best_epoch + 1;
     let mut first = Fitted::new(&short, &s.train).unwrap();
-    first.train(&s.train, s.val.as_ref(), &mut Silent, Some(&ck)).unwrap();
+    first
+        .train(
+            &s.train,
+            s.val.as_ref(),
+            &mut Silent,
+            Some(Checkpointing::at_epochs(&ck)),
+        )
+        .unwrap();
     let mut resumed = Fitted::load(&ck, 2).unwrap();
     let state = resumed.state().unwrap();
     assert_eq!(state.best.as_ref().map(|b| b.epoch), Some(best_epoch));
@@ -163,7 +170,7 @@ fn an_epoch_continues_from_its_cursor() {
     let run = |split_after: usize| {
         let mut theta = model.params().to_vec();
         let mut state = TrainState::new(&config.train.strategy, theta.len());
-        let mut problem = objective.on(&data, 2);
+        let mut problem = objective.on(&data);
         let mut trainer = Trainer::new(&config.train);
         let order = epoch_order(s.train.len(), config.train.seed, 0);
         for rows in order.chunks(100).take(split_after) {
@@ -225,7 +232,7 @@ fn health_figures_match_an_independent_computation() {
     // By hand: the gradient of each batch at the θ the step starts from.
     let mut theta = model.params().to_vec();
     let mut state = TrainState::new(&config.train.strategy, theta.len());
-    let mut problem = objective.on(&data, 2);
+    let mut problem = objective.on(&data);
     let mut stepper = Trainer::new(&config.train);
     let mut g = vec![0.0f32; theta.len()];
     let mut norms = Vec::new();

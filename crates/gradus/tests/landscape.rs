@@ -69,7 +69,7 @@ fn agrees_point_by_point(m: &Fitted, data: &Dataset, what: &str) {
     let line1 = landscape::slice_1d(objective, &prepared, theta, &d1, &ys, 1, NONE).unwrap();
     assert_eq!(plane, plane3, "{what}: 2 and 3 threads differ");
     assert_eq!(line, line1, "{what}: 1 and 2 threads differ");
-    let mut problem = objective.on::<f32, _>(&prepared, 2);
+    let mut problem = objective.on::<f32, _>(&prepared);
     let rows: Vec<usize> = (0..data.len()).collect();
     let plane_points = plane.iter().enumerate().map(|(k, p)| (xs[k % 4], ys[k / 4], p));
     let line_points = line.iter().zip(&ys).map(|(p, &a)| (a, 0.0, p));

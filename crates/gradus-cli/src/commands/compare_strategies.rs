@@ -64,9 +64,7 @@ impl Recorder<'_> {
     /// L on every row of `data` at `params`.
     fn value(&self, data: &Prepared, params: &[f32]) -> BatchStats {
         let all: Vec<usize> = (0..data.data.len()).collect();
-        self.objective
-            .on(data, rayon::current_num_threads())
-            .value(params, &all)
+        self.objective.on(data).value(params, &all)
     }
 
     /// Records the point `params` reached, with `objective` when it is known.

@@ -59,11 +59,11 @@ impl Observer for Recording<'_> {
     fn on_step(&mut self, report: &StepReport) {
         self.inner.on_step(report);
     }
-    fn on_params(&mut self, step: u64, params: &[f32]) -> gradus::Result<()> {
+    fn on_params(&mut self, params: &[f32], state: &TrainState<f32>) -> gradus::Result<()> {
         if let Some(w) = self.writer.as_mut() {
-            w.step(step, params)?;
+            w.step(state.step, params)?;
         }
-        self.inner.on_params(step, params)
+        self.inner.on_params(params, state)
     }
     fn stop_requested(&mut self) -> bool {
         self.inner.stop_requested()

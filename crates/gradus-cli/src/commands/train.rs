@@ -7,7 +7,7 @@ use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
 use gradus::data::batch::BatchSize;
 use gradus::data::spec::DataSpec;
-use gradus::estimator::{Fitted, ModelConfig};
+use gradus::estimator::{Checkpointing, Fitted, ModelConfig};
 use gradus::modelfile::DataOrigin;
 use gradus::search::SearchParams;
 use gradus::train::TrainParams;
@@ -31,6 +31,11 @@ pub fn run(a: TrainArgs) -> Result<()> {
     params.impute = a.impute.as_deref().map(str::parse).transpose()?;
     params.val_data = a.val_data.is_some();
     let config = params.check()?;
+    let checkpoint = a
+        .checkpoint
+        .as_deref()
+        .map(|path| Checkpointing::new(path, a.checkpoint_every))
+        .transpose()?;
     let resumed = a.resume.as_deref().map(|path| resume(path, &a, &config)).transpose()?;
     // A resumed run reads and splits its data as the checkpoint's run did.
     let (origin, task) = match &resumed {
@@ -98,7 +103,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
         &splits.train,
         splits.val.as_ref(),
         &mut recorder.observing(&mut progress),
-        a.checkpoint.as_deref(),
+        checkpoint,
     );
     progress.finish();
     // What was recorded is written after an interruption too.
@@ -146,13 +151,37 @@ fn stop_here(model: &Fitted, a: &TrainArgs, signal: Interrupted) -> Result<()> {
     }
     match &a.checkpoint {
         Some(ck) => eprintln!(
-            "gradus: checkpoint saved to {0}; continue with: gradus train --resume {0} --epochs {1}",
+            "gradus: checkpoint saved to {0}; continue with: {1}",
             ck.display(),
-            a.epochs
+            resume_command(ck, a)
         ),
         None => eprintln!("gradus: no checkpoint was asked for (--checkpoint PATH makes a run resumable)"),
     }
     Err(signal.into())
+}
+
+/// The command line that continues an interrupted run from its checkpoint `ck`, checkpointing
+/// as often and saving `--out` as it would have.
+fn resume_command(ck: &Path, a: &TrainArgs) -> String {
+    let quoted = |p: &Path| {
+        let p = p.display().to_string();
+        match p.contains(|c: char| !(c.is_ascii_alphanumeric() || "/._-+,:=@%".contains(c))) {
+            true => format!("'{}'", p.replace('\'', r"'\''")),
+            false => p,
+        }
+    };
+    let mut line = format!(
+        "gradus train --resume {0} --epochs {1} --checkpoint {0}",
+        quoted(ck),
+        a.epochs
+    );
+    if let Some(n) = a.checkpoint_every {
+        line += &format!(" --checkpoint-every {n}");
+    }
+    if let Some(out) = &a.out {
+        line += &format!(" --out {}", quoted(out));
+    }
+    line
 }
 
 /// The training flags as the library's parameters, on `threads` threads. A derivative-free

@@ -1,6 +1,7 @@
 //! [`Fitted`]: a model with its preprocessing and, while it trains, its training state.
 
 use super::ModelConfig;
+use super::checkpoints::{Checkpointing, Checkpoints};
 use crate::data::batch::Prepared;
 use crate::data::encode::Encoded;
 use crate::data::{Dataset, Encoding, Scaling, Targets, Task};
@@ -11,8 +12,7 @@ use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::Objective;
 use crate::problem::{NumericalGradient, Problem};
 use crate::train::{
-    Chain, EpochReport, FitReport, Flow, Freeze, Layers, Observer, Silent, StepReport, StopReason, TrainConfig,
-    TrainState, Trainer,
+    Chain, EpochReport, FitReport, Freeze, Layers, Observer, Silent, StopReason, TrainConfig, TrainState, Trainer,
 };
 use serde::Serialize;
 use std::borrow::Cow;
@@ -117,7 +117,7 @@ impl Fitted {
         Ok(model)
     }
 
-    /// A saved model (or checkpoint), evaluated on `threads` shards.
+    /// A saved model (or checkpoint), predicting with `threads` threads.
     pub fn from_saved(model: SavedModel, threads: usize) -> Result<Self> {
         let objective = model.objective()?;
         objective.check_params(&model.params)?;
@@ -158,7 +158,8 @@ impl Fitted {
     /// Trains on `train` until a stopping rule of the configuration fires ([`Trainer::fit`]),
     /// from the training state the model carries (a fresh model's, or a checkpoint's);
     /// `val` drives early stopping and reduce-on-plateau. With `checkpoint`, the model and its
-    /// state are saved there after every epoch.
+    /// state are saved there after every epoch, every [`Checkpointing::every`] steps, and when
+    /// the observer stops training between two steps.
     ///
     /// # Errors
     /// [`Error::Data`] when the rows do not fit the model; whatever training returns.
@@ -167,7 +168,7 @@ impl Fitted {
         train: &Dataset,
         val: Option<&Dataset>,
         observer: &mut dyn Observer,
-        checkpoint: Option<&Path>,
+        checkpoint: Option<Checkpointing>,
     ) -> Result<FitReport> {
         let train = self.prepare(train)?;
         let val = val.map(|v| self.prepare(v)).transpose()?;
@@ -178,7 +179,7 @@ impl Fitted {
             affine: &affine,
         };
         let val = val.as_deref().map(|data| Prepared { data, affine: &affine });
-        let gradient = |rows| NumericalGradient::new(self.objective.on(rows, self.threads), config.gradient);
+        let gradient = |rows| NumericalGradient::new(self.objective.on(rows), config.gradient);
         let mut train = gradient(&train);
         let mut val = val.as_ref().map(gradient);
         let val = val.as_mut().map(|v| v as &mut dyn Problem<f32>);
@@ -192,8 +193,8 @@ impl Fitted {
             checkpoint,
         )?;
         // Interrupted between two steps: the checkpoint holds the place within the epoch.
-        if let (StopReason::Requested, Some(path)) = (&report.stop, checkpoint) {
-            self.save_checkpoint(path)?;
+        if let (StopReason::Requested, Some(plan)) = (&report.stop, checkpoint) {
+            self.save_checkpoint(plan.path)?;
         }
         Ok(report)
     }
@@ -225,7 +226,7 @@ impl Fitted {
             .progress
             .get_or_insert_with(|| TrainState::new(&config.strategy, params.len()));
         let rows = Prepared { data, affine };
-        let mut problem = NumericalGradient::new(self.objective.on(&rows, self.threads), config.gradient);
+        let mut problem = NumericalGradient::new(self.objective.on(&rows), config.gradient);
         let layout = self.objective.network.layout();
         let chain = Chain::for_model(&config, layout)?;
         let e = Trainer::with_transforms(&config, chain)
@@ -303,10 +304,7 @@ impl Fitted {
             affine: &self.model.affine,
         };
         let all: Vec<usize> = (0..data.len()).collect();
-        let s = self
-            .objective
-            .on(&prepared, self.threads)
-            .value(&self.model.params, &all);
+        let s = self.objective.on(&prepared).value(&self.model.params, &all);
         let (accuracy, rmse) = match data.targets() {
             Targets::Classes { .. } => (Some(s.correct as f64 / s.rows.max(1) as f64), None),
             Targets::Values(t) => (None, Some(metrics::rmse(&self.decision_function(data)?, t))),
@@ -454,8 +452,9 @@ impl Fitted {
         }
     }
 
-    /// Sets the number of shards evaluations run on (results are reproducible for a given
-    /// count).
+    /// Sets the threads of the matrix products of predictions ([`Objective::scores`]); training
+    /// and scores run on the caller's rayon pool, and give the same bits on any number of
+    /// threads ([`Buffers`](crate::objective::Buffers)).
     pub fn set_threads(&mut self, threads: usize) {
         self.threads = threads.max(1);
         if let Some(train) = &mut self.model.meta.train {
@@ -535,7 +534,7 @@ fn fit_problem<'p>(
     train: &mut (dyn Problem<f32> + 'p),
     val: Option<&mut (dyn Problem<f32> + 'p)>,
     observer: &mut dyn Observer,
-    checkpoint: Option<&Path>,
+    checkpoint: Option<Checkpointing>,
 ) -> Result<FitReport> {
     let SavedModel { meta, params, affine } = model;
     let mut state = meta
@@ -544,7 +543,7 @@ fn fit_problem<'p>(
         .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
     let mut hooks = Checkpoints {
         observer,
-        path: checkpoint,
+        plan: checkpoint,
         meta,
         affine,
     };
@@ -556,41 +555,4 @@ fn fit_problem<'p>(
     });
     meta.progress = Some(state);
     report
-}
-
-/// Passes training progress to the caller's observer and, after every epoch, writes the model
-/// with its state to the checkpoint path, when there is one.
-struct Checkpoints<'a> {
-    observer: &'a mut dyn Observer,
-    path: Option<&'a Path>,
-    meta: &'a ModelMeta,
-    affine: &'a crate::data::Affine,
-}
-
-impl Observer for Checkpoints<'_> {
-    fn on_step(&mut self, report: &StepReport) {
-        self.observer.on_step(report);
-    }
-    fn on_params(&mut self, step: u64, params: &[f32]) -> Result<()> {
-        self.observer.on_params(step, params)
-    }
-    fn stop_requested(&mut self) -> bool {
-        self.observer.stop_requested()
-    }
-    fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> Result<Flow> {
-        let flow = self.observer.on_epoch(report, params, state)?;
-        if let Some(path) = self.path {
-            let mut meta = self.meta.clone();
-            meta.progress = Some(state.clone());
-            modelfile::save(
-                path,
-                &SavedModel {
-                    meta,
-                    params: params.to_vec(),
-                    affine: self.affine.clone(),
-                },
-            )?;
-        }
-        Ok(flow)
-    }
 }

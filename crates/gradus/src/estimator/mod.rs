@@ -36,12 +36,14 @@
 //! ```
 
 mod assign;
+mod checkpoints;
 mod fitted;
 mod params;
 mod rows;
 mod together;
 
 pub use assign::SEARCHABLE;
+pub use checkpoints::Checkpointing;
 pub use fitted::{Fitted, Predictions, Score};
 pub use params::{ModelConfig, ModelParams};
 pub use rows::{RowRequest, Rows, Selected};

@@ -133,7 +133,7 @@ pub fn run(data: &Dataset, p: &Params) -> Result<Outcome> {
             affine: &affine,
         },
     );
-    let mut whole = objective.on::<f64, _>(&large, 1);
+    let mut whole = objective.on::<f64, _>(&large);
     let zero = vec![0.0; objective.network.layout().len()];
     let l = curvature(&mut whole, &zero, 100, p.seed);
     let lr = match p.lr {
@@ -157,7 +157,7 @@ pub fn run(data: &Dataset, p: &Params) -> Result<Outcome> {
     ];
     for (name, batch, on_large) in methods {
         let source = if on_large { large } else { small };
-        let mut problem = objective.on::<f64, _>(&source, 1);
+        let mut problem = objective.on::<f64, _>(&source);
         let config = TrainParams {
             batch: BatchSize::Rows(batch),
             lr: Some(lr),

@@ -62,7 +62,7 @@ pub fn run(
             loss,
             regularizer: Regularizer::none(),
         };
-        let mut problem = objective.on::<f64, _>(&prepared, 1);
+        let mut problem = objective.on::<f64, _>(&prepared);
         for &sigma in sigmas {
             let params: Vec<f64> = objective.network.init_with(Init::Normal(sigma), seed);
             let measured = problem.value(&params, &rows).data_loss;

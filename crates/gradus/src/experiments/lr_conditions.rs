@@ -146,7 +146,7 @@ pub fn run(p: &Params) -> Result<Outcome> {
         data: &data,
         affine: &affine,
     };
-    let mut problem = objective.on::<f64, _>(&prepared, 1);
+    let mut problem = objective.on::<f64, _>(&prepared);
     let all: Vec<usize> = (0..n).collect();
     let (w_star, b_star) = closed_form::ridge(&x, d, &y, 0.0)?;
     let theta_star: Vec<f64> = w_star.into_iter().chain([b_star]).collect();

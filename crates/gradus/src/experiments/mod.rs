@@ -109,7 +109,7 @@ pub fn train(objective: &Objective, data: &Dataset, params: &mut [f64], p: &Trai
     let config = p.check()?;
     let affine = Affine::identity(data.n_features());
     let prepared = Prepared { data, affine: &affine };
-    let mut problem = objective.on::<f64, _>(&prepared, config.threads);
+    let mut problem = objective.on::<f64, _>(&prepared);
     let chain = Chain::for_model(&config, objective.network.layout())?;
     let mut state = TrainState::new(&config.strategy, params.len());
     Trainer::with_transforms(&config, chain).fit(&mut problem, None, params, &mut state, &mut Silent)

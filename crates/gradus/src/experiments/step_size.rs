@@ -211,7 +211,7 @@ pub fn softmax(data: &Dataset, fractions: &[f64], steps: u64, threads: usize) ->
     };
     let affine = Scaling::Standardize.fit(data);
     let prepared = Prepared { data, affine: &affine };
-    let mut problem = objective.on::<f64, _>(&prepared, threads);
+    let mut problem = objective.on::<f64, _>(&prepared);
     let zero = vec![0.0; objective.network.layout().len()];
     let l = curvature(&mut problem, &zero, 300, 0);
     let runs = fractions

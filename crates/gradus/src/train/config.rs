@@ -122,7 +122,8 @@ pub struct TrainConfig {
     pub noise: Option<f64>,
     /// Seed of the epoch permutations and the gradient noise.
     pub seed: u64,
-    /// Threads for matrix products (results are reproducible for a given count).
+    /// Threads of the caller's pool (not written to model files: results are the same bits on
+    /// any count, [`Buffers`](crate::objective::Buffers)).
     #[serde(skip, default = "one")]
     pub threads: usize,
     /// How an epoch draws its rows.

@@ -152,9 +152,11 @@ pub enum Flow {
 pub trait Observer<T = f32> {
     /// After each optimizer step.
     fn on_step(&mut self, _report: &StepReport) {}
-    /// After each optimizer step, with the parameters it reached and the number of steps taken
-    /// so far (to record the optimizer's path); an error (a full disk) stops training.
-    fn on_params(&mut self, _step: u64, _params: &[T]) -> Result<()> {
+    /// After each optimizer step (and [`on_step`](Self::on_step)), with the parameters it reached
+    /// and the complete state: `state.step` steps taken so far, and the epoch's place in
+    /// [`TrainState::cursor`]. To record the optimizer's path, or to write a checkpoint within an
+    /// epoch that resumes exactly; an error (a full disk) stops training.
+    fn on_params(&mut self, _params: &[T], _state: &TrainState<T>) -> Result<()> {
         Ok(())
     }
     /// Asked before each step: `true` stops training there, between two steps, with the epoch's

@@ -257,7 +257,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 objective: stats.objective,
                 grad_norm,
             });
-            observer.on_params(state.step, params)?;
+            observer.on_params(params, state)?;
         }
         let seconds = started.elapsed().as_secs_f64();
         let cursor = std::mem::take(&mut state.cursor);

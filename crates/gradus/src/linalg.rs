@@ -21,6 +21,26 @@ pub enum Op {
 /// (a few microseconds) outweighs the work.
 const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 
+/// Lanes of the sums below: independent partial sums a compiler can keep in vector registers.
+const LANES: usize = 8;
+
+/// `Σ_i f(x_i)` in f64, accumulated in [`LANES`] interleaved partial sums (element `i` into lane
+/// `i mod LANES`) added in lane order at the end: a fixed order, so the same bits on every
+/// machine and thread count, and no chain of dependent additions as long as `x`.
+pub fn lane_sum<T: Real>(x: &[T], f: impl Fn(f64) -> f64) -> f64 {
+    let mut lanes = [0.0f64; LANES];
+    let mut chunks = x.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            *l += f(v.f64());
+        }
+    }
+    for (l, &v) in lanes.iter_mut().zip(chunks.remainder()) {
+        *l += f(v.f64());
+    }
+    lanes.iter().sum()
+}
+
 /// `C ← β·C + A'·B'` where `A'` is `m × k` and `B'` is `k × n` (after `op_a`, `op_b`), all
 /// row-major; `a` is stored as `m × k` (Op::N) or `k × m` (Op::T), likewise `b`.
 /// `beta` is 0 (overwrite) or 1 (accumulate).

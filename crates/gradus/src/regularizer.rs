@@ -73,10 +73,14 @@ impl Regularizer {
                 continue;
             }
             let r = seg.range();
-            for (g, &w) in grads[r.clone()].iter_mut().zip(&params[r]) {
-                let wf = w.f64();
-                sq += wf * wf;
-                abs += wf.abs();
+            let w = &params[r.clone()];
+            if l2 != 0.0 {
+                sq += crate::linalg::lane_sum(w, |v| v * v);
+            }
+            if l1 != 0.0 {
+                abs += crate::linalg::lane_sum(w, f64::abs);
+            }
+            for (g, &w) in grads[r].iter_mut().zip(w) {
                 let sign = if w > T::zero() {
                     T::one()
                 } else if w < T::zero() {

@@ -70,7 +70,6 @@ impl Fitted {
             None => Cow::Borrowed(train),
         };
         let train = &*encoded;
-        let outputs = config.loss.outputs(train.task(), train.n_classes())?;
         let target_scaling = match (train.targets(), config.target_scaling) {
             (Targets::Values(_), s) => Some(s.unwrap_or(Scaling::Standardize)).filter(|s| *s != Scaling::None),
             (Targets::Classes { .. }, None) => None,
@@ -86,6 +85,31 @@ impl Fitted {
             let (shift, scale) = s.fit_values(y);
             affine = affine.with_target(shift, scale);
         }
+        Self::with_preprocessing(config, train, encoding, target_scaling, affine)
+    }
+
+    /// A model of `config` with the preprocessing of `lead` (fitted on the same rows `train`
+    /// with the same scaling and imputation), without fitting it again.
+    pub(super) fn sharing_preprocessing(config: &ModelConfig, lead: &Fitted, train: &Dataset) -> Result<Self> {
+        let meta = &lead.model.meta;
+        Self::with_preprocessing(
+            config,
+            &*lead.prepare(train)?,
+            meta.encoding.clone(),
+            meta.target_scaling,
+            lead.model.affine.clone(),
+        )
+    }
+
+    /// A model of `config` for the encoded rows `train`, with fitted preprocessing.
+    fn with_preprocessing(
+        config: &ModelConfig,
+        train: &Dataset,
+        encoding: Option<Encoding>,
+        target_scaling: Option<Scaling>,
+        affine: crate::data::Affine,
+    ) -> Result<Self> {
+        let outputs = config.loss.outputs(train.task(), train.n_classes())?;
         let network = Network::new(train.n_features(), &config.architecture, outputs)?;
         Freeze::new(network.layout(), &config.train.freeze)?;
         let params = network.init_with(config.init, config.train.seed);

@@ -65,13 +65,16 @@ impl Fitted {
                  analytic gradient, with the same preprocessing, batch size, sampling and seed",
             ));
         }
-        let mut models = configs
-            .iter()
-            .map(|c| Fitted::new(c, train))
-            .collect::<Result<Vec<_>>>()?;
-        let Some(lead) = models.first() else {
+        let Some((first, rest)) = configs.split_first() else {
             return Ok(Vec::new());
         };
+        let lead = Fitted::new(first, train)?;
+        let mut models = rest
+            .iter()
+            .map(|c| Fitted::sharing_preprocessing(c, &lead, train))
+            .collect::<Result<Vec<_>>>()?;
+        models.insert(0, lead);
+        let lead = &models[0];
         let data = lead.prepare(train)?;
         let affine = lead.affine().clone();
         let rows = Prepared {

@@ -197,7 +197,7 @@ impl<'a, T: Real> Trainer<'a, T> {
     /// ‖g‖₂ of the gradient buffer with the chain's masks applied to it.
     fn masked_norm(&mut self) -> f64 {
         self.transforms.mask(&mut self.grads);
-        self.grads.iter().map(|g| g.f64() * g.f64()).sum::<f64>().sqrt()
+        crate::linalg::lane_sum(&self.grads, |g| g * g).sqrt()
     }
 
     /// Runs the current epoch to its end, from where [`TrainState::cursor`] says it stands:

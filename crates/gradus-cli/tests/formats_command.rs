@@ -53,6 +53,12 @@ fn npz_libsvm_npy_and_cifar10_train_evaluate_and_predict() {
     cifar_dir(d, &images, &[0, 1, 2, 3]);
     let s = train_eval_predict(&format!("cifar10:{}", d.display()), &[], d);
     assert!(s["test_accuracy"].is_number(), "{s}");
-    let e = fails(&["train", "--data", &format!("cifar10:{}", d.display()), "--task", "regress"]);
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("cifar10:{}", d.display()),
+        "--task",
+        "regress",
+    ]);
     assert!(e.contains("task applies only to CSV, NumPy and LIBSVM data"), "{e}");
 }

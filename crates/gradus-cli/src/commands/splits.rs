@@ -22,6 +22,9 @@ pub fn own_rows(spec: Option<&str>) -> Result<Option<String>> {
 pub fn load(origin: &DataOrigin, csv: &CsvOptions) -> Result<Splits> {
     let spec: DataSpec = origin.spec.parse()?;
     let mut loaded = spec.load(csv)?;
+    for note in &loaded.notes {
+        eprintln!("gradus: note: {note}");
+    }
     let own = |text: &str, flag: &str| -> Result<Dataset> {
         let Some(columns) = loaded.train.columns() else {
             let why = match spec.has_test_split() {

@@ -59,8 +59,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
         }
     };
     let spec: DataSpec = origin.spec.parse()?;
-    // A checkpoint's task is the data's own unless it is a CSV file's.
-    let task = task.filter(|_| resumed.is_none() || matches!(spec, DataSpec::Csv(_)));
+    // A checkpoint's task is the data's own unless the data's labels are read as the task says.
+    let task = task.filter(|_| resumed.is_none() || spec.reads_task());
     let mut csv = source(&spec, origin.label_column.as_deref(), task, origin.header, &a.data)?;
     csv.missing = config.impute.is_some();
     // A resumed run reads the columns its checkpoint's run chose.

@@ -79,7 +79,7 @@ fn data(a: &TuneArgs, impute: bool) -> Result<Data> {
         let train = spec.load_training(&csv)?;
         return Ok(Data {
             train,
-            test: Box::new(move || Ok(spec.load_official_test()?)),
+            test: Box::new(move || Ok(spec.load_official_test(&csv)?)),
             origin,
         });
     }

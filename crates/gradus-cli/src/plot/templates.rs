@@ -37,9 +37,9 @@ pub struct Templates<'a> {
 
 /// The image shape `(height, width, channels)` of `features` inputs read from `spec`: a square
 /// of grey pixels (digits' 8×8, MNIST's 28×28) or three square channel planes; `None` for CSV
-/// data, which need not be images.
+/// and LIBSVM data, which need not be images.
 pub fn image_shape(spec: &DataSpec, features: usize) -> Option<(usize, usize, usize)> {
-    if matches!(spec, DataSpec::Csv(_)) {
+    if matches!(spec, DataSpec::Csv(_) | DataSpec::Libsvm(..)) {
         return None;
     }
     let side = |n: usize| (1..=n).find(|s| s * s >= n).filter(|s| s * s == n);

@@ -34,10 +34,6 @@ const U8: u8 = 0x08;
 /// The first two bytes of every gzip stream.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
-/// The most bytes reserved for a payload before they arrive when the input's length is unknown
-/// (gzip data): a header's claim alone never reserves more; the buffer grows as data arrives.
-const MAX_RESERVE: usize = 1 << 20;
-
 /// A read error `offset` bytes into the (decompressed) data: corrupt data if it comes from the gzip
 /// decoder, else the operating system's error.
 fn read_error(path: &Path, gzip: bool, offset: usize, e: io::Error) -> Error {
@@ -256,16 +252,8 @@ impl<'a> Tensor<'a> {
             return Err(self.length_error(Some(found)));
         }
         // A known length was just checked, so reserving it is safe; an unknown one may be a lie.
-        let reserve = if self.available.is_some() {
-            need
-        } else {
-            need.min(MAX_RESERVE)
-        };
-        let mut data = Vec::with_capacity(reserve);
-        (&mut self.input)
-            .take((need as u64).saturating_add(1))
-            .read_to_end(&mut data)
-            .map_err(|e| read_error(&self.path, self.gzip, self.header.len + data.len(), e))?;
+        let data = super::payload::read(&mut self.input, need, self.available.is_some())
+            .map_err(|(n, e)| read_error(&self.path, self.gzip, self.header.len + n, e))?;
         match data.len().cmp(&need) {
             Ordering::Less => Err(self.length_error(Some(data.len() as u64))),
             Ordering::Greater => Err(self.length_error(None)),

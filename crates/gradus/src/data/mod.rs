@@ -1,16 +1,24 @@
-//! Datasets: dense features with class labels or regression targets, their loaders, splits,
-//! preprocessing and batching.
+//! Datasets: dense or sparse features with class labels or regression targets, their loaders,
+//! splits, preprocessing and batching.
 //!
-//! Images stay as `u8` (a quarter of the memory of `f32`) and are converted, with the fitted
-//! preprocessing, only when a batch is gathered ([`Dataset::gather`]).
+//! Images stay as `u8` (a quarter of the memory of `f32`), and sparse rows (LIBSVM files) in
+//! compressed sparse row form ([`sparse::Csr`]); both are converted to dense rows, with the
+//! fitted preprocessing, only when a batch is gathered ([`Dataset::gather`]), so every model
+//! trains on them unchanged.
 
 pub mod batch;
+pub mod cifar;
 pub mod columns;
 pub mod csv;
 pub mod digits;
 pub mod encode;
 pub mod idx;
+pub mod labels;
+pub mod libsvm;
+pub mod npy;
+mod payload;
 pub mod preprocess;
+pub mod sparse;
 pub mod spec;
 pub mod split;
 
@@ -20,6 +28,7 @@ use serde::{Deserialize, Serialize};
 pub use columns::Columns;
 pub use encode::{Encoding, Impute};
 pub use preprocess::{Affine, Scaling};
+pub use sparse::Csr;
 
 /// Whether a dataset's targets are classes or real values.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,13 +40,15 @@ pub enum Task {
     Regress,
 }
 
-/// Feature values, row-major `len × n_features`.
+/// Feature values: dense row-major `len × n_features`, or sparse rows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Features {
     /// Raw bytes, e.g. image pixels.
     U8(Vec<u8>),
     /// Real values, e.g. from a CSV file.
     F32(Vec<f32>),
+    /// Sparse rows, e.g. from a LIBSVM file: only the non-zeros are stored.
+    Csr(Csr),
 }
 
 /// What is predicted for each row.
@@ -77,7 +88,7 @@ impl TargetSlice<'_> {
     }
 }
 
-/// A dense dataset.
+/// A dataset: features (dense or sparse), targets, and what is known of its columns and classes.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Dataset {
     n_features: usize,
@@ -129,6 +140,24 @@ impl Dataset {
         };
         let n_values = match &features {
             Features::U8(v) => v.len(),
+            Features::Csr(m) => {
+                if let Some(p) = m.values().iter().position(|x| !x.is_finite()) {
+                    let i = m.indptr().partition_point(|&q| q <= p) - 1;
+                    return Err(Error::data(format!(
+                        "row {i}, feature {}: value {} is not finite",
+                        m.indices()[p],
+                        m.values()[p]
+                    )));
+                }
+                if m.min_features() > n_features {
+                    return Err(Error::data(format!(
+                        "a sparse row has feature index {}, beyond {n_features} features",
+                        m.min_features() - 1
+                    )));
+                }
+                // Each row stands for n_features values.
+                m.rows().saturating_mul(n_features)
+            }
             Features::F32(v) => {
                 if let Some(p) = v.iter().position(|x| !(x.is_finite() || missing && x.is_nan())) {
                     return Err(Error::data(format!(
@@ -166,6 +195,7 @@ impl Dataset {
         let features = match (&self.features, &other.features) {
             (Features::U8(x), Features::U8(y)) => Features::U8([x.as_slice(), y].concat()),
             (Features::F32(x), Features::F32(y)) => Features::F32([x.as_slice(), y].concat()),
+            (Features::Csr(x), Features::Csr(y)) => Features::Csr(x.concat(y)),
             _ => return Err(Error::data("the two splits store features differently")),
         };
         let targets = match (&self.targets, &other.targets) {
@@ -259,12 +289,31 @@ impl Dataset {
         }
     }
 
-    /// Raw feature `j` of row `i`, as `f64`.
+    /// Raw feature `j` of row `i`, as `f64` (0 where a sparse row stores nothing).
     pub fn value(&self, i: usize, j: usize) -> f64 {
         let p = i * self.n_features + j;
         match &self.features {
             Features::U8(v) => v[p] as f64,
             Features::F32(v) => v[p] as f64,
+            Features::Csr(m) => m.get(i, j) as f64,
+        }
+    }
+
+    /// The same rows with `n` features when they are sparse and have fewer (the features they
+    /// add are zero in every row); otherwise unchanged.
+    pub fn widened(mut self, n: usize) -> Self {
+        if matches!(self.features, Features::Csr(_)) && self.n_features < n {
+            self.n_features = n;
+        }
+        self
+    }
+
+    /// Row `i` of sparse features: its feature indices (0-based, increasing) and raw values,
+    /// without preprocessing; `None` for dense features. For training on the non-zeros alone.
+    pub fn sparse_row(&self, i: usize) -> Option<(&[u32], &[f32])> {
+        match &self.features {
+            Features::Csr(m) => Some(m.row(i)),
+            _ => None,
         }
     }
 
@@ -274,6 +323,7 @@ impl Dataset {
         let features = match &self.features {
             Features::U8(v) => Features::U8(rows.iter().flat_map(|&r| &v[r * d..(r + 1) * d]).copied().collect()),
             Features::F32(v) => Features::F32(rows.iter().flat_map(|&r| &v[r * d..(r + 1) * d]).copied().collect()),
+            Features::Csr(m) => Features::Csr(m.subset(rows)),
         };
         let targets = match &self.targets {
             Targets::Classes { labels, n_classes } => Targets::Classes {
@@ -293,7 +343,8 @@ impl Dataset {
 
     /// Gathers the rows `rows` into `x` (resized to `rows.len() × n_features`), applying the
     /// preprocessing `x' = (x − shift) · scale` feature by feature, and their targets into
-    /// `targets`.
+    /// `targets`. Sparse rows are made dense here, batch by batch: a feature a row does not store
+    /// is 0, so `x'_j = −shift_j · scale_j` there.
     pub fn gather<T: crate::Real>(&self, rows: &[usize], affine: &Affine, x: &mut Vec<T>, targets: &mut TargetBuf) {
         let d = self.n_features;
         x.resize(rows.len() * d, T::zero());
@@ -310,6 +361,18 @@ impl Dataset {
                 for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
                     for (((o, &raw), &s), &k) in out.iter_mut().zip(&v[r * d..(r + 1) * d]).zip(shift).zip(scale) {
                         *o = T::of(((raw - s) * k) as f64);
+                    }
+                }
+            }
+            Features::Csr(m) => {
+                for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
+                    for ((o, &s), &k) in out.iter_mut().zip(shift).zip(scale) {
+                        *o = T::of((-s * k) as f64);
+                    }
+                    let (idx, val) = m.row(r);
+                    for (&j, &raw) in idx.iter().zip(val) {
+                        let j = j as usize;
+                        out[j] = T::of(((raw - shift[j]) * scale[j]) as f64);
                     }
                 }
             }
@@ -412,6 +475,60 @@ mod tests {
         );
         let e = Dataset::new(1, Features::F32(vec![0.0, f32::NAN]), Targets::Values(vec![1.0, 2.0]));
         assert_eq!(e.unwrap_err().to_string(), "row 1, feature 0: value NaN is not finite");
+    }
+
+    /// The tiny dataset with sparse features: `[[0, 10], [20, 0], [0, 0]]`.
+    fn sparse() -> Dataset {
+        let csr = Csr::new(vec![0, 1, 2, 2], vec![1, 0], vec![10.0, 20.0]).unwrap();
+        Dataset::new(2, Features::Csr(csr), tiny().targets().clone()).unwrap()
+    }
+
+    #[test]
+    fn sparse_rows_gather_subset_and_concatenate_as_their_dense_form() {
+        let s = sparse();
+        let dense = Dataset::new(
+            2,
+            Features::F32(vec![0.0, 10.0, 20.0, 0.0, 0.0, 0.0]),
+            s.targets().clone(),
+        )
+        .unwrap();
+        let affine = Affine::new(vec![1.0, -2.0], vec![0.5, 0.25]);
+        let rows = [2, 0, 1, 0];
+        let (mut x, mut y, mut t) = (Vec::<f64>::new(), Vec::<f64>::new(), TargetBuf::default());
+        s.gather(&rows, &affine, &mut x, &mut t);
+        dense.gather(&rows, &affine, &mut y, &mut t);
+        assert_eq!(x, y);
+        assert_eq!(x[..2], [-0.5, 0.5]);
+        for i in 0..3 {
+            for j in 0..2 {
+                assert_eq!(s.value(i, j), dense.value(i, j));
+            }
+        }
+        let sub = s.subset(&[1, 1]);
+        assert_eq!(sub.sparse_row(1), Some((&[0][..], &[20.0][..])));
+        let both = s.concat(&sub).unwrap();
+        assert_eq!((both.len(), both.value(4, 0), both.value(0, 1)), (5, 20.0, 10.0));
+        assert!(s.concat(&dense).is_err());
+        assert_eq!(dense.sparse_row(0), None);
+    }
+
+    #[test]
+    fn sparse_values_and_indices_are_checked() {
+        let csr = Csr::new(vec![0, 1], vec![5], vec![1.0]).unwrap();
+        let labels = Targets::Values(vec![0.0]);
+        assert_eq!(
+            Dataset::new(2, Features::Csr(csr), labels.clone())
+                .unwrap_err()
+                .to_string(),
+            "a sparse row has feature index 5, beyond 2 features"
+        );
+        let csr = Csr::new(vec![0, 0, 1], vec![1], vec![f32::INFINITY]).unwrap();
+        assert_eq!(
+            Dataset::new(2, Features::Csr(csr), Targets::Values(vec![0.0; 2]))
+                .unwrap_err()
+                .to_string(),
+            "row 1, feature 1: value inf is not finite"
+        );
     }
 
     #[test]

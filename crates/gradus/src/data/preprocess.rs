@@ -9,6 +9,13 @@
 //! | `unit` | 0 | 1 / max |x| over the whole training set (255 for 8-bit images) |
 //! | `center` | mean of feature j | 1 |
 //! | `standardize` | mean of feature j | 1 / std of feature j (1 where the std is 0) |
+//!
+//! Sparse features ([`Features::Csr`]) are standardized without centring: shift 0, scale 1/std
+//! (the std still about the mean, zeros counted), as scikit-learn's
+//! `StandardScaler(with_mean=False)` does for sparse input, so that the scaled rows stay sparse
+//! (a row's stored values are scaled, its zeros stay 0) and a model may train on the non-zeros
+//! alone. `center` is an explicit request to subtract the mean and does so; the gathered rows
+//! are then dense. `unit` divides by the largest absolute stored value.
 
 use super::{Dataset, Features};
 use crate::error::{Error, Result};
@@ -128,7 +135,8 @@ impl Scaling {
             Scaling::Unit => {
                 let max = match data.features() {
                     Features::U8(v) => v.iter().copied().max().unwrap_or(0) as f32,
-                    Features::F32(v) => v.iter().fold(0.0f32, |m, x| m.max(x.abs())),
+                    Features::F32(v) => max_abs(v),
+                    Features::Csr(m) => max_abs(m.values()),
                 };
                 let k = if max > 0.0 { 1.0 / max } else { 1.0 };
                 Affine::new(vec![0.0; d], vec![k; d])
@@ -136,17 +144,31 @@ impl Scaling {
             Scaling::Center | Scaling::Standardize => {
                 let mut sum = vec![0.0f64; d];
                 let mut sq = vec![0.0f64; d];
-                for i in 0..n {
-                    for j in 0..d {
-                        let x = data.value(i, j);
-                        sum[j] += x;
-                        sq[j] += x * x;
+                let mut add = |j: usize, x: f64| {
+                    sum[j] += x;
+                    sq[j] += x * x;
+                };
+                match data.features() {
+                    // Zeros add nothing to either sum.
+                    Features::Csr(m) => {
+                        for (&j, &x) in m.indices().iter().zip(m.values()) {
+                            add(j as usize, x as f64);
+                        }
+                    }
+                    _ => {
+                        for i in 0..n {
+                            for j in 0..d {
+                                add(j, data.value(i, j));
+                            }
+                        }
                     }
                 }
                 let nf = n.max(1) as f64;
                 let mean: Vec<f64> = sum.iter().map(|s| s / nf).collect();
                 let scale = mean.iter().zip(&sq).map(|(m, s)| self.scale_of(*m, s / nf)).collect();
-                Affine::new(mean.iter().map(|&m| m as f32).collect(), scale)
+                let centre = !(self == Scaling::Standardize && matches!(data.features(), Features::Csr(_)));
+                let shift = mean.iter().map(|&m| if centre { m as f32 } else { 0.0 }).collect();
+                Affine::new(shift, scale)
             }
         }
     }
@@ -157,7 +179,7 @@ impl Scaling {
         match self {
             Scaling::None => (0.0, 1.0),
             Scaling::Unit => {
-                let max = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+                let max = max_abs(y);
                 (0.0, if max > 0.0 { 1.0 / max } else { 1.0 })
             }
             Scaling::Center | Scaling::Standardize => {
@@ -179,6 +201,11 @@ impl Scaling {
     }
 }
 
+/// The largest `|x|` (0 for none).
+fn max_abs(x: &[f32]) -> f32 {
+    x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,6 +224,31 @@ mod tests {
         let sd = (8.0f64 / 3.0).sqrt();
         assert!((a.scale()[0] as f64 - 1.0 / sd).abs() < 1e-6);
         assert_eq!(a.scale()[1], 1.0);
+    }
+
+    /// On sparse rows, every scaling's scales equal the dense rows' (computed by the dense
+    /// path); standardize leaves the shift at 0, center keeps the mean.
+    #[test]
+    fn sparse_scaling_matches_the_dense_statistics_without_centring_standardize() {
+        let dense = vec![0.0, 4.0, 0.0, -2.0, 0.0, 0.0, 6.0, 1.0, 0.0];
+        let csr = crate::data::Csr::new(vec![0, 1, 2, 4], vec![1, 0, 0, 1], vec![4.0, -2.0, 6.0, 1.0]).unwrap();
+        let y = Targets::Values(vec![0.0; 3]);
+        let d = Dataset::new(3, Features::F32(dense), y.clone()).unwrap();
+        let s = Dataset::new(3, Features::Csr(csr), y).unwrap();
+        for scaling in [Scaling::None, Scaling::Unit, Scaling::Center, Scaling::Standardize] {
+            let (a, b) = (scaling.fit(&d), scaling.fit(&s));
+            for (x, z) in a.scale().iter().zip(b.scale()) {
+                assert!((x - z).abs() <= 1e-6 * x.abs(), "{scaling}: {a:?} {b:?}");
+            }
+            match scaling {
+                Scaling::Standardize => assert_eq!(b.shift(), &[0.0; 3]),
+                _ => assert_eq!(a.shift(), b.shift(), "{scaling}"),
+            }
+        }
+        // Feature 0 holds -2, 6, 0: mean 4/3, variance (4 + 36)/3 - 16/9.
+        let sd = (40.0f64 / 3.0 - 16.0 / 9.0).sqrt();
+        assert!((Scaling::Standardize.fit(&s).scale()[0] as f64 - 1.0 / sd).abs() < 1e-6);
+        assert_eq!(Scaling::Unit.fit(&s).scale()[2], 1.0 / 6.0);
     }
 
     #[test]

@@ -7,6 +7,13 @@
 //! | `fashion-mnist`, `fashion-mnist:DIR` | IDX files (default [`FASHION_MNIST_DIR`]) | official `t10k` |
 //! | `mnist:DIR` | IDX files | official `t10k` |
 //! | `csv:PATH` | a CSV file ([`super::csv`]) | seeded, stratified |
+//! | `cifar10:DIR` | CIFAR-10 binary batches ([`super::cifar`]) | official `test_batch.bin` |
+//! | `npy:X.npy,y.npy` | NumPy arrays ([`super::npy`]) | seeded, stratified |
+//! | `npz:FILE.npz` | a NumPy archive: `X`, `y` or `x_train`, `y_train` (`x_test`, `y_test`) | official `x_test`, `y_test` if present, else seeded |
+//! | `libsvm:TRAIN[,TEST]` | LIBSVM/svmlight text, sparse rows ([`super::libsvm`]) | the file `TEST` if given, else seeded |
+//!
+//! The labels of CSV, NumPy and LIBSVM sources are read as the task says ([`CsvOptions::task`],
+//! `--task`; classification by default); the other sources hold classes.
 
 use super::csv::{CsvOptions, LabelColumn};
 use super::{Dataset, Task, split};
@@ -43,6 +50,14 @@ pub enum DataSpec {
     Mnist(PathBuf),
     /// A CSV file.
     Csv(PathBuf),
+    /// A directory of CIFAR-10 binary batches.
+    Cifar10(PathBuf),
+    /// Features and targets in two `.npy` files.
+    Npy(PathBuf, PathBuf),
+    /// A `.npz` archive.
+    Npz(PathBuf),
+    /// A LIBSVM file of training rows, and one of test rows.
+    Libsvm(PathBuf, Option<PathBuf>),
 }
 
 impl FromStr for DataSpec {
@@ -53,6 +68,12 @@ impl FromStr for DataSpec {
             None => (s, None),
         };
         let path = |a: Option<&str>| a.filter(|p| !p.is_empty()).map(PathBuf::from);
+        // `A` or `A,B`, neither empty.
+        let pair = |a: &str| match a.split_once(',') {
+            Some((x, y)) if !x.is_empty() && !y.is_empty() => Some((PathBuf::from(x), Some(PathBuf::from(y)))),
+            None if !a.is_empty() => Some((PathBuf::from(a), None)),
+            _ => None,
+        };
         match (kind, arg) {
             ("digits", None) => Ok(DataSpec::Digits),
             ("fashion-mnist", a) => Ok(DataSpec::FashionMnist(
@@ -60,9 +81,21 @@ impl FromStr for DataSpec {
             )),
             ("mnist", a) if path(a).is_some() => Ok(DataSpec::Mnist(path(a).unwrap_or_default())),
             ("csv", a) if path(a).is_some() => Ok(DataSpec::Csv(path(a).unwrap_or_default())),
+            ("cifar10", a) if path(a).is_some() => Ok(DataSpec::Cifar10(path(a).unwrap_or_default())),
+            ("npz", a) if path(a).is_some() => Ok(DataSpec::Npz(path(a).unwrap_or_default())),
+            ("npy", Some(a)) if pair(a).is_some_and(|(_, y)| y.is_some()) => {
+                let (x, y) = pair(a).unwrap_or_default();
+                Ok(DataSpec::Npy(x, y.unwrap_or_default()))
+            }
+            ("libsvm", Some(a)) if pair(a).is_some() => {
+                let (train, test) = pair(a).unwrap_or_default();
+                Ok(DataSpec::Libsvm(train, test))
+            }
             _ => Err(Error::param(
                 "data",
-                format!("must be digits, fashion-mnist[:DIR], mnist:DIR or csv:PATH, got '{s}'"),
+                format!(
+                    "must be digits, fashion-mnist[:DIR], mnist:DIR, csv:PATH, cifar10:DIR, npy:X.npy,y.npy, npz:FILE.npz or libsvm:TRAIN[,TEST], got '{s}'"
+                ),
             )),
         }
     }
@@ -76,6 +109,11 @@ impl fmt::Display for DataSpec {
             DataSpec::FashionMnist(p) => write!(f, "fashion-mnist:{}", p.display()),
             DataSpec::Mnist(p) => write!(f, "mnist:{}", p.display()),
             DataSpec::Csv(p) => write!(f, "csv:{}", p.display()),
+            DataSpec::Cifar10(p) => write!(f, "cifar10:{}", p.display()),
+            DataSpec::Npy(x, y) => write!(f, "npy:{},{}", x.display(), y.display()),
+            DataSpec::Npz(p) => write!(f, "npz:{}", p.display()),
+            DataSpec::Libsvm(p, None) => write!(f, "libsvm:{}", p.display()),
+            DataSpec::Libsvm(p, Some(t)) => write!(f, "libsvm:{},{}", p.display(), t.display()),
         }
     }
 }
@@ -89,52 +127,74 @@ pub struct Loaded {
     pub test: Option<Dataset>,
     /// Validation rows of their own, if any: then none are held out of the training rows.
     pub val: Option<Dataset>,
+    /// What the reader left aside, for the user (`qid:` fields of a LIBSVM file).
+    pub notes: Vec<String>,
 }
 
 impl DataSpec {
     /// The same source with its path made absolute, when that changes it (so that a model
     /// trained on `csv:iris.csv` finds its file from another directory).
     pub fn absolute(&self) -> Option<DataSpec> {
-        let abs = |p: &Path| std::path::absolute(p).ok().filter(|a| a != p);
+        let abs = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let spec = match self {
+            DataSpec::Digits => return None,
+            DataSpec::FashionMnist(p) => DataSpec::FashionMnist(abs(p)),
+            DataSpec::Mnist(p) => DataSpec::Mnist(abs(p)),
+            DataSpec::Csv(p) => DataSpec::Csv(abs(p)),
+            DataSpec::Cifar10(p) => DataSpec::Cifar10(abs(p)),
+            DataSpec::Npy(x, y) => DataSpec::Npy(abs(x), abs(y)),
+            DataSpec::Npz(p) => DataSpec::Npz(abs(p)),
+            DataSpec::Libsvm(p, t) => DataSpec::Libsvm(abs(p), t.as_deref().map(abs)),
+        };
+        Some(spec).filter(|s| s != self)
+    }
+
+    /// The files of a source read from files rather than a directory (CSV, NumPy, LIBSVM).
+    fn files(&self) -> Vec<&Path> {
         match self {
-            DataSpec::Digits => None,
-            DataSpec::FashionMnist(p) => abs(p).map(DataSpec::FashionMnist),
-            DataSpec::Mnist(p) => abs(p).map(DataSpec::Mnist),
-            DataSpec::Csv(p) => abs(p).map(DataSpec::Csv),
+            DataSpec::Csv(p) | DataSpec::Npz(p) | DataSpec::Libsvm(p, None) => vec![p],
+            DataSpec::Npy(x, y) => vec![x, y],
+            DataSpec::Libsvm(p, Some(t)) => vec![p, t],
+            _ => Vec::new(),
         }
     }
 
-    /// The CRC-32 of a CSV source's bytes (`None` for the other sources, and for a CSV source
-    /// that is not a regular file, such as a pipe or a device, which has no lasting content), to
-    /// notice a file that changed after a model was trained on it.
+    /// The CRC-32 of a file source's bytes, its files one after the other (`None` for the
+    /// embedded digits and directories of IDX or CIFAR-10 files, and for a source with a file
+    /// that is not a regular file, such as a pipe or a device, which has no lasting content),
+    /// to notice a file that changed after a model was trained on it.
     pub fn checksum(&self) -> Result<Option<u32>> {
-        let DataSpec::Csv(path) = self else {
-            return Ok(None);
-        };
-        if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        let files = self.files();
+        if files.is_empty() || !files.iter().all(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file())) {
             return Ok(None);
         }
-        let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let mut hasher = crc32fast::Hasher::new();
         let mut buf = vec![0u8; 1 << 16];
-        loop {
-            match std::io::Read::read(&mut file, &mut buf) {
-                Ok(0) => return Ok(Some(hasher.finalize())),
-                Ok(n) => hasher.update(&buf[..n]),
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::io(path, e)),
+        for path in files {
+            let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+            loop {
+                match std::io::Read::read(&mut file, &mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => hasher.update(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(Error::io(path, e)),
+                }
             }
         }
+        Ok(Some(hasher.finalize()))
     }
 
-    /// Loads the source; `csv` says how to read a CSV file.
+    /// Loads the source; `csv` says how to read a CSV file, and its task and record limit how to
+    /// read NumPy and LIBSVM labels and lines.
     pub fn load(&self, csv: &CsvOptions) -> Result<Loaded> {
+        let plain = |train, test| Loaded {
+            train,
+            test,
+            val: None,
+            notes: Vec::new(),
+        };
         match self {
-            DataSpec::Digits => Ok(Loaded {
-                train: super::digits::load()?,
-                test: None,
-                val: None,
-            }),
+            DataSpec::Digits => Ok(plain(super::digits::load()?, None)),
             DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => {
                 if !dir.is_dir() {
                     let hint = if dir == Path::new(FASHION_MNIST_DIR) {
@@ -146,17 +206,29 @@ impl DataSpec {
                 }
                 let (train, test) = super::idx::load_train_test(dir, 10)?;
                 let train = train.with_class_names(self.idx_class_names());
-                Ok(Loaded {
-                    train,
-                    test: Some(test),
-                    val: None,
-                })
+                Ok(plain(train, Some(test)))
             }
-            DataSpec::Csv(path) => Ok(Loaded {
-                train: super::csv::load(path, csv)?,
-                test: None,
-                val: None,
-            }),
+            DataSpec::Csv(path) => Ok(plain(super::csv::load(path, csv)?, None)),
+            DataSpec::Cifar10(dir) => Ok(plain(
+                super::cifar::load_train(dir)?,
+                Some(super::cifar::load_test(dir)?),
+            )),
+            DataSpec::Npy(x, y) => Ok(plain(super::npy::load(x, y, csv.task)?, None)),
+            DataSpec::Npz(path) => {
+                let (train, test) = super::npy::load_npz(path, csv.task)?;
+                Ok(plain(train, test))
+            }
+            DataSpec::Libsvm(train, test) => {
+                let s = super::libsvm::load(train, test.as_deref(), csv.task, csv.max_record_bytes)?;
+                let mut loaded = plain(s.train, s.test);
+                if s.qid_lines > 0 {
+                    loaded.notes.push(format!(
+                        "{self}: ignored the qid: field of {} lines (query ids of ranking data)",
+                        s.qid_lines
+                    ));
+                }
+                Ok(loaded)
+            }
         }
     }
 
@@ -168,16 +240,24 @@ impl DataSpec {
             DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) if dir.is_dir() => {
                 Ok(super::idx::load_split(dir, "train", 10)?.with_class_names(self.idx_class_names()))
             }
+            DataSpec::Cifar10(dir) => super::cifar::load_train(dir),
+            DataSpec::Npz(path) => super::npy::load_npz_train(path, csv.task),
+            // A LIBSVM test file is parsed too, for its largest index: both splits have the same
+            // features.
             _ => Ok(self.load(csv)?.train),
         }
     }
 
-    /// The official test split, read now (`None` for a source without one).
-    pub fn load_official_test(&self) -> Result<Option<Dataset>> {
+    /// The official test split, read now (`None` for a source without one); `csv` as for
+    /// [`load`](Self::load).
+    pub fn load_official_test(&self, csv: &CsvOptions) -> Result<Option<Dataset>> {
         match self {
             DataSpec::FashionMnist(dir) | DataSpec::Mnist(dir) => Ok(Some(
                 super::idx::load_split(dir, "t10k", 10)?.with_class_names(self.idx_class_names()),
             )),
+            DataSpec::Cifar10(dir) => super::cifar::load_test(dir).map(Some),
+            DataSpec::Npz(path) => super::npy::load_npz_test(path, csv.task),
+            DataSpec::Libsvm(_, Some(_)) => Ok(self.load(csv)?.test),
             _ => Ok(None),
         }
     }
@@ -190,21 +270,46 @@ impl DataSpec {
         }
     }
 
-    /// Whether the source comes with an official test split.
+    /// Whether the source comes with an official test split (an `.npz` archive: whether it holds
+    /// `x_test` and `y_test`, looked up now).
     pub fn has_test_split(&self) -> bool {
-        matches!(self, DataSpec::FashionMnist(_) | DataSpec::Mnist(_))
+        match self {
+            DataSpec::Npz(path) => super::npy::npz_has_test(path),
+            DataSpec::Libsvm(_, test) => test.is_some(),
+            _ => matches!(
+                self,
+                DataSpec::FashionMnist(_) | DataSpec::Mnist(_) | DataSpec::Cifar10(_)
+            ),
+        }
+    }
+
+    /// Whether the source's labels are numbers read as the task says (CSV, NumPy and LIBSVM
+    /// files), rather than classes of their own.
+    pub fn reads_task(&self) -> bool {
+        matches!(
+            self,
+            DataSpec::Csv(_) | DataSpec::Npy(..) | DataSpec::Npz(_) | DataSpec::Libsvm(..)
+        )
     }
 
     /// How to read a CSV source, from the options given (`None`: not given; the label column
     /// defaults to the last, the task to classification).
     ///
     /// # Errors
-    /// [`Error::Param`] `label_column` or `task` when given for a source that is not a CSV
-    /// file: the digits and IDX files are classified, with their labels in their own files, so
-    /// the option would do nothing.
+    /// [`Error::Param`] `label_column` when given for a source that is not a CSV file, `task`
+    /// for one whose labels are not numbers ([`reads_task`](Self::reads_task)): the digits, IDX
+    /// and CIFAR-10 files are classified, with their labels in their own files, so the option
+    /// would do nothing.
     pub fn csv_options(&self, label: Option<&str>, task: Option<Task>) -> Result<CsvOptions> {
         self.check_csv_option("label_column", label.is_some())?;
-        self.check_csv_option("task", task.is_some())?;
+        if task.is_some() && !self.reads_task() {
+            return Err(Error::param(
+                "task",
+                format!(
+                    "applies only to CSV, NumPy and LIBSVM data, not to {self}, whose labels are classes in files of their own"
+                ),
+            ));
+        }
         Ok(CsvOptions {
             label: label_column(label),
             task: task.unwrap_or(Task::Classify),
@@ -329,7 +434,32 @@ mod tests {
         );
         assert_eq!("mnist:/x".parse::<DataSpec>().unwrap(), DataSpec::Mnist("/x".into()));
         assert_eq!("csv:a.csv".parse::<DataSpec>().unwrap().to_string(), "csv:a.csv");
-        for bad in ["mnist", "csv:", "cifar", "digits:3"] {
+        for (text, spec) in [
+            ("cifar10:c", DataSpec::Cifar10("c".into())),
+            ("npy:a.npy,b.npy", DataSpec::Npy("a.npy".into(), "b.npy".into())),
+            ("npz:d.npz", DataSpec::Npz("d.npz".into())),
+            ("libsvm:t", DataSpec::Libsvm("t".into(), None)),
+            ("libsvm:t,u", DataSpec::Libsvm("t".into(), Some("u".into()))),
+        ] {
+            assert_eq!(text.parse::<DataSpec>().unwrap(), spec);
+            assert_eq!(spec.to_string(), text);
+        }
+        let abs = DataSpec::Libsvm("t".into(), Some("/u".into())).absolute().unwrap();
+        assert!(
+            abs.to_string().ends_with("/t,/u") && abs.to_string().starts_with("libsvm:/"),
+            "{abs}"
+        );
+        for bad in [
+            "mnist",
+            "csv:",
+            "cifar",
+            "digits:3",
+            "npy:a.npy",
+            "npy:a,",
+            "libsvm:",
+            "libsvm:,b",
+            "cifar10:",
+        ] {
             assert!(
                 bad.parse::<DataSpec>()
                     .unwrap_err()
@@ -346,8 +476,14 @@ mod tests {
             e(DataSpec::Digits.csv_options(Some("price"), None)),
             "label_column applies only to CSV data (csv:PATH), not to digits, whose labels are classes in files of their own"
         );
+        assert_eq!(
+            e(DataSpec::Cifar10("/x".into()).csv_options(None, Some(Task::Regress))),
+            "task applies only to CSV, NumPy and LIBSVM data, not to cifar10:/x, whose labels are classes in files of their own"
+        );
+        let npz = DataSpec::Npz("a.npz".into()).csv_options(None, Some(Task::Regress));
+        assert_eq!(npz.unwrap().task, Task::Regress);
         assert!(
-            e(DataSpec::Mnist("/x".into()).csv_options(None, Some(Task::Regress))).starts_with("task applies only")
+            e(DataSpec::Libsvm("a".into(), None).csv_options(Some("y"), None)).starts_with("label_column applies only")
         );
         assert!(
             e(DataSpec::FashionMnist(FASHION_MNIST_DIR.into()).csv_options(None, Some(Task::Classify)))

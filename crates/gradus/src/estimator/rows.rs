@@ -181,6 +181,9 @@ impl Fitted {
                 (loaded.train.subset(&ids), ids)
             }
         };
+        // Sparse rows have as many features as their largest index: fewer than the model's when
+        // the rows happen not to use its last features.
+        let data = data.widened(meta.inputs);
         self.prepare(&data).map_err(|e| Error::data(format!("{spec}: {e}")))?;
         Ok(Selected { data, ids })
     }

@@ -32,7 +32,7 @@ const CITIES: &str = "city,lat,temp,id\nAnnArbor,42,33,a\nWashington,39,38,b\nAu
 fn x(d: &Dataset) -> Vec<f32> {
     match d.features() {
         Features::F32(v) => v.clone(),
-        Features::U8(_) => panic!("f32 features expected"),
+        _ => panic!("f32 features expected"),
     }
 }
 

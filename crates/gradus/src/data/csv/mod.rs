@@ -28,12 +28,12 @@ use super::columns::{AUTO_MAX_LEVELS, Categorical, Column, ColumnRef, Columns};
 use super::{Dataset, Features, Targets, Task};
 use crate::error::{Error, Result};
 use plan::{Kind, Plan};
-use records::{Records, fields, quoted, size};
+use records::{Records, fields};
+pub(crate) use records::{quoted, size};
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
-/// The most classes a CSV file may define.
-const MAX_CLASSES: usize = 10_000;
+use super::labels::MAX_CLASSES;
 
 /// The default [`CsvOptions::max_field_bytes`]: 1 MiB, far more than any number or class name
 /// needs.
@@ -165,7 +165,7 @@ impl Default for CsvOptions {
 }
 
 /// A field as a finite `f32`, or what is wrong with it.
-fn number(field: &str) -> Result<f32, String> {
+pub(crate) fn number(field: &str) -> Result<f32, String> {
     match field.parse::<f32>() {
         Ok(x) if x.is_finite() => Ok(x),
         // The parser gives infinity for a literal `inf` and for a number beyond f32's range.

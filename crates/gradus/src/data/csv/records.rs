@@ -15,7 +15,7 @@ const BUFFER: usize = 64 << 10;
 const MAX_QUOTED_CHARS: usize = 40;
 
 /// A size in bytes for messages: `16 MiB`, `64 KiB` or `1000 bytes`.
-pub(super) fn size(bytes: usize) -> String {
+pub(crate) fn size(bytes: usize) -> String {
     match bytes {
         b if b > 0 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
         b if b > 0 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
@@ -26,7 +26,7 @@ pub(super) fn size(bytes: usize) -> String {
 /// `text` in single quotes for a message: control and other unprintable characters escaped
 /// (`\0`, `\u{1b}`), so that a file cannot send escape sequences to the terminal, and at most
 /// [`MAX_QUOTED_CHARS`] characters, the rest elided (`…`).
-pub(super) fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::from("'");
     for (i, c) in text.chars().enumerate() {
         if i == MAX_QUOTED_CHARS {

@@ -1,0 +1,64 @@
+//! `gradus train`, `eval` and `predict` end to end on tiny NumPy, LIBSVM and CIFAR-10 files.
+
+mod common;
+#[path = "../../gradus/tests/formats/mod.rs"]
+mod formats;
+use common::*;
+use formats::*;
+
+/// Trains 2 epochs on `data` (with `extra` flags), then evaluates and predicts with the model.
+fn train_eval_predict(data: &str, extra: &[&str], dir: &std::path::Path) -> serde_json::Value {
+    let model = path_in(dir, "m.safetensors");
+    let mut args = vec!["train", "--data", data, "--epochs", "2", "--out", &model, "--json"];
+    args.extend(extra);
+    let s = last_json(&ok(&args));
+    assert_eq!(s["data"], data);
+    let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
+    assert!(e["rows"].as_u64().unwrap() > 0, "{e}");
+    assert!(ok(&["predict", "--model", &model]).lines().count() > 1);
+    s
+}
+
+#[test]
+fn npz_libsvm_npy_and_cifar10_train_evaluate_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let x: Vec<f64> = (0..40).map(|v| ((v * 7) % 11) as f64).collect();
+    let y: Vec<f64> = (0..20).map(|i| (i % 2) as f64).collect();
+    let npz = path_in(d, "d.npz");
+    let entries = [
+        ("x_train.npy", npy("<f4", true, &[20, 2], &x, 1)),
+        ("y_train.npy", npy("<i8", false, &[20], &y, 1)),
+        ("x_test.npy", npy(">f8", false, &[2, 2], &x[..4], 1)),
+        ("y_test.npy", npy("<i8", false, &[2], &y[..2], 1)),
+    ];
+    std::fs::write(&npz, zip(&entries, true)).unwrap();
+    let s = train_eval_predict(&format!("npz:{npz}"), &[], d);
+    assert!(s["test_accuracy"].is_number(), "{s}");
+
+    let rows: Vec<Vec<f64>> = x.chunks(2).map(|r| r.to_vec()).collect();
+    let labels: Vec<f64> = y.iter().map(|&v| 2.0 * v - 1.0).collect();
+    std::fs::write(d.join("a.svm"), libsvm(&rows, &labels)).unwrap();
+    std::fs::write(d.join("b.svm"), "+1 qid:1 1:3\n-1 2:4\n").unwrap();
+    let spec = format!("libsvm:{},{}", path_in(d, "a.svm"), path_in(d, "b.svm"));
+    train_eval_predict(&spec, &[], d);
+
+    std::fs::write(d.join("x.npy"), npy("<f8", false, &[20, 2], &x, 1)).unwrap();
+    std::fs::write(d.join("y.npy"), npy("<f8", false, &[20], &x[..20], 1)).unwrap();
+    let spec = format!("npy:{},{}", path_in(d, "x.npy"), path_in(d, "y.npy"));
+    let s = train_eval_predict(&spec, &["--task", "regress", "--test-fraction", "0.2"], d);
+    assert!(s["test_rmse"].is_number(), "{s}");
+
+    let images: Vec<Vec<u8>> = (0..4u8).map(|i| vec![i * 60; 3072]).collect();
+    cifar_dir(d, &images, &[0, 1, 2, 3]);
+    let s = train_eval_predict(&format!("cifar10:{}", d.display()), &[], d);
+    assert!(s["test_accuracy"].is_number(), "{s}");
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("cifar10:{}", d.display()),
+        "--task",
+        "regress",
+    ]);
+    assert!(e.contains("task applies only to CSV, NumPy and LIBSVM data"), "{e}");
+}

@@ -1,0 +1,194 @@
+//! LIBSVM / svmlight text files: sparse rows, one per line.
+//!
+//! ```text
+//! label [qid:N] index:value index:value … [# comment]
+//! ```
+//!
+//! Indices are 1-based and increase strictly within a row; a feature a row does not name is 0.
+//! Labels are read as [`super::labels`] says (the task is said, as for CSV files): classes are
+//! non-negative integers, or −1/+1 for a binary problem; regression targets are real numbers.
+//! `qid:` fields (query ids of ranking data) are ignored, and counted ([`Sparse::qid_lines`]).
+//! Blank and comment-only lines are skipped; lines are numbered from 1, all lines counted.
+//!
+//! The rows are stored sparse ([`Features::Csr`]): memory is proportional to the non-zeros.
+//! `n_features` is the largest index seen (over the training and test files together). Files
+//! may be hostile: a line may hold at most the given number of bytes (the CSV loader's
+//! `--max-record-mib`, [`super::csv::CsvOptions::max_record_bytes`]), which also bounds its
+//! fields, and an index may not exceed [`MAX_INDEX`], so that the dense rows gathered for
+//! training stay within reach. Every error names the file and line.
+
+use super::csv::{number, quoted, size};
+use super::{Csr, Dataset, Features, Task, labels};
+use crate::error::{Error, Result};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+
+/// The largest feature index read: 2²⁴ (a dense row of that many `f32` is 64 MiB).
+pub const MAX_INDEX: u64 = 1 << 24;
+
+/// A file's rows, parsed.
+#[derive(Debug)]
+struct Parsed {
+    rows: Csr,
+    labels: Vec<f64>,
+    /// The line of each row.
+    lines: Vec<u64>,
+    qid_lines: usize,
+}
+
+/// What was read: the training rows, the test rows, and how many lines had a `qid:` field.
+#[derive(Clone, Debug)]
+pub struct Sparse {
+    /// The training rows.
+    pub train: Dataset,
+    /// The test file's rows, if one was given.
+    pub test: Option<Dataset>,
+    /// Lines whose `qid:` field was ignored.
+    pub qid_lines: usize,
+}
+
+/// Reads the line starting at the reader's position into `buf` (without its line break);
+/// `false` at the end of the file. Error: a line longer than `max` bytes.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize, path: &Path, line: u64) -> Result<bool> {
+    buf.clear();
+    let n = input
+        .take(max as u64 + 1)
+        .read_until(b'\n', buf)
+        .map_err(|e| Error::io(path, e))?;
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if buf.len() > max {
+        return Err(Error::format(
+            path,
+            format!("line {line}: the line is longer than the limit of {}", size(max)),
+        ));
+    }
+    if buf.last() == Some(&b'\r') {
+        buf.pop();
+    }
+    Ok(n > 0)
+}
+
+/// Parses the file `path`.
+fn parse(path: &Path, max_line: usize) -> Result<Parsed> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut input = BufReader::with_capacity(64 << 10, file);
+    let (mut indptr, mut indices, mut values) = (vec![0usize], Vec::new(), Vec::new());
+    let (mut labels, mut lines, mut qid_lines) = (Vec::new(), Vec::new(), 0);
+    let mut buf = Vec::new();
+    let mut line = 0u64;
+    while next_line(&mut input, &mut buf, max_line, path, line + 1)? {
+        line += 1;
+        let err = |msg: String| Error::format(path, format!("line {line}: {msg}"));
+        let text =
+            std::str::from_utf8(&buf).map_err(|e| err(format!("not valid UTF-8 at column {}", e.valid_up_to() + 1)))?;
+        let text = text.split_once('#').map_or(text, |(data, _)| data);
+        let mut fields = text.split_ascii_whitespace();
+        let Some(label) = fields.next() else {
+            continue;
+        };
+        let y = label
+            .parse::<f64>()
+            .map_err(|_| err(format!("label {} is not a number", quoted(label))))?;
+        let mut last = 0u64;
+        for (k, field) in fields.enumerate() {
+            let Some((index, value)) = field.split_once(':') else {
+                return Err(err(format!("{} is not index:value", quoted(field))));
+            };
+            if index == "qid" {
+                if k > 0 {
+                    return Err(err("qid: must come right after the label".into()));
+                }
+                qid_lines += 1;
+                continue;
+            }
+            let j = match index.parse::<u64>() {
+                Ok(0) => return Err(err("index 0: indices start at 1".into())),
+                Ok(j) if j > MAX_INDEX => return Err(err(format!("index {j} is beyond the limit of {MAX_INDEX}"))),
+                Ok(j) => j,
+                Err(_) => return Err(err(format!("index {} is not a positive integer", quoted(index)))),
+            };
+            if j <= last {
+                let why = if j == last { "repeats" } else { "comes after" };
+                return Err(err(format!("index {j} {why} index {last}: indices must increase")));
+            }
+            last = j;
+            let x = number(value).map_err(|msg| err(format!("index {j}: {msg}")))?;
+            indices.push((j - 1) as u32);
+            values.push(x);
+        }
+        indptr.push(values.len());
+        labels.push(y);
+        lines.push(line);
+    }
+    if labels.is_empty() {
+        return Err(Error::format(path, "no data rows"));
+    }
+    Ok(Parsed {
+        rows: Csr::new(indptr, indices, values)?,
+        labels,
+        lines,
+        qid_lines,
+    })
+}
+
+/// Loads the file `train` and, if given, `test`, with one feature count (the largest index in
+/// either) and one reading of the labels (so that ±1 labels and the class count agree between
+/// them). `max_line` is the longest line allowed, in bytes.
+///
+/// Errors (naming the file and line): a line too long or not UTF-8; a label or value that is
+/// not a number, not finite or beyond `f32`'s range; a field that is not `index:value`; an index
+/// that is 0, not a positive integer, beyond [`MAX_INDEX`], or not above the one before it
+/// (`train.svm: line 4: index 3 repeats index 3: indices must increase`); a label that does not
+/// fit the task; a file without rows.
+pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize) -> Result<Sparse> {
+    let a = parse(train, max_line)?;
+    let b = test.map(|t| parse(t, max_line)).transpose()?;
+    let n_features = a
+        .rows
+        .min_features()
+        .max(b.as_ref().map_or(0, |b| b.rows.min_features()))
+        .max(1);
+    // Each file's labels are checked on their own first, so that an error names its file; then
+    // together, so that both read them the same way (a test file whose labels are −1 and +1 when
+    // the training file's are 0 and 1 is an error naming the test row).
+    for p in [Some((&a, train)), b.as_ref().zip(test)].into_iter().flatten() {
+        labels::targets(&p.0.labels, task, p.1, |i| format!("line {}", p.0.lines[i]))?;
+    }
+    let all: Vec<f64> = a
+        .labels
+        .iter()
+        .chain(b.iter().flat_map(|b| &b.labels))
+        .copied()
+        .collect();
+    let (targets, names) = labels::targets(&all, task, train, |i| match (a.lines.get(i), &b, test) {
+        (Some(l), _, _) => format!("line {l}"),
+        (None, Some(b), Some(t)) => format!("line {} of {}", b.lines[i - a.lines.len()], t.display()),
+        _ => format!("row {i}"),
+    })?;
+    let split = |rows: Csr, from: usize, len: usize| -> Result<Dataset> {
+        let ids: Vec<usize> = (from..from + len).collect();
+        let t = match &targets {
+            super::Targets::Classes { labels, n_classes } => super::Targets::Classes {
+                labels: ids.iter().map(|&i| labels[i]).collect(),
+                n_classes: *n_classes,
+            },
+            super::Targets::Values(v) => super::Targets::Values(ids.iter().map(|&i| v[i]).collect()),
+        };
+        let data = Dataset::new(n_features, Features::Csr(rows), t)?;
+        Ok(match &names {
+            Some(n) => data.with_class_names(n.clone()),
+            None => data,
+        })
+    };
+    let n_train = a.labels.len();
+    let qid_lines = a.qid_lines + b.as_ref().map_or(0, |b| b.qid_lines);
+    let train_set = split(a.rows, 0, n_train)?;
+    let test_set = b.map(|b| split(b.rows, n_train, b.labels.len())).transpose()?;
+    Ok(Sparse {
+        train: train_set,
+        test: test_set,
+        qid_lines,
+    })
+}

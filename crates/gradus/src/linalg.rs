@@ -24,8 +24,8 @@ const PARALLEL_MIN_FLOPS: usize = 1 << 18;
 /// Lanes of the sums below: independent partial sums a compiler can keep in vector registers.
 const LANES: usize = 8;
 
-/// `Σ_i f(x_i)` in f64, accumulated in [`LANES`] interleaved partial sums (element `i` into lane
-/// `i mod LANES`) added in lane order at the end: a fixed order, so the same bits on every
+/// `Σ_i f(x_i)` in f64, accumulated in 8 interleaved partial sums (element `i` into lane
+/// `i mod 8`) added in lane order at the end: a fixed order, so the same bits on every
 /// machine and thread count, and no chain of dependent additions as long as `x`.
 pub fn lane_sum<T: Real>(x: &[T], f: impl Fn(f64) -> f64) -> f64 {
     let mut lanes = [0.0f64; LANES];

@@ -151,7 +151,7 @@ fn flags_that_do_not_apply_are_errors() {
         &["train", "--data", "fashion-mnist", "--task", "classify"],
     ] {
         assert!(
-            fails(args).contains("--task applies only to CSV data (csv:PATH)"),
+            fails(args).contains("--task applies only to CSV, NumPy and LIBSVM data, not to "),
             "{args:?}"
         );
     }

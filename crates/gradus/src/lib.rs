@@ -26,6 +26,8 @@
 //! particular, and keeps everything it needs to continue in a [`train::TrainState`]. Each
 //! epoch's report carries its health figures, measured without a pass over the data: the mean
 //! norm of the batch gradients and each layer's update/weight ratio ([`train::LayerUpdate`]).
+//! Linear models that share their batches can train together, one trainer each, on the seats
+//! of a [`shared_pass::SharedPass`]: one product computes every model's scores.
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains

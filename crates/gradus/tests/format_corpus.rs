@@ -84,13 +84,7 @@ fn npy_corpus() -> Vec<Vec<u8>> {
     let good = npy("<f8", true, &[8, 3], &x, 1);
     let mut corpus = corruptions(&good, 60, 9);
     let header = |dict: &str, version: u8| {
-        let mut out = b"\x93NUMPY".to_vec();
-        out.extend([version, 0]);
-        match version {
-            1 => out.extend((dict.len() as u16).to_le_bytes()),
-            _ => out.extend((dict.len() as u32).to_le_bytes()),
-        }
-        out.extend(dict.as_bytes());
+        let mut out = npy_header(dict, version);
         out.extend([0u8; 64]);
         out
     };

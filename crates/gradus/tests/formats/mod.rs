@@ -46,13 +46,7 @@ pub fn npy(descr: &str, fortran: bool, shape: &[usize], c: &[f64], version: u8) 
         dict.push(' ');
     }
     dict.push('\n');
-    let mut out = b"\x93NUMPY".to_vec();
-    out.extend([version, 0]);
-    match version {
-        1 => out.extend((dict.len() as u16).to_le_bytes()),
-        _ => out.extend((dict.len() as u32).to_le_bytes()),
-    }
-    out.extend(dict.as_bytes());
+    let mut out = npy_header(&dict, version);
     let (big, code) = (descr.starts_with('>'), &descr[1..]);
     // A payload that does not fill the shape (a hostile header) is written as it is.
     let whole = shape.iter().try_fold(1usize, |n, &d| n.checked_mul(d)) == Some(c.len());
@@ -172,4 +166,16 @@ pub fn corruptions(good: &[u8], n: usize, seed: u64) -> Vec<Vec<u8>> {
             b
         })
         .collect()
+}
+
+/// The magic, version and header length of a `.npy` file of `version`, then `dict` as it is.
+pub fn npy_header(dict: &str, version: u8) -> Vec<u8> {
+    let mut out = b"\x93NUMPY".to_vec();
+    out.extend([version, 0]);
+    match version {
+        1 => out.extend((dict.len() as u16).to_le_bytes()),
+        _ => out.extend((dict.len() as u32).to_le_bytes()),
+    }
+    out.extend(dict.as_bytes());
+    out
 }

@@ -52,3 +52,24 @@ pub trait Problem<T: Real> {
     /// `L` on `rows`, without the gradient.
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats;
 }
+
+/// The objectives of several models over the same rows, evaluated together on a batch: what
+/// [`Trainer::fit_together`](crate::train::Trainer::fit_together) steps. Model `k`'s value and
+/// gradient must not depend on which other models are evaluated with it.
+pub trait JointProblem<T: Real> {
+    /// The number of rows batches are drawn from.
+    fn rows(&self) -> usize;
+    /// Whether [`BatchStats::correct`] counts correct class predictions.
+    fn classifies(&self) -> bool {
+        false
+    }
+    /// For each `j`, model `models[j]`'s `L` on `rows` at `points[j]`, with its `∇L` written
+    /// into `grads[j]` (as long as `points[j]`).
+    fn value_and_grads(
+        &mut self,
+        rows: &[usize],
+        models: &[usize],
+        points: &[&[T]],
+        grads: &mut [&mut [T]],
+    ) -> Vec<BatchStats>;
+}

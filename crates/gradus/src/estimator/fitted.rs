@@ -223,20 +223,25 @@ impl Fitted {
         Ok(report)
     }
 
-    /// [`train`](Self::train) without validation rows or observers, on `problem`: this model's
-    /// objective on its training rows, computed elsewhere (a [`Seat`](crate::shared_pass::Seat)
-    /// of a shared pass).
-    pub(super) fn train_on(&mut self, problem: &mut dyn Problem<f32>) -> Result<FitReport> {
-        let config = self.config()?.clone();
-        fit_problem(
-            &self.objective,
-            &mut self.model,
-            &config,
-            problem,
-            None,
-            &mut Silent,
-            None,
-        )
+    /// The trainer of `config` for this model (its transform chain, its layers) and the
+    /// training state the model carries, taken out of it (a fresh state when it carries none);
+    /// [`keep_state`](Self::keep_state) gives it back.
+    ///
+    /// # Errors
+    /// What [`Chain::for_model`] returns (the state then stays with the model).
+    pub(super) fn trainer<'c>(&mut self, config: &'c TrainConfig) -> Result<(Trainer<'c, f32>, TrainState<f32>)> {
+        let trainer = trainer_for(&self.objective, config)?;
+        Ok((trainer, take_state(&mut self.model, config)))
+    }
+
+    /// The parameters, to train.
+    pub(super) fn params_mut(&mut self) -> &mut [f32] {
+        &mut self.model.params
+    }
+
+    /// Gives the model the training state it reached.
+    pub(super) fn keep_state(&mut self, state: TrainState<f32>) {
+        self.model.meta.progress = Some(state);
     }
 
     /// One more epoch over `data` (scikit-learn's `partial_fit`): the configured batches of
@@ -548,6 +553,27 @@ impl Fitted {
     }
 }
 
+/// The trainer of `config` for a model of `objective`: its transform chain, and the update of
+/// each layer measured per epoch.
+///
+/// # Errors
+/// What [`Chain::for_model`] returns.
+fn trainer_for<'c>(objective: &Objective, config: &'c TrainConfig) -> Result<Trainer<'c, f32>> {
+    let layout = objective.network.layout();
+    let chain = Chain::for_model(config, layout)?;
+    Ok(Trainer::with_transforms(config, chain).with_layers(Layers::of(layout)))
+}
+
+/// The training state `model` carries, taken out of it, or a fresh one for `config`.
+fn take_state(model: &mut SavedModel, config: &TrainConfig) -> TrainState<f32> {
+    let n = model.params.len();
+    model
+        .meta
+        .progress
+        .take()
+        .unwrap_or_else(|| TrainState::new(&config.strategy, n))
+}
+
 /// Trains `model` with `config` on the problems of its objective over the training and
 /// validation rows ([`Trainer::fit`]), from the training state it carries, which it carries
 /// again after.
@@ -560,23 +586,16 @@ fn fit_problem<'p>(
     observer: &mut dyn Observer,
     checkpoint: Option<Checkpointing>,
 ) -> Result<FitReport> {
+    let mut trainer = trainer_for(objective, config)?;
+    let mut state = take_state(model, config);
     let SavedModel { meta, params, affine } = model;
-    let mut state = meta
-        .progress
-        .take()
-        .unwrap_or_else(|| TrainState::new(&config.strategy, params.len()));
     let mut hooks = Checkpoints {
         observer,
         plan: checkpoint,
         meta,
         affine,
     };
-    let layout = objective.network.layout();
-    let report = Chain::for_model(config, layout).and_then(|chain| {
-        Trainer::with_transforms(config, chain)
-            .with_layers(Layers::of(layout))
-            .fit(train, val, params, &mut state, &mut hooks)
-    });
+    let report = trainer.fit(train, val, params, &mut state, &mut hooks);
     meta.progress = Some(state);
     report
 }

@@ -1,5 +1,6 @@
 //! Configurations trained together: linear models that share their rows, preprocessing and
-//! data order train in one [`SharedPass`] over the data, each in a thread of its own.
+//! data order train in lockstep on one [`SharedPass`] over the data
+//! ([`Trainer::fit_together`]).
 
 use super::{Fitted, ModelConfig};
 use crate::data::batch::{BatchSize, Prepared, Sampling};
@@ -7,6 +8,7 @@ use crate::data::{Dataset, Impute, Scaling, Task};
 use crate::error::{Error, Result};
 use crate::problem::Gradient;
 use crate::shared_pass::SharedPass;
+use crate::train::{Member, Trainer};
 
 /// What configurations must have in common to train in one pass over the same rows: the
 /// preprocessing (so the gathered rows are the same), the outputs, and the batches of every
@@ -48,7 +50,8 @@ impl ModelConfig {
 
 impl Fitted {
     /// A model of each configuration, trained on `train` ([`Fitted::fit`] without validation
-    /// rows), all of them in one [`SharedPass`] whose products run on `threads` threads. Each
+    /// rows), all of them in lockstep on one [`SharedPass`] whose products run on `threads`
+    /// threads. Each
     /// model's result is that model's (its training may fail, e.g. by diverging, without
     /// stopping the others); each equals training it alone to float rounding.
     ///
@@ -81,24 +84,29 @@ impl Fitted {
             data: &data,
             affine: &affine,
         };
-        let pass = SharedPass::new(&rows, models.iter().map(|m| m.objective().clone()).collect(), threads)?;
-        let seats = pass.seats();
-        let reports = std::thread::scope(|s| {
-            let runs: Vec<_> = models
-                .iter_mut()
-                .zip(seats)
-                .map(|(model, mut seat)| {
-                    s.spawn(move || {
-                        let report = model.train_on(&mut seat);
-                        drop(seat);
-                        report
-                    })
-                })
-                .collect();
-            runs.into_iter()
-                .map(|run| run.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .collect::<Vec<_>>()
-        });
+        let mut pass = SharedPass::new(&rows, models.iter().map(|m| m.objective().clone()).collect(), threads)?;
+        let configs = models.iter().map(|m| m.config().cloned()).collect::<Result<Vec<_>>>()?;
+        let (mut trainers, mut states) = (Vec::new(), Vec::new());
+        for (model, config) in models.iter_mut().zip(&configs) {
+            let (trainer, state) = model.trainer(config)?;
+            trainers.push(trainer);
+            states.push(state);
+        }
+        let mut members: Vec<Member<f32>> = trainers
+            .into_iter()
+            .zip(models.iter_mut())
+            .zip(&mut states)
+            .map(|((trainer, model), state)| Member {
+                trainer,
+                params: model.params_mut(),
+                state,
+            })
+            .collect();
+        let reports = Trainer::fit_together(&mut members, &mut pass);
+        drop(members);
+        for (model, state) in models.iter_mut().zip(states) {
+            model.keep_state(state);
+        }
         Ok(reports
             .into_iter()
             .zip(models)

@@ -37,7 +37,7 @@ pub use config::{TrainConfig, TrainParams};
 pub use health::{LayerUpdate, Layers};
 pub use state::{Best, Cursor, TrainState};
 pub use strategy::{Strategy, StrategyParams};
-pub use trainer::{EpochStats, Trainer};
+pub use trainer::{EpochStats, Member, Trainer};
 pub use transform::{Chain, ClipNorm, Freeze, GaussianNoise, GradientTransform, clip_global_norm};
 
 use crate::error::Result;

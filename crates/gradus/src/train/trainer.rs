@@ -4,9 +4,10 @@
 use super::health::{LayerUpdate, Layers};
 use super::state::{Best, TrainState};
 use super::transform::Chain;
-use super::{EpochReport, FitReport, Flow, Observer, StepReport, StopReason, Strategy, TrainConfig};
+use super::{EpochReport, FitReport, Flow, Observer, Silent, StepReport, StopReason, Strategy, TrainConfig};
 use crate::error::{Error, Result};
-use crate::problem::{BatchStats, Problem};
+use crate::optim::Optimizer;
+use crate::problem::{BatchStats, JointProblem, Problem};
 use crate::real::Real;
 use std::time::Instant;
 
@@ -28,6 +29,7 @@ pub struct Trainer<'a, T> {
 /// The steps of one epoch: step b evaluates `batch` rows of `order` from
 /// (b mod ⌈n/batch⌉)·batch on — consecutive batches of one pass for gradient training (b never
 /// reaches ⌈n/batch⌉), and every row at every step for a search (`batch` = n).
+#[derive(Clone, PartialEq)]
 struct Plan {
     order: Vec<usize>,
     batch: usize,
@@ -63,6 +65,108 @@ impl Plan {
     /// Rows the epoch's steps visit together: n for a pass, trials × n for a search.
     fn visits(&self) -> f64 {
         (0..self.steps).map(|b| self.rows(b).len() as f64).sum()
+    }
+}
+
+/// An epoch under way: its steps, and what its statistics need from its start.
+struct EpochRun {
+    plan: Plan,
+    /// 1-based epoch number.
+    number: u64,
+    started: Instant,
+    /// Whether it started at its first batch (so that θ at its start is known).
+    fresh: bool,
+    /// The learning rate of the latest step.
+    lr: f64,
+}
+
+impl EpochRun {
+    /// The first batch not yet stepped.
+    fn next_batch<T>(&self, state: &TrainState<T>) -> usize {
+        usize::try_from(state.cursor.batch).unwrap_or(usize::MAX)
+    }
+
+    /// Adds the figures of a step on `rows` rows to the cursor and tells `observer`.
+    ///
+    /// # Errors
+    /// What [`Observer::on_params`] returns.
+    fn record<T>(
+        &self,
+        rows: usize,
+        stats: &BatchStats,
+        grad_norm: f64,
+        params: &[T],
+        state: &mut TrainState<T>,
+        observer: &mut dyn Observer<T>,
+    ) -> Result<()> {
+        let c = &mut state.cursor;
+        c.batch += 1;
+        c.loss_sum += stats.objective * rows as f64;
+        c.correct += stats.correct as u64;
+        c.evaluations += stats.evaluations;
+        c.examples += stats.rows as u64 * stats.evaluations;
+        c.grad_norm_sum += grad_norm;
+        observer.on_step(&StepReport {
+            epoch: self.number,
+            batch: usize::try_from(c.batch).unwrap_or(usize::MAX),
+            batches: self.plan.steps,
+            lr: self.lr,
+            objective: stats.objective,
+            grad_norm,
+        });
+        observer.on_params(params, state)
+    }
+}
+
+/// What is known of the model after an epoch, besides the epoch itself.
+#[derive(Clone, Copy)]
+struct Seen {
+    /// The validation split's statistics.
+    val: Option<BatchStats>,
+    /// ‖∇L(θ)‖₂ on the whole training split.
+    grad_norm: Option<f64>,
+    /// Whether the problem counts correct classes.
+    classifies: bool,
+}
+
+/// One model of [`Trainer::fit_together`]: its trainer, parameters and state.
+pub struct Member<'t, 'p, T> {
+    /// Its trainer.
+    pub trainer: Trainer<'t, T>,
+    /// Its parameters.
+    pub params: &'p mut [T],
+    /// Where its training stands.
+    pub state: &'p mut TrainState<T>,
+}
+
+impl<T: Real> Member<'_, '_, T> {
+    /// An empty report when this member can train in lockstep with `lead`: by an update rule,
+    /// without validation rows or full-gradient tests, on the same batches from the same place.
+    ///
+    /// # Errors
+    /// [`Error::Param`] naming what differs.
+    fn shares_batches(&self, lead: &Self) -> Result<FitReport> {
+        let (c, l) = (self.trainer.config, lead.trainer.config);
+        if c.strategy.rule().is_none() || c.patience.is_some() || c.grad_tol.is_some() {
+            return Err(Error::param(
+                "model",
+                "models that train together step by an update rule, without patience or grad_tol",
+            ));
+        }
+        let (s, t) = (&*self.state, &*lead.state);
+        if (c.batch, c.sampling, c.seed, s.epoch, s.cursor.batch)
+            != (l.batch, l.sampling, l.seed, t.epoch, t.cursor.batch)
+        {
+            return Err(Error::param(
+                "model",
+                "models that train together need the same batches, from the same place",
+            ));
+        }
+        Ok(FitReport {
+            history: Vec::new(),
+            stop: StopReason::MaxEpochs,
+            train_seconds: 0.0,
+        })
     }
 }
 
@@ -178,6 +282,24 @@ impl<'a, T: Real> Trainer<'a, T> {
         let elsewhere = rule.gradient_point(params, &state.optimizer, &mut self.point);
         let at: &[T] = if elsewhere { &self.point } else { params };
         let stats = problem.value_and_grad(at, rows, &mut self.grads);
+        let norm = self.apply(rule, &stats, params, state, lr)?;
+        Ok((stats, norm))
+    }
+
+    /// The second half of a step of `rule`, once the batch's statistics and gradient (in
+    /// `self.grads`) are known: `g = chain(∇L)`, `θ ← rule(θ, g, lr)`; returns ‖∇L‖₂ with the
+    /// chain's masks applied.
+    ///
+    /// # Errors
+    /// [`Error::Diverged`] when the objective is not finite (θ is then left as it was).
+    fn apply(
+        &mut self,
+        rule: &Optimizer,
+        stats: &BatchStats,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        lr: f64,
+    ) -> Result<f64> {
         if !stats.objective.is_finite() {
             return Err(Error::Diverged(format!(
                 "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",
@@ -191,7 +313,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         self.transforms.apply(&mut self.grads, state.step);
         rule.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
-        Ok((stats, norm))
+        Ok(norm)
     }
 
     /// ‖g‖₂ of the gradient buffer with the chain's masks applied to it.
@@ -219,72 +341,81 @@ impl<'a, T: Real> Trainer<'a, T> {
         state: &mut TrainState<T>,
         observer: &mut dyn Observer<T>,
     ) -> Result<Option<EpochStats>> {
-        let cfg = self.config;
-        let n = problem.rows();
+        let mut e = self.begin_epoch(problem.rows(), params, state)?;
+        for b in e.next_batch(state)..e.plan.steps {
+            if observer.stop_requested() {
+                return Ok(None);
+            }
+            e.lr = self.lr(state, e.plan.steps);
+            let rows = e.plan.rows(b);
+            let (stats, grad_norm) = self.measured_step(problem, params, state, rows, e.lr)?;
+            e.record(rows.len(), &stats, grad_norm, params, state, observer)?;
+        }
+        self.finish_epoch(e, problem.classifies(), params, state).map(Some)
+    }
+
+    /// Starts (or resumes, where the cursor stands) the current epoch over `n` rows.
+    ///
+    /// # Errors
+    /// [`Error::Data`] when `n` is 0.
+    fn begin_epoch(&mut self, n: usize, params: &[T], state: &TrainState<T>) -> Result<EpochRun> {
         if n == 0 {
             return Err(Error::data("the training split has no rows"));
         }
-        let plan = Plan::of(cfg, n, state.epoch);
-        let batches = plan.steps;
-        let epoch = state.epoch + 1;
-        let started = Instant::now();
-        let mut lr = self.lr(state, batches);
-        let done = usize::try_from(state.cursor.batch).unwrap_or(usize::MAX);
-        let fresh = done == 0;
+        let plan = Plan::of(self.config, n, state.epoch);
+        let fresh = state.cursor.batch == 0;
         if fresh {
             self.start.clear();
             self.start.extend_from_slice(params);
         }
-        for b in done..batches {
-            let rows = plan.rows(b);
-            if observer.stop_requested() {
-                return Ok(None);
-            }
-            lr = self.lr(state, batches);
-            let (stats, grad_norm) = self.measured_step(problem, params, state, rows, lr)?;
-            let c = &mut state.cursor;
-            c.batch += 1;
-            c.loss_sum += stats.objective * rows.len() as f64;
-            c.correct += stats.correct as u64;
-            c.evaluations += stats.evaluations;
-            c.examples += stats.rows as u64 * stats.evaluations;
-            c.grad_norm_sum += grad_norm;
-            observer.on_step(&StepReport {
-                epoch,
-                batch: b + 1,
-                batches,
-                lr,
-                objective: stats.objective,
-                grad_norm,
-            });
-            observer.on_params(params, state)?;
-        }
-        let seconds = started.elapsed().as_secs_f64();
+        Ok(EpochRun {
+            lr: self.lr(state, plan.steps),
+            plan,
+            number: state.epoch + 1,
+            started: Instant::now(),
+            fresh,
+        })
+    }
+
+    /// Closes epoch `e`, whose steps are all taken: its statistics from the cursor, which is
+    /// reset; `classifies` says whether accuracy is counted.
+    ///
+    /// # Errors
+    /// [`Error::Diverged`] when the objective or the parameters are not finite.
+    fn finish_epoch(
+        &mut self,
+        e: EpochRun,
+        classifies: bool,
+        params: &[T],
+        state: &mut TrainState<T>,
+    ) -> Result<EpochStats> {
+        let seconds = e.started.elapsed().as_secs_f64();
         let cursor = std::mem::take(&mut state.cursor);
-        state.epoch = epoch;
-        let visits = plan.visits();
+        state.epoch = e.number;
+        let visits = e.plan.visits();
         let objective = cursor.loss_sum / visits;
         if !objective.is_finite() || params.iter().any(|p| !p.is_finite()) {
             return Err(Error::Diverged(format!(
-                "the parameters became NaN or infinite in epoch {epoch} (learning rate {lr}); try a smaller learning rate"
+                "the parameters became NaN or infinite in epoch {} (learning rate {}); try a smaller learning rate",
+                e.number, e.lr
             )));
         }
-        let updates = match (&self.layers, fresh) {
+        let updates = match (&self.layers, e.fresh) {
             (_, false) => Vec::new(),
             (Some(layers), true) => layers.updates(&self.start, params),
             (None, true) => Layers::whole(params.len()).updates(&self.start, params),
         };
-        Ok(Some(EpochStats {
-            epoch,
+        Ok(EpochStats {
+            epoch: e.number,
             objective,
-            train_accuracy: problem.classifies().then(|| cursor.correct as f64 / visits),
-            lr,
+            train_accuracy: classifies.then(|| cursor.correct as f64 / visits),
+            lr: e.lr,
             seconds,
             evaluations: cursor.evaluations,
             examples: cursor.examples,
             mean_grad_norm: cursor.grad_norm_sum / cursor.batch.max(1) as f64,
             updates,
-        }))
+        })
     }
 
     /// Trains `params` on `train` from `state` until a stopping rule fires (see the
@@ -315,60 +446,193 @@ impl<'a, T: Real> Trainer<'a, T> {
         } else {
             Vec::new()
         };
-        let mut history = Vec::new();
-        let mut train_seconds = 0.0;
+        let mut run = FitReport {
+            history: Vec::new(),
+            stop: StopReason::MaxEpochs,
+            train_seconds: 0.0,
+        };
         while state.epoch < cfg.epochs {
             let Some(e) = self.run_epoch(train, params, state, observer)? else {
-                return Ok(FitReport {
-                    history,
-                    stop: StopReason::Requested,
-                    train_seconds,
-                });
+                run.stop = StopReason::Requested;
+                return Ok(run);
             };
-            train_seconds += e.seconds;
             let val_stats = val.as_mut().map(|v| v.value(params, &val_rows));
-            let monitored = val_stats.map_or(e.objective, |s| s.data_loss);
             let grad_norm = cfg.grad_tol.map(|_| self.gradient_norm(train, params, &train_rows));
-            cfg.schedule.observe(&mut state.plateau, monitored);
-            let report = EpochReport {
-                epoch: e.epoch,
-                objective: e.objective,
-                train_accuracy: e.train_accuracy,
-                val_loss: val_stats.map(|s| s.data_loss),
-                val_accuracy: val_stats
-                    .filter(|_| train.classifies())
-                    .map(|s| s.correct as f64 / s.rows.max(1) as f64),
-                lr: e.lr,
-                seconds: e.seconds,
-                evaluations: e.evaluations,
-                examples: e.examples,
+            let seen = Seen {
+                val: val_stats,
                 grad_norm,
-                mean_grad_norm: e.mean_grad_norm,
-                updates: e.updates,
+                classifies: train.classifies(),
             };
-            let stop = self.stopping(state, &report, params);
-            state.previous_objective = Some(e.objective);
-            let flow = observer.on_epoch(&report, params, state)?;
-            history.push(report);
-            let stop = match (stop, flow) {
-                (Some(stop), _) => stop,
-                (None, Flow::Stop) => StopReason::Requested,
-                (None, Flow::Continue) => continue,
-            };
-            if let (StopReason::EarlyStopped { .. }, Some(best)) = (&stop, &state.best) {
-                params.copy_from_slice(&best.params);
+            if let Some(stop) = self.end_epoch(e, seen, params, state, observer, &mut run)? {
+                run.stop = stop;
+                return Ok(run);
             }
-            return Ok(FitReport {
-                history,
-                stop,
-                train_seconds,
-            });
         }
-        Ok(FitReport {
-            history,
-            stop: StopReason::MaxEpochs,
-            train_seconds,
-        })
+        Ok(run)
+    }
+
+    /// What follows epoch `e` of [`fit`](Self::fit): the plateau's observation, the report
+    /// (appended to `run`'s history, its seconds to `run`'s), the stopping rules and the
+    /// observer. Returns why training stops, if it does (after restoring the best parameters
+    /// for early stopping).
+    ///
+    /// # Errors
+    /// Any error the observer returns.
+    fn end_epoch(
+        &mut self,
+        e: EpochStats,
+        seen: Seen,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        observer: &mut dyn Observer<T>,
+        run: &mut FitReport,
+    ) -> Result<Option<StopReason>> {
+        let cfg = self.config;
+        run.train_seconds += e.seconds;
+        let monitored = seen.val.map_or(e.objective, |s| s.data_loss);
+        cfg.schedule.observe(&mut state.plateau, monitored);
+        let report = EpochReport {
+            epoch: e.epoch,
+            objective: e.objective,
+            train_accuracy: e.train_accuracy,
+            val_loss: seen.val.map(|s| s.data_loss),
+            val_accuracy: seen
+                .val
+                .filter(|_| seen.classifies)
+                .map(|s| s.correct as f64 / s.rows.max(1) as f64),
+            lr: e.lr,
+            seconds: e.seconds,
+            evaluations: e.evaluations,
+            examples: e.examples,
+            grad_norm: seen.grad_norm,
+            mean_grad_norm: e.mean_grad_norm,
+            updates: e.updates,
+        };
+        let stop = self.stopping(state, &report, params);
+        state.previous_objective = Some(e.objective);
+        let flow = observer.on_epoch(&report, params, state)?;
+        run.history.push(report);
+        let stop = match (stop, flow) {
+            (Some(stop), _) => stop,
+            (None, Flow::Stop) => StopReason::Requested,
+            (None, Flow::Continue) => return Ok(None),
+        };
+        if let (StopReason::EarlyStopped { .. }, Some(best)) = (&stop, &state.best) {
+            params.copy_from_slice(&best.params);
+        }
+        Ok(Some(stop))
+    }
+
+    /// Trains each of `members` as [`fit`](Self::fit) would alone (no validation rows, a
+    /// silent observer), all of them in lockstep on `joint`, the objectives of every member
+    /// over the same rows: at each step every member still training asks for its gradient at
+    /// its own point on the same batch, `joint` computes all of them at once, and each member
+    /// then takes its own step (its transforms, learning rate and update rule). A member stops
+    /// by its own rules (its epoch budget, the tolerance, divergence) and the others go on
+    /// without it. When `joint` computes each member's loss and gradient as that member's own
+    /// problem would, each result equals training it alone, to the bit.
+    ///
+    /// Returns each member's report or error, in order.
+    pub fn fit_together<J: JointProblem<T> + ?Sized>(
+        members: &mut [Member<'_, '_, T>],
+        joint: &mut J,
+    ) -> Vec<Result<FitReport>> {
+        let n = joint.rows();
+        let mut runs: Vec<Result<FitReport>> = members.iter().map(|m| m.shares_batches(&members[0])).collect();
+        // Members still training; each epoch, the ones whose epoch is under way.
+        let mut alive: Vec<bool> = runs.iter().map(Result::is_ok).collect();
+        loop {
+            let mut epochs: Vec<Option<EpochRun>> = Vec::with_capacity(members.len());
+            for (k, m) in members.iter_mut().enumerate() {
+                alive[k] &= m.state.epoch < m.trainer.config.epochs;
+                let e = alive[k].then(|| m.trainer.begin_epoch(n, m.params, m.state));
+                epochs.push(e.transpose().unwrap_or_else(|err| {
+                    alive[k] = false;
+                    runs[k] = Err(err);
+                    None
+                }));
+            }
+            let Some((lead, Some(e))) = epochs.iter().enumerate().find(|(_, e)| e.is_some()) else {
+                return runs;
+            };
+            // Every member's plan and place are the lead's (checked by `shares_batches`).
+            let (plan, first) = (e.plan.clone(), e.next_batch(&*members[lead].state));
+            for b in first..plan.steps {
+                if epochs.iter().all(Option::is_none) {
+                    break;
+                }
+                let rows = plan.rows(b);
+                for (k, stats) in Self::joint_step(members, &mut epochs, joint, rows) {
+                    let (m, e) = (
+                        &mut members[k],
+                        epochs[k].as_mut().expect("an active member has an epoch"),
+                    );
+                    let cfg = m.trainer.config;
+                    let rule = cfg.strategy.rule().expect("members train by an update rule");
+                    let step = m
+                        .trainer
+                        .apply(rule, &stats, m.params, m.state, e.lr)
+                        .and_then(|norm| e.record(rows.len(), &stats, norm, m.params, m.state, &mut Silent));
+                    if let Err(err) = step {
+                        runs[k] = Err(err);
+                        epochs[k] = None;
+                        alive[k] = false;
+                    }
+                }
+            }
+            for (k, m) in members.iter_mut().enumerate() {
+                let Some(e) = epochs[k].take() else { continue };
+                let Ok(run) = runs[k].as_mut() else { continue };
+                let seen = Seen {
+                    val: None,
+                    grad_norm: None,
+                    classifies: joint.classifies(),
+                };
+                let ended = m
+                    .trainer
+                    .finish_epoch(e, seen.classifies, m.params, m.state)
+                    .and_then(|e| m.trainer.end_epoch(e, seen, m.params, m.state, &mut Silent, run));
+                match ended {
+                    Ok(None) => {}
+                    Ok(Some(stop)) => {
+                        run.stop = stop;
+                        alive[k] = false;
+                    }
+                    Err(err) => {
+                        runs[k] = Err(err);
+                        alive[k] = false;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step's gradients of every member with an epoch under way, on `rows`, computed by
+    /// `joint` at each member's gradient point; returns each member's index and statistics,
+    /// its gradient in its trainer's buffer.
+    fn joint_step<J: JointProblem<T> + ?Sized>(
+        members: &mut [Member<'_, '_, T>],
+        epochs: &mut [Option<EpochRun>],
+        joint: &mut J,
+        rows: &[usize],
+    ) -> Vec<(usize, BatchStats)> {
+        let mut models = Vec::with_capacity(members.len());
+        let mut points = Vec::with_capacity(members.len());
+        let mut grads = Vec::with_capacity(members.len());
+        for (k, (m, e)) in members.iter_mut().zip(epochs.iter_mut()).enumerate() {
+            let Some(e) = e else { continue };
+            let Member { trainer, params, state } = m;
+            let cfg = trainer.config;
+            let rule = cfg.strategy.rule().expect("members train by an update rule");
+            e.lr = trainer.lr(state, e.plan.steps);
+            trainer.grads.resize(params.len(), T::zero());
+            let elsewhere = rule.gradient_point(params, &state.optimizer, &mut trainer.point);
+            models.push(k);
+            points.push(if elsewhere { &trainer.point[..] } else { &params[..] });
+            grads.push(&mut trainer.grads[..]);
+        }
+        let stats = joint.value_and_grads(rows, &models, &points, &mut grads);
+        models.into_iter().zip(stats).collect()
     }
 
     /// ‖∇L(θ)‖₂ over `rows`, of the raw gradient restricted to the coordinates that train (the
@@ -422,15 +686,7 @@ mod tests {
     /// Full-batch training (one step per epoch) of `rule` at `lr` on ravine:1, f = ½‖θ‖², from
     /// (1, 0), with `params` adjusting the stopping rules: the stop, the epochs run and θ.
     fn run(rule: &str, lr: f64, params: impl Fn(&mut TrainParams)) -> (StopReason, usize, [f64; 2]) {
-        let mut p = TrainParams {
-            epochs: 500,
-            batch: BatchSize::Full,
-            lr: Some(lr),
-            optimizer: OptimizerParams::named(rule),
-            ..TrainParams::default()
-        };
-        params(&mut p);
-        let config = p.check().unwrap();
+        let config = train_params(rule, lr, 500, params).check().unwrap();
         let mut f = TestFunction::Ravine(1.0);
         let mut theta = [1.0, 0.0];
         let mut state = TrainState::new(&config.strategy, 2);
@@ -438,6 +694,125 @@ mod tests {
             .fit(&mut f, None, &mut theta, &mut state, &mut Silent)
             .unwrap();
         (report.stop, report.history.len(), theta)
+    }
+
+    /// Test functions side by side, each evaluated as it would be alone.
+    struct Apart(Vec<TestFunction>);
+
+    impl JointProblem<f64> for Apart {
+        fn rows(&self) -> usize {
+            1
+        }
+        fn value_and_grads(
+            &mut self,
+            rows: &[usize],
+            models: &[usize],
+            points: &[&[f64]],
+            grads: &mut [&mut [f64]],
+        ) -> Vec<BatchStats> {
+            let f = &mut self.0;
+            models
+                .iter()
+                .zip(points)
+                .zip(grads.iter_mut())
+                .map(|((&k, p), g)| f[k].value_and_grad(p, rows, g))
+                .collect()
+        }
+    }
+
+    /// Lockstep changes nothing a member computes: with a joint problem that evaluates each
+    /// member as alone, every member's θ, history and stop equal [`Trainer::fit`]'s to the bit,
+    /// whether it runs its whole budget, stops early by the tolerance, diverges, or asks for
+    /// its gradient elsewhere than θ (textbook Nesterov); the ones left go on after the others
+    /// stop, and a member that cannot train in lockstep is refused alone.
+    #[test]
+    fn members_in_lockstep_train_as_they_would_alone() {
+        let setups: Vec<(TestFunction, TrainParams)> = vec![
+            (TestFunction::Rosenbrock, train_params("sgd", 1e-3, 80, |_| {})),
+            (
+                TestFunction::Ravine(1.0),
+                train_params("momentum", 0.05, 500, |p| p.tol = Some(1e-3)),
+            ),
+            (TestFunction::Beale, train_params("adam", 0.05, 120, |_| {})),
+            (TestFunction::Ravine(1.0), train_params("sgd", 1e100, 30, |_| {})),
+            (
+                TestFunction::Booth,
+                train_params("nesterov", 0.01, 60, |p| {
+                    p.optimizer.convention = Some(crate::optim::Convention::Textbook)
+                }),
+            ),
+            (
+                TestFunction::Bowl,
+                train_params("sgd", 0.1, 40, |p| p.patience = Some(3)),
+            ),
+        ];
+        let configs: Vec<TrainConfig> = setups.iter().map(|(_, p)| p.clone().check().unwrap()).collect();
+        let start = [0.5, -1.5];
+        let mut thetas = vec![start; setups.len()];
+        let mut states: Vec<TrainState<f64>> = configs.iter().map(|c| TrainState::new(&c.strategy, 2)).collect();
+        let mut members: Vec<Member<f64>> = configs
+            .iter()
+            .zip(&mut thetas)
+            .zip(&mut states)
+            .map(|((c, params), state)| Member {
+                trainer: Trainer::new(c),
+                params,
+                state,
+            })
+            .collect();
+        let mut joint = Apart(setups.iter().map(|(f, _)| *f).collect());
+        let together = Trainer::fit_together(&mut members, &mut joint);
+        drop(members);
+        let mut stops = Vec::new();
+        for (k, ((f, _), config)) in setups.iter().zip(&configs).enumerate() {
+            let (mut f, mut theta) = (*f, start);
+            let mut state = TrainState::new(&config.strategy, 2);
+            let alone = Trainer::new(config).fit(&mut f, None, &mut theta, &mut state, &mut Silent);
+            match (&together[k], alone) {
+                (Ok(a), Ok(b)) => {
+                    let curve = |r: &FitReport| {
+                        r.history
+                            .iter()
+                            .map(|e| (e.objective, e.lr, e.mean_grad_norm))
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!((&a.stop, curve(a)), (&b.stop, curve(&b)), "member {k}");
+                    assert_eq!(thetas[k].map(f64::to_bits), theta.map(f64::to_bits), "member {k}");
+                    assert_eq!(states[k].step, state.step);
+                    stops.push(format!("{:?}", a.stop).split([' ', '{']).next().unwrap().to_string());
+                }
+                (Err(a), Err(b)) if k < 5 => {
+                    assert_eq!(a.to_string(), b.to_string());
+                    stops.push("Diverged".into());
+                }
+                (Err(a), _) => stops.push(a.to_string()),
+                (a, b) => panic!("member {k}: together {a:?}, alone {b:?}"),
+            }
+        }
+        assert_eq!(
+            stops,
+            [
+                "MaxEpochs",
+                "Converged",
+                "MaxEpochs",
+                "Diverged",
+                "MaxEpochs",
+                "model models that train together step by an update rule, without patience or grad_tol"
+            ]
+        );
+    }
+
+    /// Training parameters for full-batch `rule` at `lr` for `epochs`, adjusted by `more`.
+    fn train_params(rule: &str, lr: f64, epochs: u64, more: impl Fn(&mut TrainParams)) -> TrainParams {
+        let mut p = TrainParams {
+            epochs,
+            batch: BatchSize::Full,
+            lr: Some(lr),
+            optimizer: OptimizerParams::named(rule),
+            ..TrainParams::default()
+        };
+        more(&mut p);
+        p
     }
 
     /// Momentum at μ = 0.9, α = 0.05 on ½θ² oscillates with a period of about 28 steps; at each

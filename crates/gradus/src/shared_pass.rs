@@ -137,31 +137,23 @@ impl<E: Examples> JointProblem<f32> for SharedPass<'_, E> {
         // Each model's loss gradient on its own columns; in parallel over the models when the
         // pass has threads to spare (a single-threaded pass stays off the rayon pool, whose
         // wake-ups would cost more than a model's softmax).
-        let own = |(j, ((own, ds), &k)): (usize, ((&mut Vec<f32>, &mut Vec<f32>), &usize))| {
+        let own = |j: usize, (own, ds): &mut (Vec<f32>, Vec<f32>)| {
             own.clear();
             own.extend(s.chunks_exact(kc).flat_map(|row| &row[j * c..(j + 1) * c]));
             ds.resize(m * c, 0.0);
-            let objective = &objectives[k];
+            let objective = &objectives[models[j]];
             let loss = objective.loss.batch_value_grad(own, c, targets, ds, scale);
             (loss, objective.count_correct(own, targets))
         };
         let losses: Vec<(f64, usize)> = if self.threads > 1 {
             sc.own
                 .par_iter_mut()
-                .map(|(a, b)| (a, b))
-                .zip(models)
                 .enumerate()
                 .with_max_len(1)
-                .map(own)
+                .map(|(j, pair)| own(j, pair))
                 .collect()
         } else {
-            sc.own
-                .iter_mut()
-                .map(|(a, b)| (a, b))
-                .zip(models)
-                .enumerate()
-                .map(own)
-                .collect()
+            sc.own.iter_mut().enumerate().map(|(j, pair)| own(j, pair)).collect()
         };
         for (j, (_, ds)) in sc.own.iter().enumerate() {
             for (row, from) in sc.s.chunks_exact_mut(kc).zip(ds.chunks_exact(c)) {

@@ -240,8 +240,9 @@ fn units(configs: &[ModelConfig], todo: &[usize], folds: usize, together: bool, 
 /// What a trial's folds gave: each fold's metric or training error.
 type FoldScores = [std::result::Result<f64, String>];
 
-/// Runs `units` on as many worker threads as rayon has (plain threads, so that a pass's
-/// models, which wait for each other, never hold a rayon worker), each pass's products on the
+/// Runs `units` as jobs of the rayon pool, one per worker thread, each taking the next unit
+/// when it finishes one (a pass steps its models in lockstep on its worker; a model trained
+/// alone splits its batches on the pool, by work stealing), each pass's products on the
 /// threads left over; calls `finish` with each trial's fold results in fold order and its total
 /// seconds as soon as its last fold is done, and returns what it returns.
 fn run_units(
@@ -263,9 +264,9 @@ fn run_units(
     >::new());
     let results = std::sync::Mutex::new(Vec::new());
     let failed = std::sync::Mutex::new(None);
-    std::thread::scope(|s| {
+    rayon::scope(|s| {
         for _ in 0..workers {
-            s.spawn(|| {
+            s.spawn(|_| {
                 loop {
                     let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     if i >= units.len() || failed.lock().is_ok_and(|f| f.is_some()) {

@@ -136,6 +136,11 @@ impl Observer for Progress {
         Ok(())
     }
 
+    /// The parameters are never read (the test hook above only counts steps).
+    fn wants_params(&self, _: &TrainState<f32>) -> bool {
+        false
+    }
+
     fn stop_requested(&mut self) -> bool {
         self.signal.load(Ordering::Relaxed) != 0
     }

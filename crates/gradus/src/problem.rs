@@ -15,7 +15,9 @@ mod numerical;
 
 pub use numerical::{Gradient, NumericalGradient};
 
+use crate::params::ParamLayout;
 use crate::real::Real;
+use crate::regularizer::Regularizer;
 
 /// What one evaluation of an objective on a batch found.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -51,6 +53,31 @@ pub trait Problem<T: Real> {
     fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats;
     /// `L` on `rows`, without the gradient.
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats;
+    /// When the last [`value_and_grad`](Self::value_and_grad) took a sparse path: the gradient
+    /// of the data term alone, written on `support` (elsewhere it is zero and the buffer was
+    /// left as it was), the penalty left to the caller, to apply lazily (the trainer's
+    /// sparse step). `None` (the default) when the whole `∇L` was written.
+    fn sparse(&self) -> Option<SparseGrad<'_>> {
+        None
+    }
+    /// For a problem with a sparse path: the coordinates of θ its evaluation on `rows` reads
+    /// (its gradient's support), increasing, so that a caller who defers updates can bring
+    /// them up to date first. `None` (the default) when every evaluation reads all of θ.
+    fn sparse_support(&mut self, _rows: &[usize]) -> Option<&[usize]> {
+        None
+    }
+}
+
+/// A gradient written on its support only, and the penalty still to add: what
+/// [`Problem::sparse`] reports.
+#[derive(Clone, Copy, Debug)]
+pub struct SparseGrad<'a> {
+    /// The coordinates written, increasing.
+    pub support: &'a [usize],
+    /// The penalty `λR(θ)` left out.
+    pub regularizer: &'a Regularizer,
+    /// The parameters' tensors (which are penalised: [`Regularizer`]).
+    pub layout: &'a ParamLayout,
 }
 
 /// The objectives of several models over the same rows, evaluated together on a batch: what

@@ -60,38 +60,65 @@ impl Regularizer {
 
     /// Adds `∂(λR)/∂θ` to `grads` and returns `λR(θ)`.
     pub fn penalty_grad<T: Real>(&self, params: &[T], layout: &ParamLayout, grads: &mut [T]) -> f64 {
-        let (l2, l1) = match self.penalty {
-            Penalty::None => return 0.0,
-            Penalty::L2 { lambda } => (lambda, 0.0),
-            Penalty::L1 { lambda } => (0.0, lambda),
-            Penalty::Elastic { lambda, beta } => (lambda * beta, lambda),
-        };
-        let (two_l2, l1t) = (T::of(2.0 * l2), T::of(l1));
-        let (mut sq, mut abs) = (0.0f64, 0.0f64);
-        for seg in layout.segments() {
-            if seg.role == Role::Bias && !self.include_bias {
-                continue;
+        if self.penalty == Penalty::None {
+            return 0.0;
+        }
+        for r in self.penalised(layout) {
+            for (g, &w) in grads[r.clone()].iter_mut().zip(&params[r]) {
+                *g += self.coordinate_grad(w);
             }
-            let r = seg.range();
-            let w = &params[r.clone()];
+        }
+        self.value(params, layout)
+    }
+
+    /// `λR(θ)`.
+    pub fn value<T: Real>(&self, params: &[T], layout: &ParamLayout) -> f64 {
+        let (l2, l1) = self.strengths();
+        let (mut sq, mut abs) = (0.0f64, 0.0f64);
+        for r in self.penalised(layout) {
+            let w = &params[r];
             if l2 != 0.0 {
                 sq += crate::linalg::lane_sum(w, |v| v * v);
             }
             if l1 != 0.0 {
                 abs += crate::linalg::lane_sum(w, f64::abs);
             }
-            for (g, &w) in grads[r].iter_mut().zip(w) {
-                let sign = if w > T::zero() {
-                    T::one()
-                } else if w < T::zero() {
-                    -T::one()
-                } else {
-                    T::zero()
-                };
-                *g += two_l2 * w + l1t * sign;
-            }
         }
         l2 * sq + l1 * abs
+    }
+
+    /// `(λ₂, λ₁)`, the strengths of `Σ W²` and `Σ |W|` in `λR`.
+    pub fn strengths(&self) -> (f64, f64) {
+        match self.penalty {
+            Penalty::None => (0.0, 0.0),
+            Penalty::L2 { lambda } => (lambda, 0.0),
+            Penalty::L1 { lambda } => (0.0, lambda),
+            Penalty::Elastic { lambda, beta } => (lambda * beta, lambda),
+        }
+    }
+
+    /// `∂(λR)/∂w = 2λ₂w + λ₁ sign(w)` for one penalised coordinate `w` (sign 0 at 0).
+    pub fn coordinate_grad<T: Real>(&self, w: T) -> T {
+        let (l2, l1) = self.strengths();
+        let sign = if w > T::zero() {
+            T::one()
+        } else if w < T::zero() {
+            -T::one()
+        } else {
+            T::zero()
+        };
+        T::of(2.0 * l2) * w + T::of(l1) * sign
+    }
+
+    /// The ranges of θ the penalty applies to: the tensors of `layout`, less the biases unless
+    /// `include_bias`.
+    pub fn penalised(&self, layout: &ParamLayout) -> Vec<std::ops::Range<usize>> {
+        layout
+            .segments()
+            .iter()
+            .filter(|seg| seg.role != Role::Bias || self.include_bias)
+            .map(|seg| seg.range())
+            .collect()
     }
 
     /// Whether `R` has a kink within `h` of `θ_i` (|·| at 0): the gradient checker skips such

@@ -5,7 +5,7 @@ use rand::seq::SliceRandom;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::{Affine, Dataset, TargetBuf};
+use super::{Affine, Csr, Dataset, Features, TargetBuf};
 use crate::real::Real;
 
 /// A source of examples that gathers rows into dense, preprocessed batches.
@@ -23,6 +23,23 @@ pub trait Examples: Sync {
     fn n_features(&self) -> usize;
     /// Writes rows `rows` into `x` (`rows.len() × n_features`) and their targets into `t`.
     fn gather<T: Real>(&self, rows: &[usize], x: &mut Vec<T>, t: &mut TargetBuf);
+    /// Writes the targets of rows `rows` into `t`.
+    fn gather_targets(&self, rows: &[usize], t: &mut TargetBuf);
+    /// The rows in compressed sparse form, when they are stored so and preprocessed by a
+    /// scale alone (`x'_j = x_j · scale_j`, no shift, so a zero stays zero): what the sparse
+    /// path of a linear model reads instead of gathering dense rows.
+    fn sparse(&self) -> Option<SparseRows<'_>> {
+        None
+    }
+}
+
+/// Sparse rows and the scale of each feature.
+#[derive(Clone, Copy, Debug)]
+pub struct SparseRows<'a> {
+    /// The rows.
+    pub rows: &'a Csr,
+    /// `scale_j`, one per feature.
+    pub scale: &'a [f32],
 }
 
 /// A dataset with its fitted preprocessing.
@@ -43,6 +60,18 @@ impl Examples for Prepared<'_> {
     }
     fn gather<T: Real>(&self, rows: &[usize], x: &mut Vec<T>, t: &mut TargetBuf) {
         self.data.gather(rows, self.affine, x, t)
+    }
+    fn gather_targets(&self, rows: &[usize], t: &mut TargetBuf) {
+        self.data.gather_targets(rows, self.affine, t)
+    }
+    fn sparse(&self) -> Option<SparseRows<'_>> {
+        match self.data.features() {
+            Features::Csr(rows) if self.affine.scales_only() => Some(SparseRows {
+                rows,
+                scale: self.affine.scale(),
+            }),
+            _ => None,
+        }
     }
 }
 

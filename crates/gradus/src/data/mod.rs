@@ -377,6 +377,12 @@ impl Dataset {
                 }
             }
         }
+        self.gather_targets(rows, affine, targets);
+    }
+
+    /// The targets of the rows `rows` into `targets` (regression targets scaled as `affine`
+    /// says).
+    pub fn gather_targets(&self, rows: &[usize], affine: &Affine, targets: &mut TargetBuf) {
         match &self.targets {
             Targets::Classes { labels, .. } => {
                 targets.labels.clear();

@@ -73,6 +73,8 @@ pub struct Affine {
     shift: Vec<f32>,
     scale: Vec<f32>,
     target: Option<(f32, f32)>,
+    /// Whether some shift is not 0 (so that a zero feature does not stay zero).
+    shifts: bool,
 }
 
 impl Affine {
@@ -80,6 +82,7 @@ impl Affine {
     pub fn new(shift: Vec<f32>, scale: Vec<f32>) -> Self {
         debug_assert_eq!(shift.len(), scale.len());
         Self {
+            shifts: shift.iter().any(|&s| s != 0.0),
             shift,
             scale,
             target: None,
@@ -114,6 +117,10 @@ impl Affine {
     /// Per-feature scales.
     pub fn scale(&self) -> &[f32] {
         &self.scale
+    }
+    /// Whether every shift is 0: the map is a scale alone, and keeps zeros zero.
+    pub fn scales_only(&self) -> bool {
+        !self.shifts
     }
     /// Number of features.
     pub fn len(&self) -> usize {

@@ -83,6 +83,10 @@ impl Observer for Checkpoints<'_> {
             _ => Ok(()),
         }
     }
+    fn wants_params(&self, state: &TrainState<f32>) -> bool {
+        let due = matches!(self.plan, Some(Checkpointing { every: Some(k), .. }) if state.step.is_multiple_of(k));
+        due || self.observer.wants_params(state)
+    }
     fn stop_requested(&mut self) -> bool {
         self.observer.stop_requested()
     }

@@ -4,12 +4,12 @@ use super::ModelConfig;
 use super::checkpoints::{Checkpointing, Checkpoints};
 use crate::data::batch::Prepared;
 use crate::data::encode::Encoded;
-use crate::data::{Dataset, Encoding, Scaling, Targets, Task};
+use crate::data::{Dataset, Encoding, Features, Scaling, Targets, Task};
 use crate::error::{Error, Result};
 use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
 use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
-use crate::objective::Objective;
+use crate::objective::{CHUNK_ROWS, Objective};
 use crate::problem::{NumericalGradient, Problem};
 use crate::train::{
     Chain, EpochReport, FitReport, Freeze, Layers, Observer, Silent, StopReason, TrainConfig, TrainState, Trainer,
@@ -532,9 +532,26 @@ impl Fitted {
         })
     }
 
-    /// Checks that `data` fits the model's inputs and classes.
+    /// Checks that `data` fits the model's inputs and classes, and that a network with hidden
+    /// layers, which makes sparse rows dense [`CHUNK_ROWS`] at a time, would not need more than
+    /// [`DENSE_SPARSE_BYTES`] for them.
     fn check_rows(&self, data: &Dataset) -> Result<()> {
         let meta = &self.model.meta;
+        let dense_bytes = CHUNK_ROWS * data.n_features() * std::mem::size_of::<f32>();
+        if matches!(data.features(), Features::Csr(_))
+            && self.objective.network.dims().len() > 2
+            && dense_bytes > DENSE_SPARSE_BYTES
+        {
+            return Err(Error::param(
+                "model",
+                format!(
+                    "a network with hidden layers makes sparse rows dense, {CHUNK_ROWS} at a time: {} features would take {} MB, more than {} MB; train a linear model on them",
+                    data.n_features(),
+                    dense_bytes >> 20,
+                    DENSE_SPARSE_BYTES >> 20
+                ),
+            ));
+        }
         if data.n_features() != meta.inputs {
             return Err(Error::data(format!(
                 "the rows have {} features, the model expects {}",
@@ -552,6 +569,10 @@ impl Fitted {
         Ok(())
     }
 }
+
+/// The most memory the dense copies of sparse rows may take in a network with hidden layers
+/// (a linear model reads sparse rows as they are).
+const DENSE_SPARSE_BYTES: usize = 256 << 20;
 
 /// The trainer of `config` for a model of `objective`: its transform chain, and the update of
 /// each layer measured per epoch.

@@ -4,7 +4,7 @@
 
 use super::{Fitted, ModelConfig};
 use crate::data::batch::{BatchSize, Prepared, Sampling};
-use crate::data::{Dataset, Impute, Scaling, Task};
+use crate::data::{Dataset, Features, Impute, Scaling};
 use crate::error::{Error, Result};
 use crate::problem::Gradient;
 use crate::shared_pass::SharedPass;
@@ -26,13 +26,16 @@ pub struct PassKey {
 }
 
 impl ModelConfig {
-    /// What a model of this configuration on rows of `task` with `n_classes` classes must share
-    /// with others to train in one pass with them; `None` when it cannot share one: a network
-    /// with hidden layers, a derivative-free search, gradients by finite differences, or the
-    /// full-gradient stopping test (`grad_tol`), which evaluates every row between epochs.
-    pub fn pass_key(&self, task: Task, n_classes: usize) -> Option<PassKey> {
+    /// What a model of this configuration on the rows of `data` must share with others to
+    /// train in one pass with them; `None` when it cannot share one: a network with hidden
+    /// layers, a derivative-free search, gradients by finite differences, the full-gradient
+    /// stopping test (`grad_tol`), which evaluates every row between epochs, or sparse rows,
+    /// which a linear model trains on without making them dense (a pass's product would).
+    pub fn pass_key(&self, data: &Dataset) -> Option<PassKey> {
+        let (task, n_classes) = (data.task(), data.n_classes());
         let t = &self.train;
         let shares = self.architecture.hidden.is_empty()
+            && !matches!(data.features(), Features::Csr(_))
             && t.strategy.search().is_none()
             && t.gradient == Gradient::Analytic
             && t.grad_tol.is_none();
@@ -59,13 +62,13 @@ impl Fitted {
     /// [`Error::Param`] `model` when the configurations do not all have the same
     /// [`pass_key`](ModelConfig::pass_key); what [`Fitted::new`] returns.
     pub fn fit_together(configs: &[ModelConfig], train: &Dataset, threads: usize) -> Result<Vec<Result<Fitted>>> {
-        let key = |c: &ModelConfig| c.pass_key(train.task(), train.n_classes());
+        let key = |c: &ModelConfig| c.pass_key(train);
         let first = configs.first().map(key);
         if configs.iter().any(|c| first != Some(key(c)) || key(c).is_none()) {
             return Err(Error::param(
                 "model",
-                "configurations that train together must be linear, trained by an update rule on the \
-                 analytic gradient, with the same preprocessing, batch size, sampling and seed",
+                "configurations that train together must be linear, on dense rows, trained by an update \
+                 rule on the analytic gradient, with the same preprocessing, batch size, sampling and seed",
             ));
         }
         let Some((first, rest)) = configs.split_first() else {

@@ -494,6 +494,13 @@ impl Optimizer {
         }
     }
 
+    /// Whether this is plain SGD, `θ ← θ − α g` (no momentum, no weight decay of its own): the
+    /// rule under which a coordinate without a data gradient moves by the penalty alone, which
+    /// sparse training defers in closed form.
+    pub fn is_plain_sgd(&self) -> bool {
+        matches!(self, Optimizer::Sgd(r) if r.momentum == 0.0 && r.weight_decay == 0.0)
+    }
+
     /// The names of the per-parameter buffers, in [`State::slots`] order.
     pub fn slot_names(&self) -> &'static [&'static str] {
         dispatch!(self, r => r.slot_names())
@@ -573,6 +580,52 @@ impl Optimizer {
         tasks
             .into_par_iter()
             .for_each(|(p, g, mut slots)| dispatch!(self, r => r.update(p, g, lr, t, &mut slots)));
+    }
+
+    /// One step of the rule on the coordinates `support` alone (increasing), every other
+    /// parameter and buffer left as it is: the coordinates and their buffers are gathered into
+    /// `scratch`, updated by the rule as if they were the whole vector, and scattered back. The
+    /// step count `t` is the run's, as in PyTorch's `SparseAdam` (Adam's bias corrections
+    /// count every step, touched or not).
+    ///
+    /// # Panics
+    /// As [`step`](Self::step).
+    pub fn step_on<T: Real>(
+        &self,
+        params: &mut [T],
+        grads: &[T],
+        lr: f64,
+        state: &mut State<T>,
+        support: &[usize],
+        scratch: &mut Vec<T>,
+    ) {
+        assert_eq!(params.len(), grads.len(), "parameters and gradients differ in length");
+        if let Err(e) = self.check_state(state, params.len()) {
+            panic!("{e}");
+        }
+        state.step += 1;
+        let (t, k) = (state.step, support.len());
+        if k == 0 {
+            return;
+        }
+        scratch.clear();
+        scratch.extend(support.iter().map(|&i| params[i]));
+        scratch.extend(support.iter().map(|&i| grads[i]));
+        for (_, buf) in &state.slots {
+            scratch.extend(support.iter().map(|&i| buf[i]));
+        }
+        let (p, rest) = scratch.split_at_mut(k);
+        let (g, buffers) = rest.split_at_mut(k);
+        let mut slots: Vec<&mut [T]> = buffers.chunks_mut(k).collect();
+        dispatch!(self, r => r.update(p, g, lr, t, &mut slots));
+        for (&i, &v) in support.iter().zip(p.iter()) {
+            params[i] = v;
+        }
+        for ((_, buf), gathered) in state.slots.iter_mut().zip(&slots) {
+            for (&i, &v) in support.iter().zip(gathered.iter()) {
+                buf[i] = v;
+            }
+        }
     }
 }
 

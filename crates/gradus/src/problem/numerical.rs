@@ -104,6 +104,18 @@ impl<T: Real, P: Problem<T>> Problem<T> for NumericalGradient<P, T> {
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats {
         self.inner.value(params, rows)
     }
+    /// The inner problem's sparse gradient, when the gradient is its analytic one.
+    fn sparse(&self) -> Option<super::SparseGrad<'_>> {
+        (self.difference == Gradient::Analytic)
+            .then(|| self.inner.sparse())
+            .flatten()
+    }
+    fn sparse_support(&mut self, rows: &[usize]) -> Option<&[usize]> {
+        match self.difference {
+            Gradient::Analytic => self.inner.sparse_support(rows),
+            _ => None,
+        }
+    }
     fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats {
         let centred = match self.difference {
             Gradient::Analytic => return self.inner.value_and_grad(params, rows, grads),

@@ -27,6 +27,7 @@
 
 mod config;
 mod health;
+mod lazy;
 mod state;
 mod strategy;
 mod trainer;
@@ -159,6 +160,13 @@ pub trait Observer<T = f32> {
     fn on_params(&mut self, _params: &[T], _state: &TrainState<T>) -> Result<()> {
         Ok(())
     }
+    /// Whether [`on_params`](Self::on_params) reads the parameters after this step
+    /// (`state.step` steps taken): when it does not, a trainer whose parameters lag behind
+    /// (sparse training's deferred penalty) need not bring them up to date first, an O(θ)
+    /// pass. By default, always.
+    fn wants_params(&self, _state: &TrainState<T>) -> bool {
+        true
+    }
     /// Asked before each step: `true` stops training there, between two steps, with the epoch's
     /// place kept in [`TrainState::cursor`] (an interruption: Ctrl-C).
     fn stop_requested(&mut self) -> bool {
@@ -173,4 +181,8 @@ pub trait Observer<T = f32> {
 
 /// An observer that ignores everything.
 pub struct Silent;
-impl<T> Observer<T> for Silent {}
+impl<T> Observer<T> for Silent {
+    fn wants_params(&self, _state: &TrainState<T>) -> bool {
+        false
+    }
+}

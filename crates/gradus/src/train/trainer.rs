@@ -2,12 +2,13 @@
 //! optimizer paths on 2-D functions and derivative-free search, over any [`Problem`].
 
 use super::health::{LayerUpdate, Layers};
+use super::lazy::Lazy;
 use super::state::{Best, TrainState};
 use super::transform::Chain;
 use super::{EpochReport, FitReport, Flow, Observer, Silent, StepReport, StopReason, Strategy, TrainConfig};
 use crate::error::{Error, Result};
 use crate::optim::Optimizer;
-use crate::problem::{BatchStats, JointProblem, Problem};
+use crate::problem::{BatchStats, JointProblem, Problem, SparseGrad};
 use crate::real::Real;
 use std::time::Instant;
 
@@ -24,6 +25,8 @@ pub struct Trainer<'a, T> {
     layers: Option<Layers>,
     /// θ at the start of the current epoch, for the layers' updates.
     start: Vec<T>,
+    /// The deferred penalty of sparse steps ([`Problem::sparse`]).
+    lazy: Option<Lazy<T>>,
 }
 
 /// The steps of one epoch: step b evaluates `batch` rows of `order` from
@@ -170,6 +173,19 @@ impl<T: Real> Member<'_, '_, T> {
     }
 }
 
+/// [`Error::Diverged`] when a step's objective is not finite.
+fn check_finite<T>(stats: &BatchStats, state: &TrainState<T>, lr: f64) -> Result<()> {
+    if stats.objective.is_finite() {
+        return Ok(());
+    }
+    Err(Error::Diverged(format!(
+        "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",
+        stats.objective,
+        state.epoch + 1,
+        state.step + 1
+    )))
+}
+
 /// What one epoch did, before validation.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EpochStats {
@@ -214,6 +230,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             point: Vec::new(),
             layers: None,
             start: Vec::new(),
+            lazy: None,
         }
     }
 
@@ -279,11 +296,59 @@ impl<'a, T: Real> Trainer<'a, T> {
             }
         };
         self.grads.resize(params.len(), T::zero());
+        if let Some(lazy) = &mut self.lazy
+            && let Some(support) = problem.sparse_support(rows)
+        {
+            // What the batch reads must have its deferred penalty first.
+            lazy.catch_up(support, params);
+        }
         let elsewhere = rule.gradient_point(params, &state.optimizer, &mut self.point);
         let at: &[T] = if elsewhere { &self.point } else { params };
         let stats = problem.value_and_grad(at, rows, &mut self.grads);
-        let norm = self.apply(rule, &stats, params, state, lr)?;
+        let norm = match problem.sparse() {
+            Some(sparse) => self.apply_sparse(rule, &stats, &sparse, params, state, lr)?,
+            None => self.apply(rule, &stats, params, state, lr)?,
+        };
         Ok((stats, norm))
+    }
+
+    /// [`apply`](Self::apply) for a gradient written on its support alone, the penalty still
+    /// to add: a [lazily regularised](super::lazy) step, O(support).
+    ///
+    /// # Errors
+    /// [`Error::Diverged`] as [`apply`](Self::apply); [`Error::Param`] when gradient transforms
+    /// (noise, frozen tensors, clipping) are asked for, which sparse steps do not apply.
+    fn apply_sparse(
+        &mut self,
+        rule: &Optimizer,
+        stats: &BatchStats,
+        sparse: &SparseGrad,
+        params: &mut [T],
+        state: &mut TrainState<T>,
+        lr: f64,
+    ) -> Result<f64> {
+        check_finite(stats, state, lr)?;
+        if !self.transforms.is_identity() {
+            return Err(Error::param(
+                "model",
+                "gradient noise, frozen tensors and clipping are not applied to sparse rows; train without them",
+            ));
+        }
+        let n = params.len();
+        let lazy = match &mut self.lazy {
+            Some(lazy) if lazy.fits(n) => lazy,
+            slot => slot.insert(Lazy::new(rule, sparse, n)),
+        };
+        let norm = lazy.step(rule, params, &mut self.grads, lr, &mut state.optimizer, sparse.support);
+        state.step += 1;
+        Ok(norm)
+    }
+
+    /// Brings parameters whose penalty a sparse run deferred up to date.
+    fn flush(&mut self, params: &mut [T]) {
+        if let Some(lazy) = &mut self.lazy {
+            lazy.flush(params);
+        }
     }
 
     /// The second half of a step of `rule`, once the batch's statistics and gradient (in
@@ -300,14 +365,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         state: &mut TrainState<T>,
         lr: f64,
     ) -> Result<f64> {
-        if !stats.objective.is_finite() {
-            return Err(Error::Diverged(format!(
-                "the objective became {} in epoch {} (step {}, learning rate {lr}); try a smaller learning rate",
-                stats.objective,
-                state.epoch + 1,
-                state.step + 1
-            )));
-        }
+        check_finite(stats, state, lr)?;
         // Masking first changes nothing the chain does (it masks again after any noise).
         let norm = self.masked_norm();
         self.transforms.apply(&mut self.grads, state.step);
@@ -344,11 +402,15 @@ impl<'a, T: Real> Trainer<'a, T> {
         let mut e = self.begin_epoch(problem.rows(), params, state)?;
         for b in e.next_batch(state)..e.plan.steps {
             if observer.stop_requested() {
+                self.flush(params);
                 return Ok(None);
             }
             e.lr = self.lr(state, e.plan.steps);
             let rows = e.plan.rows(b);
             let (stats, grad_norm) = self.measured_step(problem, params, state, rows, e.lr)?;
+            if observer.wants_params(state) {
+                self.flush(params);
+            }
             e.record(rows.len(), &stats, grad_norm, params, state, observer)?;
         }
         self.finish_epoch(e, problem.classifies(), params, state).map(Some)
@@ -386,14 +448,17 @@ impl<'a, T: Real> Trainer<'a, T> {
         &mut self,
         e: EpochRun,
         classifies: bool,
-        params: &[T],
+        params: &mut [T],
         state: &mut TrainState<T>,
     ) -> Result<EpochStats> {
         let seconds = e.started.elapsed().as_secs_f64();
         let cursor = std::mem::take(&mut state.cursor);
         state.epoch = e.number;
         let visits = e.plan.visits();
-        let objective = cursor.loss_sum / visits;
+        self.flush(params);
+        // A sparse run's batches report their data loss alone: its penalty is the epoch end's.
+        let penalty = self.lazy.as_ref().map_or(0.0, |lazy| lazy.penalty(params));
+        let objective = cursor.loss_sum / visits + penalty;
         if !objective.is_finite() || params.iter().any(|p| !p.is_finite()) {
             return Err(Error::Diverged(format!(
                 "the parameters became NaN or infinite in epoch {} (learning rate {}); try a smaller learning rate",
@@ -640,6 +705,13 @@ impl<'a, T: Real> Trainer<'a, T> {
     fn gradient_norm<P: Problem<T> + ?Sized>(&mut self, problem: &mut P, params: &[T], rows: &[usize]) -> f64 {
         self.grads.resize(params.len(), T::zero());
         problem.value_and_grad(params, rows, &mut self.grads);
+        if let Some(sparse) = problem.sparse() {
+            // The data term on its support, zero elsewhere, and the penalty everywhere.
+            let kept: Vec<T> = sparse.support.iter().map(|&j| self.grads[j]).collect();
+            self.grads.fill(T::zero());
+            sparse.support.iter().zip(kept).for_each(|(&j, g)| self.grads[j] = g);
+            sparse.regularizer.penalty_grad(params, sparse.layout, &mut self.grads);
+        }
         self.masked_norm()
     }
 

@@ -151,6 +151,11 @@ impl<T: Real> Chain<T> {
         Chain(Vec::new())
     }
 
+    /// Whether the chain leaves every gradient as it is.
+    pub fn is_identity(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The transforms `config` asks for, but the mask of `freeze` (which needs a layout, see
     /// [`for_model`](Self::for_model)): noise (`noise`), then clipping (`clip_norm`).
     pub fn from_config(config: &TrainConfig) -> Self {

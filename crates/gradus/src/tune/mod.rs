@@ -222,7 +222,7 @@ fn run_unit(
 fn units(configs: &[ModelConfig], todo: &[usize], folds: usize, together: bool, data: &Dataset) -> Vec<Unit> {
     let mut groups: Vec<(Option<crate::estimator::PassKey>, Vec<usize>)> = Vec::new();
     for &t in todo {
-        let key = configs[t].pass_key(data.task(), data.n_classes()).filter(|_| together);
+        let key = configs[t].pass_key(data).filter(|_| together);
         match groups.iter_mut().find(|(k, _)| key.is_some() && *k == key) {
             Some((_, g)) => g.push(t),
             None => groups.push((key, vec![t])),

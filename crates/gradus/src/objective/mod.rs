@@ -7,12 +7,14 @@
 //! set; each chunk is split into at most [`SHARDS`] shards by a rule that ignores the thread
 //! count ([`Buffers`]), so the result is the same bits on any number of threads.
 
+mod sparse;
+
 use crate::data::batch::Examples;
 use crate::data::{TargetBuf, TargetSlice};
 use crate::error::Result;
 use crate::loss::Loss;
 use crate::model::{Network, Workspace};
-use crate::problem::{BatchStats, Problem};
+use crate::problem::{BatchStats, Problem, SparseGrad};
 use crate::real::Real;
 use crate::regularizer::Regularizer;
 
@@ -52,6 +54,8 @@ pub struct Objective {
 #[derive(Clone, Debug)]
 pub struct Buffers<T> {
     shards: Vec<Shard<T>>,
+    /// The sparse path's scratch ([`Objective::sparse_input`]).
+    sparse: sparse::SparseScratch<T>,
     /// The gradients of shards 1.. (shard 0 writes straight into the caller's buffer).
     grads: Vec<Vec<T>>,
 }
@@ -82,6 +86,7 @@ impl<T: Real> Buffers<T> {
         let n = shards.max(1);
         Self {
             shards: vec![shard; n],
+            sparse: sparse::SparseScratch::default(),
             grads: vec![Vec::new(); n - 1],
         }
     }
@@ -121,7 +126,14 @@ impl Objective {
         buf: &mut Buffers<T>,
         grads: &mut [T],
     ) -> BatchStats {
-        let mut stats = self.data_pass(params, data, rows, buf, Some(grads));
+        let mut stats = match self.sparse_input(data) {
+            Some(_) => {
+                // The sparse path writes its support alone: the rest of the gradient is zero.
+                grads.fill(T::zero());
+                self.sparse_stats(params, data, rows, buf, Some(grads))
+            }
+            None => self.data_pass(params, data, rows, buf, Some(grads)),
+        };
         stats.penalty = self.regularizer.penalty_grad(params, self.network.layout(), grads);
         stats.objective = stats.data_loss + stats.penalty;
         stats
@@ -135,13 +147,39 @@ impl Objective {
         rows: &[usize],
         buf: &mut Buffers<T>,
     ) -> BatchStats {
-        let mut stats = self.data_pass(params, data, rows, buf, None);
+        let mut stats = match self.sparse_input(data) {
+            Some(_) => self.sparse_stats(params, data, rows, buf, None),
+            None => self.data_pass(params, data, rows, buf, None),
+        };
         let mut scratch = vec![T::zero(); params.len()];
         stats.penalty = self
             .regularizer
             .penalty_grad(params, self.network.layout(), &mut scratch);
         stats.objective = stats.data_loss + stats.penalty;
         stats
+    }
+
+    /// The data loss over `rows` of sparse rows ([`Objective::sparse_pass`]), and with `grads`
+    /// its gradient, written on its support ([`Buffers`] keeps it) and nowhere else.
+    pub(crate) fn sparse_stats<T: Real, E: Examples>(
+        &self,
+        params: &[T],
+        data: &E,
+        rows: &[usize],
+        buf: &mut Buffers<T>,
+        grads: Option<&mut [T]>,
+    ) -> BatchStats {
+        let x = self.sparse_input(data).expect("the rows are sparse");
+        let scale = 1.0 / rows.len().max(1) as f64;
+        let (loss, correct) = self.sparse_pass(params, x, data, rows, &mut buf.sparse, grads, scale);
+        BatchStats {
+            objective: loss * scale,
+            data_loss: loss * scale,
+            penalty: 0.0,
+            correct,
+            rows: rows.len(),
+            evaluations: 1,
+        }
     }
 
     /// The data loss over `rows`, chunk by chunk, each chunk split into shards as [`Buffers`]
@@ -272,6 +310,9 @@ impl Objective {
 
     /// The `len × outputs` scores of every row of `data`, in order.
     pub fn scores<E: Examples>(&self, params: &[f32], data: &E, threads: usize) -> Vec<f32> {
+        if let Some(x) = self.sparse_input(data) {
+            return self.sparse_scores(params, x);
+        }
         let (mut ws, mut x, mut targets) = (Workspace::new(threads), Vec::new(), TargetBuf::default());
         let out = self.network.outputs();
         let mut all = Vec::with_capacity(data.len() * out);
@@ -301,6 +342,8 @@ pub struct OnData<'a, T, E> {
     objective: &'a Objective,
     data: &'a E,
     buf: Buffers<T>,
+    /// Whether the last gradient took the sparse path.
+    sparse: bool,
 }
 
 impl Objective {
@@ -310,6 +353,7 @@ impl Objective {
             objective: self,
             data,
             buf: Buffers::default(),
+            sparse: false,
         }
     }
 }
@@ -321,12 +365,32 @@ impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
     fn classifies(&self) -> bool {
         self.objective.loss.task() == crate::data::Task::Classify
     }
+    /// `L` and `∇L` on `rows`; for a linear model on sparse rows, the data term alone, written
+    /// on its support, the penalty left to the trainer ([`Problem::sparse`]).
     fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats {
+        self.sparse = self.objective.sparse_input(self.data).is_some();
+        if self.sparse {
+            return self
+                .objective
+                .sparse_stats(params, self.data, rows, &mut self.buf, Some(grads));
+        }
         self.objective
             .value_and_grad(params, self.data, rows, &mut self.buf, grads)
     }
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats {
         self.objective.value(params, self.data, rows, &mut self.buf)
+    }
+    fn sparse_support(&mut self, rows: &[usize]) -> Option<&[usize]> {
+        let x = self.objective.sparse_input(self.data)?;
+        self.objective.sparse_support(x, rows, &mut self.buf.sparse);
+        Some(&self.buf.sparse.support)
+    }
+    fn sparse(&self) -> Option<SparseGrad<'_>> {
+        self.sparse.then(|| SparseGrad {
+            support: &self.buf.sparse.support,
+            regularizer: &self.objective.regularizer,
+            layout: self.objective.network.layout(),
+        })
     }
 }
 

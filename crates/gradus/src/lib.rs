@@ -26,8 +26,10 @@
 //! particular, and keeps everything it needs to continue in a [`train::TrainState`]. Each
 //! epoch's report carries its health figures, measured without a pass over the data: the mean
 //! norm of the batch gradients and each layer's update/weight ratio ([`train::LayerUpdate`]).
-//! Linear models that share their batches can train together, one trainer each, on the seats
-//! of a [`shared_pass::SharedPass`]: one product computes every model's scores.
+//! Linear models that share their batches can train together, in lockstep
+//! ([`train::Trainer::fit_together`]) on a [`shared_pass::SharedPass`]: one product computes
+//! every model's scores. A linear model on sparse rows reads and writes only the columns its
+//! batch touches ([`problem::Problem::sparse`]), its penalty deferred (`train::lazy`).
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains

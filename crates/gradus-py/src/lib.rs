@@ -246,10 +246,13 @@ impl Model {
             .collect()
     }
 
-    /// The feature map `x' = (x − shift) · scale` the model applies first: (shift, scale).
-    fn affine(&self) -> (Vec<f32>, Vec<f32>) {
+    /// The feature map `x' = (x − shift) · scale` the model applies first: (shift, scale), and
+    /// a regressor's target map `y' = (y − shift_y) · scale_y` as (shift_y, scale_y) (`None`:
+    /// targets not scaled).
+    #[allow(clippy::type_complexity)]
+    fn affine(&self) -> (Vec<f32>, Vec<f32>, Option<(f32, f32)>) {
         let a = self.inner.affine();
-        (a.shift().to_vec(), a.scale().to_vec())
+        (a.shift().to_vec(), a.scale().to_vec(), a.target())
     }
 
     /// The classes' names as the training data gave them (`None`: a regressor, or classes

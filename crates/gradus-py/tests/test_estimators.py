@@ -15,10 +15,10 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import gradus
 
 ESTIMATORS = [
-    gradus.SGDClassifier(max_iter=20, random_state=0),
-    gradus.SGDRegressor(max_iter=20, random_state=0),
-    gradus.MLPClassifier((8,), max_iter=20, random_state=0),
-    gradus.MLPRegressor((8,), max_iter=20, random_state=0),
+    gradus.SGDClassifier(random_state=0),
+    gradus.SGDRegressor(random_state=0),
+    gradus.MLPClassifier((16,), learning_rate_init=0.01, random_state=0),
+    gradus.MLPRegressor((16,), learning_rate_init=0.01, random_state=0),
 ]
 
 

@@ -96,7 +96,8 @@ class GradusEstimator(BaseEstimator):
         return _core.Model.new(options, X, y, n_classes)
 
     def _scores(self, X):
-        return self.model_.decision_function(self._check_predict(X))
+        X = self._check_predict(X)
+        return self.model_.decision_function(X)
 
     def _train(self, X, y, n_classes, model):
         """Trains `model` (early stopping on a held-out `validation_fraction` when asked);
@@ -158,15 +159,20 @@ class GradusEstimator(BaseEstimator):
 
     def _layers(self):
         """(weight (in × out, scikit-learn's layout), bias) of each layer, in the input's units:
-        the feature map x' = (x − shift)·scale folded into the first layer."""
+        the feature map x' = (x − shift)·scale folded into the first layer, and a regressor's
+        target map y' = (y − shift_y)·scale_y into the last (ŷ = ŷ'/scale_y + shift_y)."""
         tensors = {name: np.asarray(v, dtype=np.float64).reshape(shape) for name, shape, v in self.model_.tensors()}
-        shift, scale = (np.asarray(a, dtype=np.float64) for a in self.model_.affine())
+        shift, scale, target = self.model_.affine()
+        shift, scale = np.asarray(shift, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+        n = len(tensors) // 2
         layers = []
-        for i in range(len(tensors) // 2):
+        for i in range(n):
             w, b = tensors[f"layers.{i}.weight"].T, tensors[f"layers.{i}.bias"]
             if i == 0:
                 b = b - (shift * scale) @ w
                 w = w * scale[:, None]
+            if i == n - 1 and target is not None:
+                w, b = w / target[1], b / target[1] + target[0]
             layers.append((w, b))
         return layers
 

@@ -8,6 +8,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
 import types
@@ -95,7 +96,7 @@ class _SGDBase(GradusEstimator):
         betas=None,
         batch_size=32,
         schedule="constant",
-        scale="none",
+        scale="standardize",
         n_jobs=None,
     ):
         self.loss = loss
@@ -173,11 +174,17 @@ class SGDClassifier(ClassifierMixin, _SGDBase):
         s = self._scores(X)
         return self.classes_[np.argmax(s, axis=1)]
 
-    def predict_proba(self, X):
-        if self._LOSSES[self.loss] != "softmax":
+    def _has_proba(self):
+        if self._LOSSES.get(self.loss) != "softmax":
             raise AttributeError(f"probability estimates are not available for loss={self.loss!r}")
-        return self.model_.predict_proba(self._check_predict(X))
+        return True
 
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        X = self._check_predict(X)
+        return self.model_.predict_proba(X)
+
+    @available_if(_has_proba)
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))
 
@@ -193,7 +200,7 @@ class SGDRegressor(RegressorMixin, _SGDBase):
 
 
     def _options(self, n_samples):
-        return {**super()._options(n_samples), "target_scale": "none"}
+        return {**super()._options(n_samples), "target_scale": "standardize"}
 
     def partial_fit(self, X, y):
         """One more epoch over (X, y)."""
@@ -219,6 +226,12 @@ _MLP = {
 
 class _MLPBase(GradusEstimator):
     _parameter_constraints = _MLP
+    _XFAIL = {
+        "check_methods_subset_invariance": (
+            "scores are float32 sums of a blocked matrix product whose order depends on the "
+            "number of rows: a subset's outputs can differ in the last bit (~1e-7 relative)"
+        ),
+    }
     _ACTIVATIONS = {"relu": "relu", "tanh": "tanh", "logistic": "sigmoid"}
 
     def __init__(
@@ -242,7 +255,7 @@ class _MLPBase(GradusEstimator):
         beta_1=0.9,
         beta_2=0.999,
         epsilon=1e-8,
-        scale="none",
+        scale="standardize",
         n_jobs=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -308,10 +321,12 @@ class MLPClassifier(ClassifierMixin, _MLPBase):
         return self._partial_fit(X, y, classes)
 
     def predict(self, X):
-        return self.classes_[np.argmax(self._scores(X), axis=1)]
+        s = self._scores(X)
+        return self.classes_[np.argmax(s, axis=1)]
 
     def predict_proba(self, X):
-        return self.model_.predict_proba(self._check_predict(X))
+        X = self._check_predict(X)
+        return self.model_.predict_proba(X)
 
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))
@@ -324,7 +339,7 @@ class MLPRegressor(RegressorMixin, _MLPBase):
     _LOSS = "squared"
 
     def _options(self, n_samples):
-        return {**super()._options(n_samples), "target_scale": "none"}
+        return {**super()._options(n_samples), "target_scale": "standardize"}
 
     def partial_fit(self, X, y):
         """One more epoch over (X, y)."""

@@ -26,3 +26,16 @@ fi
 # The library's documentation builds without a warning (broken links included).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p gradus --locked
 cargo test --workspace --locked "$@"
+
+# The Python package (crates/gradus-py): a virtual environment with the pinned requirements,
+# the wheel built with the cheaper `pyci` profile into the shared target dir, then its pytest
+# suite (scikit-learn's estimator checks, and model files shared with the CLI built above).
+target="${CARGO_TARGET_DIR:-target}"
+venv="$target/pyvenv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+fi
+"$venv/bin/pip" install -q -r crates/gradus-py/requirements-test.txt
+PATH="$(cd "$venv/bin" && pwd):$PATH" MATURIN_PEP517_ARGS="--profile pyci --locked" \
+  "$venv/bin/pip" install -q --no-build-isolation --force-reinstall --no-deps ./crates/gradus-py
+GRADUS_CLI="$(cd "$target/debug" && pwd)/gradus" "$venv/bin/python" -m pytest -q -p no:cacheprovider crates/gradus-py/tests

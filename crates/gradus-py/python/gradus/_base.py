@@ -1,0 +1,205 @@
+"""What the four estimators share: input checks, options for the Rust core, pickling, files.
+
+The Rust core (`gradus._core.Model`) takes hyperparameters as the CLI's flag values (text) and
+dense float32 rows; this module turns scikit-learn's parameters and inputs into those.
+"""
+
+import os
+import tempfile
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from . import _core
+
+
+def _rows(X):
+    """Rows as the core reads them: C-contiguous float32 (a copy only where needed)."""
+    return np.ascontiguousarray(X, dtype=np.float32)
+
+
+def penalty_option(penalty, alpha, l1_ratio, n_samples=1):
+    """scikit-learn's penalty α·R(w) as gradus' `--reg` (per example, hence `/ n_samples`
+    for the MLP's, which scikit-learn divides by the number of rows).
+
+    scikit-learn: l2 R = ½‖w‖², l1 R = ‖w‖₁, elasticnet R = (1−ρ)/2 ‖w‖² + ρ‖w‖₁;
+    gradus: `l2:λ` = λ‖w‖², `l1:λ` = λ‖w‖₁, `elastic:λ,β` = λ‖w‖₁ + λβ‖w‖².
+    """
+    a = float(alpha) / n_samples
+    if penalty is None or a == 0.0:
+        return "none"
+    if penalty == "l2" or (penalty == "elasticnet" and l1_ratio == 0):
+        return f"l2:{a / 2!r}"
+    if penalty == "l1" or (penalty == "elasticnet" and l1_ratio == 1):
+        return f"l1:{a!r}"
+    if penalty == "elasticnet":
+        return f"elastic:{a * l1_ratio!r},{(1 - l1_ratio) / (2 * l1_ratio)!r}"
+    raise ValueError(f"penalty must be 'l2', 'l1', 'elasticnet' or None, got {penalty!r}")
+
+
+def seed_of(random_state):
+    """A gradus seed (u64) from scikit-learn's `random_state` (None: 0, so fits repeat)."""
+    if random_state is None:
+        return 0
+    if isinstance(random_state, (int, np.integer)):
+        return int(random_state) % 2**63
+    return int(random_state.randint(2**31))
+
+
+class GradusEstimator(BaseEstimator):
+    """The shared machinery; subclasses define `_options(n_samples)` and `_is_classifier`."""
+
+    _is_classifier = False
+    # check_estimator's checks this estimator is known to fail, with the reason (README too).
+    _XFAIL = {}
+
+    @classmethod
+    def _xfail_checks(cls):
+        return dict(cls._XFAIL)
+
+    # --- inputs -----------------------------------------------------------------------------
+
+    def _check_fit(self, X, y, reset):
+        self._validate_params()
+        X, y = validate_data(
+            self, X, y, accept_sparse=False, dtype=[np.float64, np.float32], reset=reset, y_numeric=not self._is_classifier
+        )
+        if self._is_classifier:
+            check_classification_targets(y)
+        elif y.ndim > 1 and y.shape[1] == 1:
+            y = y.ravel()
+        if not self._is_classifier and y.ndim != 1:
+            raise ValueError("gradus regressors take one target per row: y must be 1-D.")
+        return _rows(X), y
+
+    def _check_predict(self, X):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, accept_sparse=False, dtype=[np.float64, np.float32], reset=False)
+        return _rows(X)
+
+    def _targets(self, y):
+        """Targets for the core: class indices (uint32) into `classes_`, or float32 values."""
+        if not self._is_classifier:
+            return np.ascontiguousarray(y, dtype=np.float32), 0
+        index = np.searchsorted(self.classes_, y)
+        if np.any(index >= len(self.classes_)) or np.any(self.classes_[np.minimum(index, len(self.classes_) - 1)] != y):
+            unseen = sorted(set(np.asarray(y).tolist()) - set(self.classes_.tolist()))
+            raise ValueError(f"y contains classes not in classes_: {unseen}")
+        return np.ascontiguousarray(index, dtype=np.uint32), len(self.classes_)
+
+    # --- the core model ---------------------------------------------------------------------
+
+    def _new_model(self, X, y, n_classes):
+        options = {k: str(v) for k, v in self._options(X.shape[0]).items() if v is not None}
+        return _core.Model.new(options, X, y, n_classes)
+
+    def _scores(self, X):
+        X = self._check_predict(X)
+        return self.model_.decision_function(X)
+
+    def _train(self, X, y, n_classes, model):
+        """Trains `model` (early stopping on a held-out `validation_fraction` when asked);
+        sets `loss_curve_`, `validation_scores_`, `n_iter_`, `t_`."""
+        X_val = y_val = None
+        if getattr(self, "early_stopping", False):
+            from sklearn.model_selection import train_test_split
+
+            stratify = y if n_classes else None
+            try:
+                X, X_val, y, y_val = train_test_split(
+                    X, y, test_size=self.validation_fraction, random_state=seed_of(self.random_state) % 2**32, stratify=stratify
+                )
+            except ValueError:
+                X, X_val, y, y_val = train_test_split(X, y, test_size=self.validation_fraction, random_state=seed_of(self.random_state) % 2**32)
+            X, X_val = _rows(X), _rows(X_val)
+        history = model.train(X, y, n_classes, X_val, y_val)
+        self.model_ = model
+        self.loss_curve_ = [h[0] for h in history]
+        if X_val is not None:
+            self.validation_scores_ = [h[1] for h in history]
+        self.n_iter_ = len(history)
+        self.t_ = float(model.steps)
+        self._publish()
+        return self
+
+    def _fit(self, X, y):
+        X, y = self._check_fit(X, y, reset=True)
+        if self._is_classifier:
+            self.classes_ = np.unique(y)
+            if len(self.classes_) < 2:
+                raise ValueError(
+                    f"This solver needs samples of at least 2 classes in the data, but the data contains only one class: {self.classes_[0]!r}"
+                )
+        targets, n_classes = self._targets(y)
+        model = self.model_ if self.warm_start and hasattr(self, "model_") else self._new_model(X, targets, n_classes)
+        return self._train(X, targets, n_classes, model)
+
+    def _partial_fit(self, X, y, classes=None):
+        first = not hasattr(self, "model_")
+        X, y = self._check_fit(X, y, reset=first)
+        if self._is_classifier and first:
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            self.classes_ = np.unique(np.asarray(classes))
+        targets, n_classes = self._targets(y)
+        if first:
+            self.model_ = self._new_model(X, targets, n_classes)
+            self.loss_curve_ = []
+            self.n_iter_ = 0
+        self.loss_curve_.append(self.model_.partial_fit(X, targets, n_classes))
+        self.n_iter_ += 1
+        self.t_ = float(self.model_.steps)
+        self._publish()
+        return self
+
+    def _publish(self):
+        """Sets the fitted attributes read from the parameters (`coef_`, `coefs_`, …)."""
+
+    def _layers(self):
+        """(weight (in × out, scikit-learn's layout), bias) of each layer, in the input's units:
+        the feature map x' = (x − shift)·scale folded into the first layer, and a regressor's
+        target map y' = (y − shift_y)·scale_y into the last (ŷ = ŷ'/scale_y + shift_y)."""
+        tensors = {name: np.asarray(v, dtype=np.float64).reshape(shape) for name, shape, v in self.model_.tensors()}
+        shift, scale, target = self.model_.affine()
+        shift, scale = np.asarray(shift, dtype=np.float64), np.asarray(scale, dtype=np.float64)
+        n = len(tensors) // 2
+        layers = []
+        for i in range(n):
+            w, b = tensors[f"layers.{i}.weight"].T, tensors[f"layers.{i}.bias"]
+            if i == 0:
+                b = b - (shift * scale) @ w
+                w = w * scale[:, None]
+            if i == n - 1 and target is not None:
+                w, b = w / target[1], b / target[1] + target[0]
+            layers.append((w, b))
+        return layers
+
+    # --- files and pickling -----------------------------------------------------------------
+
+    def save(self, path):
+        """Writes the model file the CLI writes and reads (safetensors with metadata)."""
+        check_is_fitted(self, "model_")
+        self.model_.save(os.fspath(path))
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        model = state.pop("model_", None)
+        if model is not None:
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "model.safetensors")
+                model.save_checkpoint(path)
+                with open(path, "rb") as f:
+                    state["_model_bytes"] = f.read()
+        return state
+
+    def __setstate__(self, state):
+        data = state.pop("_model_bytes", None)
+        self.__dict__.update(state)
+        if data is not None:
+            with tempfile.TemporaryDirectory() as d:
+                path = os.path.join(d, "model.safetensors")
+                with open(path, "wb") as f:
+                    f.write(data)
+                self.model_ = _core.Model.load(path)

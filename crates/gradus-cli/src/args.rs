@@ -163,6 +163,11 @@ pub struct DataArgs {
     /// an error (a field may hold at most 1 MiB).
     #[arg(long, default_value_t = 16, value_name = "MIB")]
     pub max_record_mib: usize,
+    /// For LIBSVM data: hash feature indices into 2^B features (1 ≤ B ≤ 31; MurmurHash3 x86_32
+    /// of the index, colliding values summed), so that the model has 2^B × outputs weights
+    /// whatever the files' index range; the model file records B.
+    #[arg(long, value_name = "B")]
+    pub hash_bits: Option<u32>,
 }
 
 /// The model and its objective.

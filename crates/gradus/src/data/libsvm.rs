@@ -18,6 +18,7 @@
 //! training stay within reach. Every error names the file and line.
 
 use super::csv::{number, quoted, size};
+use super::hashing::HashBits;
 use super::{Csr, Dataset, Features, Task, labels};
 use crate::error::{Error, Result};
 use std::fs::File;
@@ -70,54 +71,88 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize, path: &Pat
     Ok(n > 0)
 }
 
+/// One line's label and (index, value) pairs, as [`parse_line`] reads them.
+#[derive(Debug, Default)]
+pub(crate) struct LineRow {
+    /// The label; `None` for a blank or comment-only line.
+    pub label: Option<f64>,
+    /// The pairs: 1-based indices as written, or 0-based hashed features with hashing.
+    pub pairs: Vec<(u64, f32)>,
+    /// Whether the line had a `qid:` field.
+    pub qid: bool,
+}
+
+/// Parses one line (without its line break) into `row`; with `hash`, its indices are hashed
+/// ([`HashBits::row`]) and may be any positive 64-bit integer, else they are at most
+/// [`MAX_INDEX`]. The error is the message, without file and line.
+pub(crate) fn parse_line(bytes: &[u8], hash: Option<HashBits>, row: &mut LineRow) -> std::result::Result<(), String> {
+    row.pairs.clear();
+    row.label = None;
+    row.qid = false;
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 at column {}", e.valid_up_to() + 1))?;
+    let text = text.split_once('#').map_or(text, |(data, _)| data);
+    let mut fields = text.split_ascii_whitespace();
+    let Some(label) = fields.next() else {
+        return Ok(());
+    };
+    let y = label
+        .parse::<f64>()
+        .map_err(|_| format!("label {} is not a number", quoted(label)))?;
+    let limit = if hash.is_some() { u64::MAX } else { MAX_INDEX };
+    let mut last = 0u64;
+    for (k, field) in fields.enumerate() {
+        let Some((index, value)) = field.split_once(':') else {
+            return Err(format!("{} is not index:value", quoted(field)));
+        };
+        if index == "qid" {
+            if k > 0 {
+                return Err("qid: must come right after the label".into());
+            }
+            row.qid = true;
+            continue;
+        }
+        let j = match index.parse::<u64>() {
+            Ok(0) => return Err("index 0: indices start at 1".into()),
+            Ok(j) if j > limit => return Err(format!("index {j} is beyond the limit of {MAX_INDEX}")),
+            Ok(j) => j,
+            Err(_) => return Err(format!("index {} is not a positive integer", quoted(index))),
+        };
+        if j <= last {
+            let why = if j == last { "repeats" } else { "comes after" };
+            return Err(format!("index {j} {why} index {last}: indices must increase"));
+        }
+        last = j;
+        let x = number(value).map_err(|msg| format!("index {j}: {msg}"))?;
+        row.pairs.push((j, x));
+    }
+    match hash {
+        Some(h) => h
+            .row(&mut row.pairs)
+            .ok_or_else(|| format!("the values hashed to one feature sum beyond f32's range (hash bits {h})"))?,
+        None => row.pairs.iter_mut().for_each(|p| p.0 -= 1),
+    }
+    row.label = Some(y);
+    Ok(())
+}
+
 /// Parses the file `path`.
-fn parse(path: &Path, max_line: usize) -> Result<Parsed> {
+fn parse(path: &Path, max_line: usize, hash: Option<HashBits>) -> Result<Parsed> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut input = BufReader::with_capacity(64 << 10, file);
     let (mut indptr, mut indices, mut values) = (vec![0usize], Vec::new(), Vec::new());
     let (mut labels, mut lines, mut qid_lines) = (Vec::new(), Vec::new(), 0);
     let mut buf = Vec::new();
+    let mut row = LineRow::default();
     let mut line = 0u64;
     while next_line(&mut input, &mut buf, max_line, path, line + 1)? {
         line += 1;
-        let err = |msg: String| Error::format(path, format!("line {line}: {msg}"));
-        let text =
-            std::str::from_utf8(&buf).map_err(|e| err(format!("not valid UTF-8 at column {}", e.valid_up_to() + 1)))?;
-        let text = text.split_once('#').map_or(text, |(data, _)| data);
-        let mut fields = text.split_ascii_whitespace();
-        let Some(label) = fields.next() else {
+        parse_line(&buf, hash, &mut row).map_err(|msg| Error::format(path, format!("line {line}: {msg}")))?;
+        let Some(y) = row.label else {
             continue;
         };
-        let y = label
-            .parse::<f64>()
-            .map_err(|_| err(format!("label {} is not a number", quoted(label))))?;
-        let mut last = 0u64;
-        for (k, field) in fields.enumerate() {
-            let Some((index, value)) = field.split_once(':') else {
-                return Err(err(format!("{} is not index:value", quoted(field))));
-            };
-            if index == "qid" {
-                if k > 0 {
-                    return Err(err("qid: must come right after the label".into()));
-                }
-                qid_lines += 1;
-                continue;
-            }
-            let j = match index.parse::<u64>() {
-                Ok(0) => return Err(err("index 0: indices start at 1".into())),
-                Ok(j) if j > MAX_INDEX => return Err(err(format!("index {j} is beyond the limit of {MAX_INDEX}"))),
-                Ok(j) => j,
-                Err(_) => return Err(err(format!("index {} is not a positive integer", quoted(index)))),
-            };
-            if j <= last {
-                let why = if j == last { "repeats" } else { "comes after" };
-                return Err(err(format!("index {j} {why} index {last}: indices must increase")));
-            }
-            last = j;
-            let x = number(value).map_err(|msg| err(format!("index {j}: {msg}")))?;
-            indices.push((j - 1) as u32);
-            values.push(x);
-        }
+        qid_lines += usize::from(row.qid);
+        indices.extend(row.pairs.iter().map(|p| p.0 as u32));
+        values.extend(row.pairs.iter().map(|p| p.1));
         indptr.push(values.len());
         labels.push(y);
         lines.push(line);
@@ -135,21 +170,23 @@ fn parse(path: &Path, max_line: usize) -> Result<Parsed> {
 
 /// Loads the file `train` and, if given, `test`, with one feature count (the largest index in
 /// either) and one reading of the labels (so that ±1 labels and the class count agree between
-/// them). `max_line` is the longest line allowed, in bytes.
+/// them). `max_line` is the longest line allowed, in bytes. With `hash`, indices are hashed
+/// into 2^B features ([`super::hashing`]), the feature count is 2^B and any positive 64-bit
+/// index is read.
 ///
 /// Errors (naming the file and line): a line too long or not UTF-8; a label or value that is
 /// not a number, not finite or beyond `f32`'s range; a field that is not `index:value`; an index
 /// that is 0, not a positive integer, beyond [`MAX_INDEX`], or not above the one before it
 /// (`train.svm: line 4: index 3 repeats index 3: indices must increase`); a label that does not
 /// fit the task; a file without rows.
-pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize) -> Result<Sparse> {
-    let a = parse(train, max_line)?;
-    let b = test.map(|t| parse(t, max_line)).transpose()?;
+pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize, hash: Option<HashBits>) -> Result<Sparse> {
+    let a = parse(train, max_line, hash)?;
+    let b = test.map(|t| parse(t, max_line, hash)).transpose()?;
     let n_features = a
         .rows
         .min_features()
         .max(b.as_ref().map_or(0, |b| b.rows.min_features()))
-        .max(1);
+        .max(hash.map_or(1, HashBits::features));
     // Each file's labels are checked on their own first, so that an error names its file; then
     // together, so that both read them the same way (a test file whose labels are −1 and +1 when
     // the training file's are 0 and 1 is an error naming the test row).

@@ -94,7 +94,10 @@ fn hashed_libsvm_models_have_two_to_the_b_inputs_and_hash_again_to_evaluate_and_
     assert_eq!(p.lines().count(), 11, "{p}");
     for (bits, want) in [("0", "got 0"), ("32", "got 32")] {
         let e = fails(&["train", "--data", &spec, "--hash-bits", bits]);
-        assert!(e.contains("--hash-bits must be an integer from 1 to 31") && e.contains(want), "{e}");
+        assert!(
+            e.contains("--hash-bits must be an integer from 1 to 31") && e.contains(want),
+            "{e}"
+        );
     }
     let e = fails(&["train", "--data", "digits", "--hash-bits", "3"]);
     assert!(e.contains("--hash-bits applies only to LIBSVM data"), "{e}");

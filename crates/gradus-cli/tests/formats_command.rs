@@ -102,3 +102,53 @@ fn hashed_libsvm_models_have_two_to_the_b_inputs_and_hash_again_to_evaluate_and_
     let e = fails(&["train", "--data", "digits", "--hash-bits", "3"]);
     assert!(e.contains("--hash-bits applies only to LIBSVM data"), "{e}");
 }
+
+#[test]
+fn streamed_training_in_one_window_equals_one_epoch_in_memory_and_bad_streams_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let line = |i: u32| format!("{} {}:1 {}:{}\n", i % 3, i % 3 + 1, i % 5 + 4, i % 7);
+    std::fs::write(d.join("a.svm"), (0..90).map(line).collect::<String>()).unwrap();
+    std::fs::write(d.join("b.svm"), (90..120).map(line).collect::<String>()).unwrap();
+    let spec = format!("libsvm:{},{}", path_in(d, "a.svm"), path_in(d, "b.svm"));
+    let (m, s) = (path_in(d, "m.safetensors"), path_in(d, "s.safetensors"));
+    let common = ["train", "--data", &spec, "--epochs", "1", "--batch-size", "8", "--json"];
+    ok(&[&common[..], &["--out", &m]].concat());
+    let streamed = last_json(&ok(&[
+        &common[..],
+        &["--out", &s, "--stream", "--shuffle-buffer", "90"],
+    ]
+    .concat()));
+    assert_eq!(
+        (streamed["windows"].as_u64(), streamed["rows"].as_u64()),
+        (Some(1), Some(90))
+    );
+    // The same weights: the same probabilities for every test row, to the last digit.
+    let proba = |model: &str| ok(&["predict", "--model", model, "--proba"]);
+    assert_eq!(proba(&m), proba(&s));
+    // Windows of 20 rows over 2 passes: 5 windows a pass.
+    let w = last_json(&ok(&[
+        &common[..],
+        &["--stream", "--shuffle-buffer", "20", "--passes", "2"],
+    ]
+    .concat()));
+    assert_eq!(w["windows"], 10, "{w}");
+    std::fs::write(d.join("c.svm"), "0 1:1\n2 2:1\n1 3:x\n").unwrap();
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("libsvm:{}", path_in(d, "c.svm")),
+        "--stream",
+    ]);
+    assert!(e.contains("c.svm: line 3: index 3: 'x' is not a number"), "{e}");
+    std::fs::write(d.join("c.svm"), "0 1:1\n2 2:1").unwrap();
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("libsvm:{}", path_in(d, "c.svm")),
+        "--stream",
+    ]);
+    assert!(e.contains("c.svm: line 2: the file ends within this line"), "{e}");
+    let e = fails(&["train", "--data", "digits", "--stream"]);
+    assert!(e.contains("--stream reads LIBSVM files"), "{e}");
+}

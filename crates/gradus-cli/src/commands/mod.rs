@@ -15,6 +15,7 @@ mod record;
 mod report;
 mod schedule;
 mod splits;
+mod stream;
 pub(crate) mod summary;
 mod train;
 mod trajectory;

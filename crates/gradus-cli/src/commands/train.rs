@@ -18,6 +18,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if a.compare_lr.is_some() {
         return super::compare_lr::run(a);
     }
+    if a.stream {
+        return super::stream::run(a);
+    }
     let started = Instant::now();
     let threads = rayon::current_num_threads();
     if let Some(p) = &a.plot {

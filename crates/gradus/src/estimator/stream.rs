@@ -95,8 +95,30 @@ impl StreamSource {
         })
     }
 
+    /// The whole file in one window (test rows), read with `survey`'s features and labels.
+    ///
+    /// # Errors
+    /// Reading errors; a label the survey did not see, naming its line; a file without rows.
+    pub fn whole(&self, survey: &Survey) -> Result<Dataset> {
+        let win = Windows::open(&self.path, usize::MAX, self.max_line, self.hash)?
+            .next_window()?
+            .ok_or_else(|| Error::format(&self.path, "no data rows"))?;
+        self.dataset(survey, &win)
+    }
+
     /// A window's rows as a data set, its labels read with the survey's.
     fn dataset(&self, survey: &Survey, win: &Window) -> Result<Dataset> {
+        if self.task == Task::Classify
+            && let Some(r) = win.labels.iter().position(|y| !survey.labels.contains(y))
+        {
+            return Err(Error::format(
+                &self.path,
+                format!(
+                    "line {}: label {} was not seen in training",
+                    win.lines[r], win.labels[r]
+                ),
+            ));
+        }
         let all: Vec<f64> = survey.labels.iter().chain(&win.labels).copied().collect();
         let known = survey.labels.len();
         let at = |i: usize| {
@@ -293,5 +315,15 @@ mod tests {
         };
         let e = source.survey().unwrap_err().to_string();
         assert!(e.contains("s.svm: line 121: index 2:"), "{e}");
+        // Test rows with a label the training file does not have.
+        std::fs::write(&path, "0 1:1\n1 2:1\n").unwrap();
+        let survey = source.survey().unwrap();
+        let test = dir.path().join("t.svm");
+        std::fs::write(&test, "1 1:1\n7 2:1\n").unwrap();
+        let e = StreamSource { path: test, ..source }
+            .whole(&survey)
+            .unwrap_err()
+            .to_string();
+        assert!(e.ends_with("t.svm: line 2: label 7 was not seen in training"), "{e}");
     }
 }

@@ -226,6 +226,17 @@ mod tests {
         p
     }
 
+    /// Windows of `window` rows of `path`, classes, no hashing.
+    fn source(path: &std::path::Path, window: usize) -> StreamSource {
+        StreamSource {
+            path: path.to_path_buf(),
+            window,
+            max_line: 1 << 20,
+            hash: None,
+            task: Task::Classify,
+        }
+    }
+
     fn config() -> ModelConfig {
         let mut p = ModelParams::default();
         p.train.epochs = 1;
@@ -239,13 +250,7 @@ mod tests {
     fn one_window_of_the_whole_file_trains_as_one_epoch_in_memory() {
         let dir = tempfile::tempdir().unwrap();
         let path = file(dir.path());
-        let source = StreamSource {
-            path: path.clone(),
-            window: 1000,
-            max_line: 1 << 20,
-            hash: None,
-            task: Task::Classify,
-        };
+        let source = source(&path, 1000);
         let survey = source.survey().unwrap();
         assert_eq!((survey.n_features, survey.rows, survey.labels.len()), (9, 120, 3));
         let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
@@ -266,13 +271,7 @@ mod tests {
     fn windows_are_epochs_of_the_carried_state_and_passes_repeat_them() {
         let dir = tempfile::tempdir().unwrap();
         let path = file(dir.path());
-        let source = StreamSource {
-            path: path.clone(),
-            window: 50,
-            max_line: 1 << 20,
-            hash: None,
-            task: Task::Classify,
-        };
+        let source = source(&path, 50);
         let survey = source.survey().unwrap();
         let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
         let windows = streamed.train_stream(&source, &survey, 2, &mut |_| true).unwrap();
@@ -306,13 +305,7 @@ mod tests {
         let mut text = std::fs::read_to_string(&path).unwrap();
         text.push_str("1 2:nan\n");
         std::fs::write(&path, text).unwrap();
-        let source = StreamSource {
-            path: path.clone(),
-            window: 50,
-            max_line: 1 << 20,
-            hash: None,
-            task: Task::Classify,
-        };
+        let source = source(&path, 50);
         let e = source.survey().unwrap_err().to_string();
         assert!(e.contains("s.svm: line 121: index 2:"), "{e}");
         // Test rows with a label the training file does not have.

@@ -24,15 +24,28 @@ def load(prefix):
     return x, y
 
 
+def measured(cmd):
+    """Runs `cmd` under /usr/bin/time; returns (status, stdout, stderr, wall seconds, the
+    command's own peak resident memory in MB). GNU time's %M is the maximum RSS of the process it
+    forks, small and fresh, so none of this Python process's memory is counted, as it would be in
+    wait4's rusage of a child forked from here."""
+    import tempfile, time
+    with tempfile.NamedTemporaryFile("r") as rss:
+        t = time.perf_counter()
+        p = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + cmd, capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+        peak_kb = rss.read().strip().splitlines()[-1]
+    return p.returncode, p.stdout, p.stderr, seconds, int(peak_kb) / 1024 if peak_kb.isdigit() else float("nan")
+
+
+GRADUS = os.environ.get("GRADUS", os.path.join(ROOT, "target", "release", "gradus"))
+
+
 def gradus_train(args):
     """Runs `gradus train ARGS --json`; returns its JSON summary and its own peak resident memory
-    in MB (wait4's rusage of the child; run it before importing torch, since a child's ru_maxrss
-    counts what it inherited from this process before exec)."""
-    cmd = [os.path.join(ROOT, "target", "release", "gradus"), "train"] + args + ["--json"]
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True) as p:
-        stdout = p.stdout.read()
-        _, status, usage = os.wait4(p.pid, 0)
-        p.returncode = os.waitstatus_to_exitcode(status)
-    if p.returncode != 0:
-        raise SystemExit(f"gradus failed with status {p.returncode}: {' '.join(cmd)}")
-    return json.loads(stdout.strip().splitlines()[-1]), usage.ru_maxrss / 1024
+    in MB ([`measured`])."""
+    cmd = [GRADUS, "train"] + args + ["--json"]
+    status, stdout, _, _, peak_mb = measured(cmd)
+    if status != 0:
+        raise SystemExit(f"gradus failed with status {status}: {' '.join(cmd)}")
+    return json.loads(stdout.strip().splitlines()[-1]), peak_mb

@@ -163,6 +163,11 @@ pub struct DataArgs {
     /// an error (a field may hold at most 1 MiB).
     #[arg(long, default_value_t = 16, value_name = "MIB")]
     pub max_record_mib: usize,
+    /// For LIBSVM data: hash feature indices into 2^B features (1 ≤ B ≤ 31; MurmurHash3 x86_32
+    /// of the index, colliding values summed), so that the model has 2^B × outputs weights
+    /// whatever the files' index range; the model file records B.
+    #[arg(long, value_name = "B")]
+    pub hash_bits: Option<u32>,
 }
 
 /// The model and its objective.
@@ -289,6 +294,17 @@ pub struct TrainArgs {
     /// Maximum number of epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: u64,
+    /// Train on a LIBSVM file read in windows of --shuffle-buffer rows, parsed on a second
+    /// thread, with bounded memory; each window is one epoch of the trainer's seeded order over
+    /// its rows, the training state carried across windows.
+    #[arg(long)]
+    pub stream: bool,
+    /// With --stream: rows per window (the rows held and shuffled at once).
+    #[arg(long, default_value_t = 65_536, value_name = "R")]
+    pub shuffle_buffer: usize,
+    /// With --stream: passes over the file (default --epochs).
+    #[arg(long, value_name = "N")]
+    pub passes: Option<u64>,
     /// Rows per batch, or 'full' for full-batch gradient descent (1: single-example SGD).
     #[arg(long, default_value = "64", value_parser = parse_batch)]
     pub batch_size: BatchSize,

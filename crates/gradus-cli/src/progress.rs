@@ -81,6 +81,25 @@ impl Progress {
         }
     }
 
+    /// The same reporter showing bytes read out of `total` (a streamed run) instead of batches.
+    pub fn reading(self, total: u64) -> Self {
+        if let Some(bar) = &self.bar {
+            let style = ProgressStyle::with_template("read [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> ");
+            bar.set_style(style);
+            bar.set_length(total);
+        }
+        self
+    }
+
+    /// Shows `bytes` read so far.
+    pub fn read(&self, bytes: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(bytes);
+        }
+    }
+
     /// The signal that asked training to stop, if one did.
     pub fn interrupted(&self) -> Option<Interrupted> {
         match self.signal.load(Ordering::Relaxed) {

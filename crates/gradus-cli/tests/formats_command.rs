@@ -62,3 +62,93 @@ fn npz_libsvm_npy_and_cifar10_train_evaluate_and_predict() {
     ]);
     assert!(e.contains("task applies only to CSV, NumPy and LIBSVM data"), "{e}");
 }
+
+#[test]
+fn hashed_libsvm_models_have_two_to_the_b_inputs_and_hash_again_to_evaluate_and_predict() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // Indices far beyond the unhashed limit of 2^24; feature 7 carries the class.
+    let line = |i: u64| {
+        let y = i % 2;
+        let big = 1_000_000_007 * (i + 1);
+        format!("{} 7:{y} {big}:0.5 {}:1\n", 2 * y as i64 - 1, big + 99)
+    };
+    let train: String = (0..40).map(line).collect();
+    let test: String = (40..50).map(line).collect();
+    std::fs::write(d.join("a.svm"), &train).unwrap();
+    std::fs::write(d.join("b.svm"), &test).unwrap();
+    let spec = format!("libsvm:{},{}", path_in(d, "a.svm"), path_in(d, "b.svm"));
+    let e = fails(&["train", "--data", &spec]);
+    assert!(e.contains("line 1: index 1000000007 is beyond the limit"), "{e}");
+    let s = train_eval_predict(&spec, &["--hash-bits", "4"], d);
+    // 2^4 weights per class, and a bias each.
+    assert_eq!(s["parameters"], 2 * 16 + 2, "{s}");
+    let model = path_in(d, "m.safetensors");
+    // eval re-reads the recorded source hashed (unhashed, its indices would be refused), and
+    // agrees with the training run's own test figures.
+    let e = last_json(&ok(&["eval", "--model", &model, "--json"]));
+    assert_eq!(e["accuracy"], s["test_accuracy"], "{e} {s}");
+    // predict hashes another LIBSVM file named with --data the same way.
+    let other = format!("libsvm:{}", path_in(d, "b.svm"));
+    let p = ok(&["predict", "--model", &model, "--data", &other, "--split", "all"]);
+    assert_eq!(p.lines().count(), 11, "{p}");
+    for (bits, want) in [("0", "got 0"), ("32", "got 32")] {
+        let e = fails(&["train", "--data", &spec, "--hash-bits", bits]);
+        assert!(
+            e.contains("--hash-bits must be an integer from 1 to 31") && e.contains(want),
+            "{e}"
+        );
+    }
+    let e = fails(&["train", "--data", "digits", "--hash-bits", "3"]);
+    assert!(e.contains("--hash-bits applies only to LIBSVM data"), "{e}");
+}
+
+#[test]
+fn streamed_training_in_one_window_equals_one_epoch_in_memory_and_bad_streams_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let line = |i: u32| format!("{} {}:1 {}:{}\n", i % 3, i % 3 + 1, i % 5 + 4, i % 7);
+    std::fs::write(d.join("a.svm"), (0..90).map(line).collect::<String>()).unwrap();
+    std::fs::write(d.join("b.svm"), (90..120).map(line).collect::<String>()).unwrap();
+    let spec = format!("libsvm:{},{}", path_in(d, "a.svm"), path_in(d, "b.svm"));
+    let (m, s) = (path_in(d, "m.safetensors"), path_in(d, "s.safetensors"));
+    let common = ["train", "--data", &spec, "--epochs", "1", "--batch-size", "8", "--json"];
+    ok(&[&common[..], &["--out", &m]].concat());
+    let streamed = last_json(&ok(&[
+        &common[..],
+        &["--out", &s, "--stream", "--shuffle-buffer", "90"],
+    ]
+    .concat()));
+    assert_eq!(
+        (streamed["windows"].as_u64(), streamed["rows"].as_u64()),
+        (Some(1), Some(90))
+    );
+    // The same weights: the same probabilities for every test row, to the last digit.
+    let proba = |model: &str| ok(&["predict", "--model", model, "--proba"]);
+    assert_eq!(proba(&m), proba(&s));
+    // Windows of 20 rows over 2 passes: 5 windows a pass.
+    let w = last_json(&ok(&[
+        &common[..],
+        &["--stream", "--shuffle-buffer", "20", "--passes", "2"],
+    ]
+    .concat()));
+    assert_eq!(w["windows"], 10, "{w}");
+    std::fs::write(d.join("c.svm"), "0 1:1\n2 2:1\n1 3:x\n").unwrap();
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("libsvm:{}", path_in(d, "c.svm")),
+        "--stream",
+    ]);
+    assert!(e.contains("c.svm: line 3: index 3: 'x' is not a number"), "{e}");
+    std::fs::write(d.join("c.svm"), "0 1:1\n2 2:1").unwrap();
+    let e = fails(&[
+        "train",
+        "--data",
+        &format!("libsvm:{}", path_in(d, "c.svm")),
+        "--stream",
+    ]);
+    assert!(e.contains("c.svm: line 2: the file ends within this line"), "{e}");
+    let e = fails(&["train", "--data", "digits", "--stream"]);
+    assert!(e.contains("--stream reads LIBSVM files"), "{e}");
+}

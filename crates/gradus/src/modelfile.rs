@@ -117,6 +117,10 @@ pub struct DataOrigin {
     /// drawn.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub val_data: Option<String>,
+    /// The feature hashing of LIBSVM rows (`--hash-bits`), applied again to every LIBSVM source
+    /// the model reads.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_bits: Option<crate::data::hashing::HashBits>,
 }
 
 impl DataOrigin {
@@ -135,6 +139,7 @@ impl DataOrigin {
             header: None,
             test_data: None,
             val_data: None,
+            hash_bits: None,
         })
     }
 }
@@ -486,6 +491,7 @@ mod tests {
                     header: None,
                     test_data: None,
                     val_data: None,
+                    hash_bits: None,
                 }),
                 train: None,
                 init: Init::Auto,

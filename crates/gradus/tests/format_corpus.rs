@@ -213,7 +213,7 @@ fn malformed_files_of_every_format_fail_cleanly_within_a_small_multiple_of_their
     assert!(loaded >= 1);
     // Per line: CSR pointers, label, line number and class (about 40 bytes), doubled by vector growth.
     let loaded = run("libsvm", &d.join("a.svm"), &libsvm_corpus(), 64, SLACK, |p| {
-        libsvm::load(p, None, Task::Classify, 1 << 20).map(|s| s.train.len())
+        libsvm::load(p, None, Task::Classify, 1 << 20, None).map(|s| s.train.len())
     });
     assert!(loaded >= 1);
     let names = [

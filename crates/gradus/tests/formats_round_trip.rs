@@ -127,7 +127,7 @@ fn libsvm_rows_are_sparse_and_equal_the_dense_ones() {
     let dir = tempfile::tempdir().unwrap();
     let text = libsvm(&dense(), &Y);
     let p = write(dir.path(), "train.svm", &text);
-    let s = libsvm::load(&p, None, Task::Classify, 1 << 20).unwrap();
+    let s = libsvm::load(&p, None, Task::Classify, 1 << 20, None).unwrap();
     assert_eq!(rows(&s.train), dense());
     assert_eq!(s.train.labels(), Some(&[0, 2, 1, 2][..]));
     let Features::Csr(m) = s.train.features() else {
@@ -143,7 +143,7 @@ fn libsvm_rows_are_sparse_and_equal_the_dense_ones() {
         "+1 qid:3 1:0.5 3:2 # first\n\n# only a comment\n-1 qid:3 2:-1.25\n",
     );
     let t = write(dir.path(), "b.svm", "-1 5:1\n");
-    let s = libsvm::load(&p, Some(&t), Task::Classify, 1 << 20).unwrap();
+    let s = libsvm::load(&p, Some(&t), Task::Classify, 1 << 20, None).unwrap();
     let test = s.test.unwrap();
     assert_eq!((s.train.n_features(), test.n_features(), s.qid_lines), (5, 5, 2));
     assert_eq!(
@@ -152,7 +152,7 @@ fn libsvm_rows_are_sparse_and_equal_the_dense_ones() {
     );
     assert_eq!((s.train.labels(), test.labels()), (Some(&[1, 0][..]), Some(&[0][..])));
     assert_eq!(s.train.class_names().unwrap(), ["-1", "+1"]);
-    let r = libsvm::load(&p, None, Task::Regress, 1 << 20).unwrap();
+    let r = libsvm::load(&p, None, Task::Regress, 1 << 20, None).unwrap();
     assert_eq!(r.train.targets(), &gradus::data::Targets::Values(vec![1.0, -1.0]));
 }
 
@@ -192,16 +192,22 @@ fn libsvm_errors_name_file_and_line() {
     ];
     for (text, want) in cases {
         let p = write(dir.path(), "bad.svm", text);
-        let e = libsvm::load(&p, None, Task::Classify, 1 << 20).unwrap_err().to_string();
+        let e = libsvm::load(&p, None, Task::Classify, 1 << 20, None)
+            .unwrap_err()
+            .to_string();
         assert_eq!(e, format!("{}: {want}", p.display()), "{text:?}");
     }
     let p = write(dir.path(), "long.svm", format!("1 1:1\n1 {}\n", "2:1 ".repeat(100)));
-    let e = libsvm::load(&p, None, Task::Classify, 64).unwrap_err().to_string();
+    let e = libsvm::load(&p, None, Task::Classify, 64, None)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.ends_with("long.svm: line 2: the line is longer than the limit of 64 bytes"),
         "{e}"
     );
-    let e = libsvm::load(&p, None, Task::Classify, 1 << 20).unwrap_err().to_string();
+    let e = libsvm::load(&p, None, Task::Classify, 1 << 20, None)
+        .unwrap_err()
+        .to_string();
     assert!(
         e.ends_with("line 2: index 2 repeats index 2: indices must increase"),
         "{e}"
@@ -209,7 +215,7 @@ fn libsvm_errors_name_file_and_line() {
     // A test file's label that only the pair cannot read names the test file.
     let a = write(dir.path(), "a.svm", "0 1:1\n1 1:2\n");
     let b = write(dir.path(), "b.svm", "-1 1:1\n");
-    let e = libsvm::load(&a, Some(&b), Task::Classify, 1 << 20)
+    let e = libsvm::load(&a, Some(&b), Task::Classify, 1 << 20, None)
         .unwrap_err()
         .to_string();
     assert!(e.ends_with(&format!("line 1 of {}: label -1 is not a class id (a non-negative integer; for real-valued targets use --task regress)", b.display())), "{e}");
@@ -256,7 +262,7 @@ fn one_image_dataset_loads_the_same_from_npy_npz_libsvm_and_cifar10() {
     let dense: Vec<Vec<f64>> = c.chunks(3072).map(|r| r.to_vec()).collect();
     // The last feature is 0 in every row, so LIBSVM's rows have fewer features: widened as for a model.
     let sp = write(d, "d.svm", libsvm(&dense, &y));
-    let from_libsvm = libsvm::load(&sp, None, Task::Classify, 1 << 20)
+    let from_libsvm = libsvm::load(&sp, None, Task::Classify, 1 << 20, None)
         .unwrap()
         .train
         .widened(3072);
@@ -288,6 +294,6 @@ fn files_numpy_and_scikit_learn_wrote_load_as_they_describe() {
         assert_eq!((rows(&train), train.labels().unwrap()), (x.clone(), &y[..]), "{name}");
         assert_eq!(rows(&test.unwrap()), x[..2].to_vec(), "{name}");
     }
-    let s = libsvm::load(&fx.join("sklearn.svm"), None, Task::Classify, 1 << 20).unwrap();
+    let s = libsvm::load(&fx.join("sklearn.svm"), None, Task::Classify, 1 << 20, None).unwrap();
     assert_eq!((rows(&s.train), s.train.labels().unwrap()), (x, &y[..]));
 }

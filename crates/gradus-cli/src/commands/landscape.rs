@@ -69,6 +69,7 @@ fn model_and_rows(a: &LandscapeArgs, threads: usize) -> Result<(Fitted, Dataset,
         categorical: None,
         header: None,
         max_record_mib: 16,
+        hash_bits: None,
     };
     let train = TrainParams {
         seed: a.init_seed.unwrap_or(0),

@@ -15,6 +15,7 @@ mod record;
 mod report;
 mod schedule;
 mod splits;
+mod stream;
 pub(crate) mod summary;
 mod train;
 mod trajectory;
@@ -27,6 +28,7 @@ use gradus::data::Task;
 use gradus::data::columns::{Categorical, ColumnRef, quoted_list};
 use gradus::data::csv::{CsvOptions, Header};
 use gradus::data::encode::unseen_note;
+use gradus::data::hashing::HashBits;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Fitted, ModelParams, Rows};
 use gradus::optim::OptimizerParams;
@@ -100,6 +102,7 @@ pub fn source(
     ] {
         spec.check_csv_option(name, given.is_some())?;
     }
+    csv.hash_bits = hash_bits(spec, d)?;
     csv.features = d.features.as_deref().map(ColumnRef::list);
     csv.ignore = d.ignore_columns.as_deref().map(ColumnRef::list).unwrap_or_default();
     csv.categorical = match d.categorical.as_deref() {
@@ -107,6 +110,19 @@ pub fn source(
         None => Categorical::None,
     };
     Ok(csv)
+}
+
+/// `--hash-bits`, checked, for a LIBSVM source only.
+pub fn hash_bits(spec: &DataSpec, d: &DataArgs) -> Result<Option<HashBits>> {
+    let bits = d.hash_bits.map(HashBits::new).transpose()?;
+    if bits.is_some() && !matches!(spec, DataSpec::Libsvm(..)) {
+        return Err(gradus::Error::param(
+            "hash_bits",
+            format!("applies only to LIBSVM data (libsvm:TRAIN[,TEST]), not to {spec}"),
+        )
+        .into());
+    }
+    Ok(bits)
 }
 
 /// The data spec and CSV options of the data flags.

@@ -18,6 +18,9 @@ pub fn run(a: TrainArgs) -> Result<()> {
     if a.compare_lr.is_some() {
         return super::compare_lr::run(a);
     }
+    if a.stream {
+        return super::stream::run(a);
+    }
     let started = Instant::now();
     let threads = rayon::current_num_threads();
     if let Some(p) = &a.plot {
@@ -53,6 +56,7 @@ pub fn run(a: TrainArgs) -> Result<()> {
                 header: header(&spec, &a.data)?,
                 test_data: splits::own_rows(a.test_data.as_deref())?,
                 val_data: splits::own_rows(a.val_data.as_deref())?,
+                hash_bits: super::hash_bits(&spec, &a.data)?,
                 ..DataOrigin::of(&spec, a.data.label_column.clone(), config.split)?
             };
             (origin, task(a.data.task.as_deref()))
@@ -63,6 +67,8 @@ pub fn run(a: TrainArgs) -> Result<()> {
     let task = task.filter(|_| resumed.is_none() || spec.reads_task());
     let mut csv = source(&spec, origin.label_column.as_deref(), task, origin.header, &a.data)?;
     csv.missing = config.impute.is_some();
+    // A resumed run hashes as its checkpoint's run did.
+    csv.hash_bits = origin.hash_bits;
     // A resumed run reads the columns its checkpoint's run chose.
     if let Some(e) = resumed.as_ref().and_then(|m| m.meta().encoding.as_ref()) {
         csv.missing = e.impute.is_some();

@@ -60,6 +60,7 @@ fn data(a: &TuneArgs, impute: bool) -> Result<Data> {
     let origin = DataOrigin {
         header: header(&spec, &t.data)?,
         test_data: super::splits::own_rows(t.test_data.as_deref())?,
+        hash_bits: csv.hash_bits,
         ..DataOrigin::of(&spec, t.data.label_column.clone(), rule)?
     };
     if let Some(test) = t.test_data.clone() {

@@ -18,6 +18,7 @@
 //! training stay within reach. Every error names the file and line.
 
 use super::csv::{number, quoted, size};
+use super::hashing::HashBits;
 use super::{Csr, Dataset, Features, Task, labels};
 use crate::error::{Error, Result};
 use std::fs::File;
@@ -49,14 +50,16 @@ pub struct Sparse {
 }
 
 /// Reads the line starting at the reader's position into `buf` (without its line break);
-/// `false` at the end of the file. Error: a line longer than `max` bytes.
-fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize, path: &Path, line: u64) -> Result<bool> {
+/// returns the bytes consumed (0 at the end of the file) and whether the line ended with a line
+/// break. Error: a line longer than `max` bytes.
+fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize, path: &Path, line: u64) -> Result<(usize, bool)> {
     buf.clear();
     let n = input
         .take(max as u64 + 1)
         .read_until(b'\n', buf)
         .map_err(|e| Error::io(path, e))?;
-    if buf.last() == Some(&b'\n') {
+    let ended = buf.last() == Some(&b'\n');
+    if ended {
         buf.pop();
     } else if buf.len() > max {
         return Err(Error::format(
@@ -67,57 +70,91 @@ fn next_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: usize, path: &Pat
     if buf.last() == Some(&b'\r') {
         buf.pop();
     }
-    Ok(n > 0)
+    Ok((n, ended))
+}
+
+/// One line's label and (index, value) pairs, as [`parse_line`] reads them.
+#[derive(Debug, Default)]
+pub(crate) struct LineRow {
+    /// The label; `None` for a blank or comment-only line.
+    pub label: Option<f64>,
+    /// The pairs: 1-based indices as written, or 0-based hashed features with hashing.
+    pub pairs: Vec<(u64, f32)>,
+    /// Whether the line had a `qid:` field.
+    pub qid: bool,
+}
+
+/// Parses one line (without its line break) into `row`; with `hash`, its indices are hashed
+/// ([`HashBits::row`]) and may be any positive 64-bit integer, else they are at most
+/// [`MAX_INDEX`]. The error is the message, without file and line.
+pub(crate) fn parse_line(bytes: &[u8], hash: Option<HashBits>, row: &mut LineRow) -> std::result::Result<(), String> {
+    row.pairs.clear();
+    row.label = None;
+    row.qid = false;
+    let text = std::str::from_utf8(bytes).map_err(|e| format!("not valid UTF-8 at column {}", e.valid_up_to() + 1))?;
+    let text = text.split_once('#').map_or(text, |(data, _)| data);
+    let mut fields = text.split_ascii_whitespace();
+    let Some(label) = fields.next() else {
+        return Ok(());
+    };
+    let y = label
+        .parse::<f64>()
+        .map_err(|_| format!("label {} is not a number", quoted(label)))?;
+    let limit = if hash.is_some() { u64::MAX } else { MAX_INDEX };
+    let mut last = 0u64;
+    for (k, field) in fields.enumerate() {
+        let Some((index, value)) = field.split_once(':') else {
+            return Err(format!("{} is not index:value", quoted(field)));
+        };
+        if index == "qid" {
+            if k > 0 {
+                return Err("qid: must come right after the label".into());
+            }
+            row.qid = true;
+            continue;
+        }
+        let j = match index.parse::<u64>() {
+            Ok(0) => return Err("index 0: indices start at 1".into()),
+            Ok(j) if j > limit => return Err(format!("index {j} is beyond the limit of {MAX_INDEX}")),
+            Ok(j) => j,
+            Err(_) => return Err(format!("index {} is not a positive integer", quoted(index))),
+        };
+        if j <= last {
+            let why = if j == last { "repeats" } else { "comes after" };
+            return Err(format!("index {j} {why} index {last}: indices must increase"));
+        }
+        last = j;
+        let x = number(value).map_err(|msg| format!("index {j}: {msg}"))?;
+        row.pairs.push((j, x));
+    }
+    match hash {
+        Some(h) => h
+            .row(&mut row.pairs)
+            .ok_or_else(|| format!("the values hashed to one feature sum beyond f32's range (hash bits {h})"))?,
+        None => row.pairs.iter_mut().for_each(|p| p.0 -= 1),
+    }
+    row.label = Some(y);
+    Ok(())
 }
 
 /// Parses the file `path`.
-fn parse(path: &Path, max_line: usize) -> Result<Parsed> {
+fn parse(path: &Path, max_line: usize, hash: Option<HashBits>) -> Result<Parsed> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let mut input = BufReader::with_capacity(64 << 10, file);
     let (mut indptr, mut indices, mut values) = (vec![0usize], Vec::new(), Vec::new());
     let (mut labels, mut lines, mut qid_lines) = (Vec::new(), Vec::new(), 0);
     let mut buf = Vec::new();
+    let mut row = LineRow::default();
     let mut line = 0u64;
-    while next_line(&mut input, &mut buf, max_line, path, line + 1)? {
+    while next_line(&mut input, &mut buf, max_line, path, line + 1)?.0 > 0 {
         line += 1;
-        let err = |msg: String| Error::format(path, format!("line {line}: {msg}"));
-        let text =
-            std::str::from_utf8(&buf).map_err(|e| err(format!("not valid UTF-8 at column {}", e.valid_up_to() + 1)))?;
-        let text = text.split_once('#').map_or(text, |(data, _)| data);
-        let mut fields = text.split_ascii_whitespace();
-        let Some(label) = fields.next() else {
+        parse_line(&buf, hash, &mut row).map_err(|msg| Error::format(path, format!("line {line}: {msg}")))?;
+        let Some(y) = row.label else {
             continue;
         };
-        let y = label
-            .parse::<f64>()
-            .map_err(|_| err(format!("label {} is not a number", quoted(label))))?;
-        let mut last = 0u64;
-        for (k, field) in fields.enumerate() {
-            let Some((index, value)) = field.split_once(':') else {
-                return Err(err(format!("{} is not index:value", quoted(field))));
-            };
-            if index == "qid" {
-                if k > 0 {
-                    return Err(err("qid: must come right after the label".into()));
-                }
-                qid_lines += 1;
-                continue;
-            }
-            let j = match index.parse::<u64>() {
-                Ok(0) => return Err(err("index 0: indices start at 1".into())),
-                Ok(j) if j > MAX_INDEX => return Err(err(format!("index {j} is beyond the limit of {MAX_INDEX}"))),
-                Ok(j) => j,
-                Err(_) => return Err(err(format!("index {} is not a positive integer", quoted(index)))),
-            };
-            if j <= last {
-                let why = if j == last { "repeats" } else { "comes after" };
-                return Err(err(format!("index {j} {why} index {last}: indices must increase")));
-            }
-            last = j;
-            let x = number(value).map_err(|msg| err(format!("index {j}: {msg}")))?;
-            indices.push((j - 1) as u32);
-            values.push(x);
-        }
+        qid_lines += usize::from(row.qid);
+        indices.extend(row.pairs.iter().map(|p| p.0 as u32));
+        values.extend(row.pairs.iter().map(|p| p.1));
         indptr.push(values.len());
         labels.push(y);
         lines.push(line);
@@ -133,23 +170,135 @@ fn parse(path: &Path, max_line: usize) -> Result<Parsed> {
     })
 }
 
+/// A window of rows read from a stream ([`Windows`]).
+#[derive(Debug)]
+pub struct Window {
+    /// The rows (0-based, or hashed, feature indices).
+    pub rows: Csr,
+    /// Each row's label, as written.
+    pub labels: Vec<f64>,
+    /// Each row's line in the file (from 1).
+    pub lines: Vec<u64>,
+}
+
+/// A LIBSVM file read a window of at most `window` rows at a time, for training on files larger
+/// than memory: what it holds at once is one window's rows plus one line (at most `max_line`
+/// bytes) and a 64 KiB read buffer. Lines are read and checked as [`load`] reads them; in
+/// addition a last line without a line break (a file cut short) is an error naming its line.
+#[derive(Debug)]
+pub struct Windows {
+    path: std::path::PathBuf,
+    input: BufReader<File>,
+    window: usize,
+    max_line: usize,
+    hash: Option<HashBits>,
+    line: u64,
+    bytes: u64,
+    buf: Vec<u8>,
+    row: LineRow,
+    qid_lines: usize,
+}
+
+impl Windows {
+    /// Opens `path`, to read windows of at most `window` (≥ 1) rows.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be opened; [`Error::Param`] `shuffle_buffer` for a
+    /// window of 0 rows.
+    pub fn open(path: &Path, window: usize, max_line: usize, hash: Option<HashBits>) -> Result<Self> {
+        if window == 0 {
+            return Err(Error::param("shuffle_buffer", "must be at least 1 row, got 0"));
+        }
+        let file = File::open(path).map_err(|e| Error::io(path, e))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            input: BufReader::with_capacity(64 << 10, file),
+            window,
+            max_line,
+            hash,
+            line: 0,
+            bytes: 0,
+            buf: Vec::new(),
+            row: LineRow::default(),
+            qid_lines: 0,
+        })
+    }
+
+    /// The bytes read so far (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.bytes
+    }
+
+    /// Lines so far whose `qid:` field was ignored.
+    pub fn qid_lines(&self) -> usize {
+        self.qid_lines
+    }
+
+    /// The next window: up to `window` rows, fewer only at the end of the file; `None` after
+    /// the last row.
+    ///
+    /// # Errors
+    /// As [`load`], naming the file and line; a last line without a line break.
+    pub fn next_window(&mut self) -> Result<Option<Window>> {
+        let (mut indptr, mut indices, mut values) = (vec![0usize], Vec::new(), Vec::new());
+        let (mut labels, mut lines) = (Vec::new(), Vec::new());
+        let path = self.path.as_path();
+        while labels.len() < self.window {
+            let (n, ended) = next_line(&mut self.input, &mut self.buf, self.max_line, path, self.line + 1)?;
+            if n == 0 {
+                break;
+            }
+            self.line += 1;
+            self.bytes += n as u64;
+            let line = self.line;
+            if !ended {
+                return Err(Error::format(
+                    path,
+                    format!("line {line}: the file ends within this line (no line break): is it cut short?"),
+                ));
+            }
+            parse_line(&self.buf, self.hash, &mut self.row)
+                .map_err(|msg| Error::format(path, format!("line {line}: {msg}")))?;
+            let Some(y) = self.row.label else {
+                continue;
+            };
+            self.qid_lines += usize::from(self.row.qid);
+            indices.extend(self.row.pairs.iter().map(|p| p.0 as u32));
+            values.extend(self.row.pairs.iter().map(|p| p.1));
+            indptr.push(values.len());
+            labels.push(y);
+            lines.push(line);
+        }
+        if labels.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Window {
+            rows: Csr::new(indptr, indices, values)?,
+            labels,
+            lines,
+        }))
+    }
+}
+
 /// Loads the file `train` and, if given, `test`, with one feature count (the largest index in
 /// either) and one reading of the labels (so that ±1 labels and the class count agree between
-/// them). `max_line` is the longest line allowed, in bytes.
+/// them). `max_line` is the longest line allowed, in bytes. With `hash`, indices are hashed
+/// into 2^B features ([`super::hashing`]), the feature count is 2^B and any positive 64-bit
+/// index is read.
 ///
 /// Errors (naming the file and line): a line too long or not UTF-8; a label or value that is
 /// not a number, not finite or beyond `f32`'s range; a field that is not `index:value`; an index
 /// that is 0, not a positive integer, beyond [`MAX_INDEX`], or not above the one before it
 /// (`train.svm: line 4: index 3 repeats index 3: indices must increase`); a label that does not
 /// fit the task; a file without rows.
-pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize) -> Result<Sparse> {
-    let a = parse(train, max_line)?;
-    let b = test.map(|t| parse(t, max_line)).transpose()?;
+pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize, hash: Option<HashBits>) -> Result<Sparse> {
+    let a = parse(train, max_line, hash)?;
+    let b = test.map(|t| parse(t, max_line, hash)).transpose()?;
     let n_features = a
         .rows
         .min_features()
         .max(b.as_ref().map_or(0, |b| b.rows.min_features()))
-        .max(1);
+        .max(hash.map_or(1, HashBits::features));
     // Each file's labels are checked on their own first, so that an error names its file; then
     // together, so that both read them the same way (a test file whose labels are −1 and +1 when
     // the training file's are 0 and 1 is an error naming the test row).
@@ -191,4 +340,86 @@ pub fn load(train: &Path, test: Option<&Path>, task: Task, max_line: usize) -> R
         test: test_set,
         qid_lines,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// 50 rows; row `i` has the indices `i % 7 + 1` and `i + 20`, and label `i % 2`.
+    fn text() -> String {
+        (0..50)
+            .map(|i| {
+                format!(
+                    "{} {}:{} {}:0.5{}\n",
+                    i % 2,
+                    i % 7 + 1,
+                    i + 1,
+                    i + 20,
+                    if i == 3 { " # c" } else { "" }
+                )
+            })
+            .collect::<String>()
+            + "# a comment line\n"
+    }
+
+    #[test]
+    fn windows_hold_at_most_their_rows_and_together_equal_the_whole_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.svm");
+        std::fs::write(&p, text()).unwrap();
+        let whole = load(&p, None, Task::Classify, 1 << 20, None).unwrap().train;
+        let Features::Csr(all) = whole.features() else {
+            panic!("sparse rows")
+        };
+        let mut w = Windows::open(&p, 7, 1 << 20, None).unwrap();
+        let (mut got, mut labels, mut lines) = (None::<Csr>, Vec::new(), Vec::new());
+        while let Some(win) = w.next_window().unwrap() {
+            // The bound: no window holds more than 7 rows.
+            assert!(win.rows.rows() <= 7 && win.labels.len() == win.rows.rows());
+            labels.extend(win.labels);
+            lines.extend(win.lines);
+            got = Some(match got {
+                None => win.rows,
+                Some(g) => g.concat(&win.rows),
+            });
+        }
+        assert_eq!(got.as_ref(), Some(all));
+        assert_eq!(labels, (0..50).map(|i| f64::from(i % 2)).collect::<Vec<_>>());
+        assert_eq!(lines, (1..=50).collect::<Vec<u64>>());
+        assert_eq!(w.bytes_read(), text().len() as u64);
+        assert!(w.next_window().unwrap().is_none());
+    }
+
+    #[test]
+    fn stream_errors_name_file_and_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("b.svm");
+        let mut t = text();
+        t.push_str("1 3:1\n1 4:x\n");
+        std::fs::write(&p, &t).unwrap();
+        let mut w = Windows::open(&p, 10, 1 << 20, None).unwrap();
+        let e = loop {
+            match w.next_window() {
+                Ok(Some(_)) => {}
+                Ok(None) => panic!("no error"),
+                Err(e) => break e.to_string(),
+            }
+        };
+        // 50 rows and the comment line, then "1 3:1" on line 52.
+        assert_eq!(e, format!("{}: line 53: index 4: 'x' is not a number", p.display()));
+        std::fs::write(&p, "1 3:1\n0 2:1").unwrap();
+        let e = Windows::open(&p, 10, 1 << 20, None)
+            .unwrap()
+            .next_window()
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("b.svm: line 2: the file ends within this line"), "{e}");
+        assert!(
+            Windows::open(&p, 0, 1 << 20, None)
+                .unwrap_err()
+                .to_string()
+                .contains("at least 1 row")
+        );
+    }
 }

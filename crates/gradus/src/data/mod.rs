@@ -12,6 +12,7 @@ pub mod columns;
 pub mod csv;
 pub mod digits;
 pub mod encode;
+pub mod hashing;
 pub mod idx;
 pub mod labels;
 pub mod libsvm;

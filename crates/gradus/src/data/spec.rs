@@ -219,7 +219,7 @@ impl DataSpec {
                 Ok(plain(train, test))
             }
             DataSpec::Libsvm(train, test) => {
-                let s = super::libsvm::load(train, test.as_deref(), csv.task, csv.max_record_bytes)?;
+                let s = super::libsvm::load(train, test.as_deref(), csv.task, csv.max_record_bytes, csv.hash_bits)?;
                 let mut loaded = plain(s.train, s.test);
                 if s.qid_lines > 0 {
                     loaded.notes.push(format!(

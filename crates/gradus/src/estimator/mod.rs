@@ -40,6 +40,7 @@ mod checkpoints;
 mod fitted;
 mod params;
 mod rows;
+pub mod stream;
 mod together;
 
 pub use assign::SEARCHABLE;

@@ -94,6 +94,8 @@ impl Fitted {
             label: label_column(label.as_deref()),
             task: meta.task,
             header: Header::said(header),
+            // The model's features are hashed ones whatever LIBSVM source it reads.
+            hash_bits: origin.and_then(|o| o.hash_bits),
             ..CsvOptions::default()
         };
         let loaded = match (&meta.encoding, &spec) {

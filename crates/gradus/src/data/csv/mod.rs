@@ -25,6 +25,7 @@ mod plan;
 mod records;
 
 use super::columns::{AUTO_MAX_LEVELS, Categorical, Column, ColumnRef, Columns};
+use super::hashing::HashBits;
 use super::{Dataset, Features, Targets, Task};
 use crate::error::{Error, Result};
 use plan::{Kind, Plan};
@@ -143,6 +144,8 @@ pub struct CsvOptions {
     /// in the header, or a file without a header whose label was its last column is one field
     /// short of [`width`](Self::width). Its rows then have no labels.
     pub label_optional: bool,
+    /// For LIBSVM files: hash feature indices into 2^B features ([`super::hashing`]).
+    pub hash_bits: Option<HashBits>,
 }
 
 impl Default for CsvOptions {
@@ -160,6 +163,7 @@ impl Default for CsvOptions {
             missing: false,
             width: None,
             label_optional: false,
+            hash_bits: None,
         }
     }
 }

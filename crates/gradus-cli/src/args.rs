@@ -294,7 +294,7 @@ pub struct TrainArgs {
     /// Maximum number of epochs.
     #[arg(long, default_value_t = 10)]
     pub epochs: u64,
-    /// Train on a LIBSVM file read in windows of --shuffle-buffer rows, parsed on a second
+    /// Train on a LIBSVM or CSV file read in windows of --shuffle-buffer rows, parsed on a second
     /// thread, with bounded memory; each window is one epoch of the trainer's seeded order over
     /// its rows, the training state carried across windows.
     #[arg(long)]

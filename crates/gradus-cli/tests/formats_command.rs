@@ -150,5 +150,67 @@ fn streamed_training_in_one_window_equals_one_epoch_in_memory_and_bad_streams_ar
     ]);
     assert!(e.contains("c.svm: line 2: the file ends within this line"), "{e}");
     let e = fails(&["train", "--data", "digits", "--stream"]);
-    assert!(e.contains("--stream reads LIBSVM files"), "{e}");
+    assert!(e.contains("--stream reads LIBSVM or CSV files"), "{e}");
+}
+
+#[test]
+fn a_streamed_csv_file_trains_as_in_memory_and_its_model_reads_test_files_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let row = |i: u32| {
+        format!(
+            "{},{},{}\n",
+            ["a", "b", "c"][(i % 3) as usize],
+            i % 7,
+            ["no", "yes"][(i % 2) as usize]
+        )
+    };
+    let table = |rows: std::ops::Range<u32>| format!("shape,size,answer\n{}", rows.map(row).collect::<String>());
+    std::fs::write(d.join("train.csv"), table(0..60)).unwrap();
+    std::fs::write(d.join("test.csv"), table(60..80)).unwrap();
+    let data = format!("csv:{}", path_in(d, "train.csv"));
+    let test = format!("csv:{}", path_in(d, "test.csv"));
+    let (m, s) = (path_in(d, "m.safetensors"), path_in(d, "s.safetensors"));
+    let common = [
+        "train",
+        "--data",
+        &data,
+        "--test-data",
+        &test,
+        "--categorical",
+        "shape",
+        "--epochs",
+        "1",
+        "--batch-size",
+        "8",
+        "--json",
+    ];
+    let memory = last_json(&ok(&[&common[..], &["--out", &m]].concat()));
+    let streamed = last_json(&ok(&[
+        &common[..],
+        &["--out", &s, "--stream", "--shuffle-buffer", "100"],
+    ]
+    .concat()));
+    assert_eq!(
+        (streamed["windows"].as_u64(), streamed["rows"].as_u64()),
+        (Some(1), Some(60))
+    );
+    assert_eq!(
+        streamed["test_accuracy"], memory["test_accuracy"],
+        "{streamed} {memory}"
+    );
+    // Both models read the test file recorded with them, by column name, to the last digit.
+    let proba = |model: &str| ok(&["predict", "--model", model, "--proba"]);
+    assert_eq!(proba(&m), proba(&s));
+    let w = last_json(&ok(&[
+        &common[..],
+        &["--stream", "--shuffle-buffer", "25", "--passes", "2"],
+    ]
+    .concat()));
+    assert_eq!(w["windows"], 6, "{w}");
+    let e = fails(&[&common[..], &["--stream", "--val-data", &test]].concat());
+    assert!(
+        e.contains("--stream does not take --resume, --checkpoint or --val-data"),
+        "{e}"
+    );
 }

@@ -1,9 +1,11 @@
-//! Training on a LIBSVM file larger than memory, read in windows ([`Windows`]).
+//! Training on a LIBSVM or CSV file larger than memory, read in windows
+//! ([`libsvm::Windows`], [`csv::Windows`]).
 //!
 //! A first pass (the survey) reads the file once, a window at a time, for what a model must know
-//! before its first step: the feature count (the largest index, or 2^B with hashing) and the
-//! set of labels (so that every window reads its labels as the whole file would, ±1 or class
-//! ids). The model's scaling is fitted on the first window. Then each of `passes` passes reads
+//! before its first step: the feature count (the largest index, or 2^B with hashing; a CSV
+//! file's feature columns, with every category of its categorical ones) and the set of labels
+//! (so that every window reads its labels as the whole file would: ±1, class ids, or sorted
+//! class names). The model's scaling (and a CSV file's imputation) is fitted on the first window. Then each of `passes` passes reads
 //! the file again: one thread parses the next window while the other trains on the current
 //! one, so at most three windows are held (one trained on, one parsed, one waiting).
 //!
@@ -17,127 +19,268 @@
 
 use super::Fitted;
 use super::ModelConfig;
+use crate::data::columns::Columns;
+use crate::data::csv::{self, CsvOptions, Header};
 use crate::data::hashing::HashBits;
-use crate::data::libsvm::{Window, Windows};
-use crate::data::{Dataset, Features, Targets, Task, labels};
+use crate::data::{Dataset, Features, Targets, Task, labels, libsvm};
 use crate::error::{Error, Result};
 use std::path::PathBuf;
+
+/// A stream's file format, and how it is read.
+#[derive(Clone, Debug)]
+pub enum Format {
+    /// LIBSVM text ([`libsvm::Windows`]): sparse rows.
+    Libsvm {
+        /// The longest line allowed, in bytes.
+        max_line: usize,
+        /// Feature hashing.
+        hash: Option<HashBits>,
+    },
+    /// CSV ([`csv::Windows`]) read with these options: dense rows, its columns chosen (and
+    /// categories numbered) as for a file loaded whole.
+    Csv(CsvOptions),
+}
 
 /// How a stream is read.
 #[derive(Clone, Debug)]
 pub struct StreamSource {
-    /// The LIBSVM file.
+    /// The file.
     pub path: PathBuf,
     /// Rows per window (`--shuffle-buffer`).
     pub window: usize,
-    /// The longest line allowed, in bytes.
-    pub max_line: usize,
-    /// Feature hashing.
-    pub hash: Option<HashBits>,
+    /// Its format.
+    pub format: Format,
     /// How labels are read.
     pub task: Task,
+}
+
+/// The distinct labels of a file, in order of first appearance, with that line.
+#[derive(Clone, Debug)]
+enum Seen {
+    /// LIBSVM's numbers.
+    Numbers(Vec<f64>, Vec<u64>),
+    /// CSV's texts.
+    Texts(Vec<(u64, String)>),
 }
 
 /// What the survey found.
 #[derive(Clone, Debug)]
 pub struct Survey {
-    /// The feature count.
+    /// The feature count (for CSV, the feature columns, before one-hot encoding).
     pub n_features: usize,
-    /// The distinct labels, in order of appearance (empty for regression).
-    pub labels: Vec<f64>,
-    /// The line where each of `labels` first appears.
-    pub lines: Vec<u64>,
     /// The rows.
     pub rows: u64,
     /// The file's bytes.
     pub bytes: u64,
+    /// The distinct labels (none for regression).
+    labels: Seen,
+    /// CSV: the columns, with every category in the file.
+    columns: Option<Columns>,
+    /// CSV: whether the first line is a header of numbers over numeric rows
+    /// ([`csv::Windows::header_over_numbers`]), to be read as one.
+    header: bool,
+}
+
+impl Survey {
+    /// The distinct labels found (0 for regression).
+    pub fn distinct_labels(&self) -> usize {
+        match &self.labels {
+            Seen::Numbers(l, _) => l.len(),
+            Seen::Texts(l) => l.len(),
+        }
+    }
+}
+
+/// A stream being read, a window at a time.
+enum Reader<'a> {
+    Libsvm(libsvm::Windows),
+    Csv(Box<csv::Windows<'a>>),
+}
+
+impl Reader<'_> {
+    fn bytes_read(&self) -> u64 {
+        match self {
+            Reader::Libsvm(w) => w.bytes_read(),
+            Reader::Csv(w) => w.bytes_read(),
+        }
+    }
 }
 
 impl StreamSource {
-    fn open(&self) -> Result<Windows> {
-        Windows::open(&self.path, self.window, self.max_line, self.hash)
+    /// The file opened for windows of `window` rows, a CSV file read with `header` said.
+    fn open(&self, window: usize, header: bool) -> Result<Reader<'_>> {
+        Ok(match &self.format {
+            Format::Libsvm { max_line, hash } => {
+                Reader::Libsvm(libsvm::Windows::open(&self.path, window, *max_line, *hash)?)
+            }
+            Format::Csv(opts) if header => Reader::Csv(Box::new(csv::Windows::open(
+                &self.path,
+                &CsvOptions {
+                    header: Header::Yes,
+                    ..opts.clone()
+                },
+                window,
+            )?)),
+            Format::Csv(opts) => Reader::Csv(Box::new(csv::Windows::open(&self.path, opts, window)?)),
+        })
     }
 
     /// The first pass.
     ///
     /// # Errors
-    /// Reading errors; a file without rows.
+    /// Reading errors; a file without rows; too many classes.
     pub fn survey(&self) -> Result<Survey> {
-        let mut w = self.open()?;
-        let mut n_features = self.hash.map_or(1, HashBits::features);
-        let (mut labels, mut lines, mut rows) = (Vec::new(), Vec::new(), 0);
-        while let Some(win) = w.next_window()? {
-            n_features = n_features.max(win.rows.min_features());
-            rows += win.labels.len() as u64;
-            if self.task == Task::Classify {
-                for (&y, &line) in win.labels.iter().zip(&win.lines) {
-                    if !labels.contains(&y) {
-                        labels.push(y);
-                        lines.push(line);
-                        // Checked as the set grows, so that a file of many labels stops early.
-                        if labels.len() > labels::MAX_CLASSES {
-                            labels::targets(&labels, self.task, &self.path, |i| format!("line {}", lines[i]))?;
+        let classify = self.task == Task::Classify;
+        let survey = match self.open(self.window, false)? {
+            Reader::Libsvm(mut w) => {
+                let hash = match self.format {
+                    Format::Libsvm { hash, .. } => hash,
+                    Format::Csv(_) => None,
+                };
+                let mut n_features = hash.map_or(1, HashBits::features);
+                let (mut labels, mut lines, mut rows) = (Vec::new(), Vec::new(), 0);
+                while let Some(win) = w.next_window()? {
+                    n_features = n_features.max(win.rows.min_features());
+                    rows += win.labels.len() as u64;
+                    if classify {
+                        for (&y, &line) in win.labels.iter().zip(&win.lines) {
+                            if !labels.contains(&y) {
+                                labels.push(y);
+                                lines.push(line);
+                                // Checked as the set grows, so that a file of many labels stops early.
+                                if labels.len() > labels::MAX_CLASSES {
+                                    labels::targets(&labels, self.task, &self.path, |i| format!("line {}", lines[i]))?;
+                                }
+                            }
                         }
                     }
                 }
+                labels::targets(&labels, self.task, &self.path, |i| format!("line {}", lines[i]))?;
+                Survey {
+                    n_features,
+                    rows,
+                    bytes: w.bytes_read(),
+                    labels: Seen::Numbers(labels, lines),
+                    columns: None,
+                    header: false,
+                }
             }
-        }
-        if rows == 0 {
+            Reader::Csv(mut w) => {
+                let (mut known, mut rows) = (Vec::<(u64, String)>::new(), 0);
+                while let Some(win) = w.next_window()? {
+                    rows += win.rows as u64;
+                    if classify {
+                        for (line, y) in win.labels {
+                            if !known.iter().any(|(_, k)| *k == y) {
+                                known.push((line, y));
+                                // As above: too many classes stop the survey early.
+                                if known.len() > labels::MAX_CLASSES {
+                                    w.targets(&known, &[])?;
+                                }
+                            }
+                        }
+                    }
+                }
+                let header = w.header_over_numbers();
+                if header {
+                    // The first row was the header: its label text appears nowhere else.
+                    rows -= 1;
+                    known.remove(0);
+                }
+                w.targets(&known, &[])?;
+                Survey {
+                    n_features: 0,
+                    rows,
+                    bytes: w.bytes_read(),
+                    labels: Seen::Texts(known),
+                    columns: Some(w.columns()?),
+                    header,
+                }
+            }
+        };
+        if survey.rows == 0 {
             return Err(Error::format(&self.path, "no data rows"));
         }
-        labels::targets(&labels, self.task, &self.path, |i| format!("line {}", lines[i]))?;
-        Ok(Survey {
-            n_features,
-            labels,
-            lines,
-            rows,
-            bytes: w.bytes_read(),
-        })
+        let n_features = survey.columns.as_ref().map_or(survey.n_features, |c| c.features.len());
+        Ok(Survey { n_features, ..survey })
     }
 
-    /// The whole file in one window (test rows), read with `survey`'s features and labels.
+    /// The whole file in one window (test rows), read with `survey`'s features and labels (a CSV
+    /// file by the training file's column names, in any order).
     ///
     /// # Errors
     /// Reading errors; a label the survey did not see, naming its line; a file without rows.
     pub fn whole(&self, survey: &Survey) -> Result<Dataset> {
-        let win = Windows::open(&self.path, usize::MAX, self.max_line, self.hash)?
-            .next_window()?
-            .ok_or_else(|| Error::format(&self.path, "no data rows"))?;
-        self.dataset(survey, &win)
+        let source = match (&self.format, &survey.columns) {
+            (Format::Csv(opts), Some(columns)) => &StreamSource {
+                format: Format::Csv(columns.reading(opts)),
+                ..self.clone()
+            },
+            _ => self,
+        };
+        let mut reader = source.open(usize::MAX, false)?;
+        source
+            .next(&mut reader, survey, true)?
+            .ok_or_else(|| Error::format(&self.path, "no data rows"))
     }
 
-    /// A window's rows as a data set, its labels read with the survey's.
-    fn dataset(&self, survey: &Survey, win: &Window) -> Result<Dataset> {
-        if self.task == Task::Classify
-            && let Some(r) = win.labels.iter().position(|y| !survey.labels.contains(y))
-        {
-            return Err(Error::format(
-                &self.path,
-                format!(
-                    "line {}: label {} was not seen in training",
-                    win.lines[r], win.labels[r]
-                ),
-            ));
-        }
-        let all: Vec<f64> = survey.labels.iter().chain(&win.labels).copied().collect();
-        let known = survey.labels.len();
-        let at = |i: usize| {
-            let line = i.checked_sub(known).map_or_else(|| survey.lines[i], |r| win.lines[r]);
-            format!("line {line}")
+    /// The next window of `reader` as a data set, its labels read with the survey's. A CSV
+    /// window carries the survey's columns (every category of the file, numbered as the
+    /// windows number them), or with `own_columns` (a test file) its own, which the model's
+    /// encoding maps by name.
+    fn next(&self, reader: &mut Reader<'_>, survey: &Survey, own_columns: bool) -> Result<Option<Dataset>> {
+        let (data, names) = match (reader, &survey.labels) {
+            (Reader::Libsvm(w), Seen::Numbers(known, lines)) => {
+                let Some(win) = w.next_window()? else {
+                    return Ok(None);
+                };
+                if self.task == Task::Classify
+                    && let Some(r) = win.labels.iter().position(|y| !known.contains(y))
+                {
+                    return Err(Error::format(
+                        &self.path,
+                        format!(
+                            "line {}: label {} was not seen in training",
+                            win.lines[r], win.labels[r]
+                        ),
+                    ));
+                }
+                let all: Vec<f64> = known.iter().chain(&win.labels).copied().collect();
+                let at = |i: usize| {
+                    let line = i.checked_sub(known.len()).map_or_else(|| lines[i], |r| win.lines[r]);
+                    format!("line {line}")
+                };
+                let (targets, names) = labels::targets(&all, self.task, &self.path, at)?;
+                let targets = match targets {
+                    Targets::Classes { labels, n_classes } => Targets::Classes {
+                        labels: labels[known.len()..].to_vec(),
+                        n_classes,
+                    },
+                    values => values,
+                };
+                (
+                    Dataset::new(survey.n_features, Features::Csr(win.rows), targets)?,
+                    names,
+                )
+            }
+            (Reader::Csv(w), Seen::Texts(known)) => {
+                let Some(win) = w.next_window()? else {
+                    return Ok(None);
+                };
+                let (targets, names) = w.targets(known, &win.labels)?;
+                let columns = match &survey.columns {
+                    Some(c) if !own_columns => c.clone(),
+                    _ => w.columns()?,
+                };
+                let data = Dataset::from_table(columns.features.len(), Features::F32(win.features), targets, columns)?;
+                (data, names)
+            }
+            _ => return Err(Error::param("stream", "the survey is of another format")),
         };
-        let (targets, names) = labels::targets(&all, self.task, &self.path, at)?;
-        let targets = match targets {
-            Targets::Classes { labels, n_classes } => Targets::Classes {
-                labels: labels[known..].to_vec(),
-                n_classes,
-            },
-            values => values,
-        };
-        let data = Dataset::new(survey.n_features, Features::Csr(win.rows.clone()), targets)?;
-        Ok(match names {
+        Ok(Some(match names {
             Some(n) => data.with_class_names(n),
             None => data,
-        })
+        }))
     }
 }
 
@@ -148,17 +291,17 @@ impl Fitted {
     /// # Errors
     /// Reading errors; as [`Fitted::new`].
     pub fn for_stream(config: &ModelConfig, source: &StreamSource, survey: &Survey) -> Result<Self> {
+        let mut reader = source.open(source.window, survey.header)?;
         let first = source
-            .open()?
-            .next_window()?
+            .next(&mut reader, survey, false)?
             .ok_or_else(|| Error::format(&source.path, "no data rows"))?;
-        Self::new(config, &source.dataset(survey, &first)?)
+        Self::new(config, &first)
     }
 
     /// `passes` passes over the stream, each window one [`partial_fit`](Self::partial_fit),
-    /// parsed on a second thread. `between(bytes)` is called after each window with the bytes
-    /// read in all passes so far; training stops when it returns `false`. Returns the windows
-    /// trained on.
+    /// read and parsed on a second thread. `between(bytes)` is called after each window with
+    /// the bytes read in all passes so far; training stops when it returns `false`. Returns the
+    /// windows trained on.
     ///
     /// # Errors
     /// Reading errors (naming the file and line); training errors.
@@ -171,13 +314,13 @@ impl Fitted {
     ) -> Result<u64> {
         let mut windows = 0;
         for pass in 0..passes {
-            let mut reader = source.open()?;
-            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Window, u64)>>(1);
+            let mut reader = source.open(source.window, survey.header)?;
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<(Dataset, u64)>>(1);
             let outcome = std::thread::scope(|s| {
                 s.spawn(move || {
                     loop {
-                        let next = reader
-                            .next_window()
+                        let next = source
+                            .next(&mut reader, survey, false)
                             .transpose()
                             .map(|w| w.map(|w| (w, reader.bytes_read())));
                         let stop = !matches!(next, Some(Ok(_)));
@@ -187,10 +330,9 @@ impl Fitted {
                     }
                 });
                 for item in rx {
-                    let (win, bytes) = item?;
-                    let data = source.dataset(survey, &win)?;
-                    drop(win);
+                    let (data, bytes) = item?;
                     self.partial_fit(&data)?;
+                    drop(data);
                     windows += 1;
                     if !between(pass * survey.bytes + bytes) {
                         return Ok(false);
@@ -231,8 +373,10 @@ mod tests {
         StreamSource {
             path: path.to_path_buf(),
             window,
-            max_line: 1 << 20,
-            hash: None,
+            format: Format::Libsvm {
+                max_line: 1 << 20,
+                hash: None,
+            },
             task: Task::Classify,
         }
     }
@@ -252,7 +396,7 @@ mod tests {
         let path = file(dir.path());
         let source = source(&path, 1000);
         let survey = source.survey().unwrap();
-        assert_eq!((survey.n_features, survey.rows, survey.labels.len()), (9, 120, 3));
+        assert_eq!((survey.n_features, survey.rows, survey.distinct_labels()), (9, 120, 3));
         let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
         let mut seen = Vec::new();
         let windows = streamed
@@ -318,5 +462,104 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.ends_with("t.svm: line 2: label 7 was not seen in training"), "{e}");
+    }
+
+    /// 90 rows of a CSV table: a numeric column, a categorical one and a text label of 3
+    /// classes, with a header.
+    fn table(dir: &std::path::Path) -> PathBuf {
+        let mut text = String::from("x,colour,kind\n");
+        for i in 0..90u32 {
+            let c = ["red", "green", "blue"][(i * 5 % 3) as usize];
+            let k = ["cat", "dog", "owl"][(i * 7 % 3) as usize];
+            text.push_str(&format!("{},{c},{k}\n", (i * 13 % 11) as f32 / 3.0));
+        }
+        let p = dir.join("t.csv");
+        std::fs::write(&p, text).unwrap();
+        p
+    }
+
+    fn csv_source(path: &std::path::Path, window: usize) -> StreamSource {
+        StreamSource {
+            path: path.to_path_buf(),
+            window,
+            format: Format::Csv(CsvOptions {
+                categorical: crate::data::columns::Categorical::Auto,
+                ..CsvOptions::default()
+            }),
+            task: Task::Classify,
+        }
+    }
+
+    #[test]
+    fn a_csv_stream_trains_as_its_rows_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = table(dir.path());
+        let Format::Csv(opts) = csv_source(&path, 1).format else {
+            unreachable!()
+        };
+        let data = csv::load(&path, &opts).unwrap();
+        // One window of the whole file: one epoch in memory.
+        let source = csv_source(&path, 1000);
+        let survey = source.survey().unwrap();
+        assert_eq!((survey.n_features, survey.rows, survey.distinct_labels()), (2, 90, 3));
+        let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
+        streamed.train_stream(&source, &survey, 1, &mut |_| true).unwrap();
+        let memory = Fitted::fit(&config(), &data, None).unwrap();
+        assert_eq!(streamed.params(), memory.params());
+        // Windows of 40 rows, two passes: partial_fit on rows 0-39, 40-79, 80-89, twice.
+        let source = csv_source(&path, 40);
+        let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
+        assert_eq!(streamed.train_stream(&source, &survey, 2, &mut |_| true).unwrap(), 6);
+        let mut memory = Fitted::new(&config(), &data.subset(&(0..40).collect::<Vec<_>>())).unwrap();
+        for _ in 0..2 {
+            for r in [0..40, 40..80, 80..90] {
+                memory.partial_fit(&data.subset(&r.collect::<Vec<_>>())).unwrap();
+            }
+        }
+        assert_eq!(streamed.params(), memory.params());
+        // A test file with its columns in another order, an extra one, and its own categories.
+        let test = dir.path().join("test.csv");
+        std::fs::write(&test, "kind,extra,colour,x\nowl,1,blue,0.5\ncat,2,purple,1\n").unwrap();
+        let rows = StreamSource {
+            path: test.clone(),
+            ..source.clone()
+        }
+        .whole(&survey)
+        .unwrap();
+        assert_eq!(rows.len(), 2);
+        let expected = csv::load(&test, &data.columns().unwrap().reading(&opts)).unwrap();
+        assert_eq!(streamed.predict(&rows).unwrap(), streamed.predict(&expected).unwrap());
+        std::fs::write(&test, "kind,colour,x\nowl,blue,0.5\nbat,red,1\n").unwrap();
+        let e = StreamSource { path: test, ..source }
+            .whole(&survey)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.ends_with("test.csv: line 3: label 'bat' was not seen in training"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_csv_header_of_numbers_is_told_by_the_survey() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("n.csv");
+        let rows: String = (0..30).map(|i| format!("{},{},{}\n", i % 7, i % 5, i % 2)).collect();
+        std::fs::write(&path, format!("1,2,label\n{rows}")).unwrap();
+        let source = StreamSource {
+            format: Format::Csv(CsvOptions::default()),
+            ..csv_source(&path, 8)
+        };
+        let survey = source.survey().unwrap();
+        assert_eq!((survey.rows, survey.distinct_labels()), (30, 2));
+        let mut streamed = Fitted::for_stream(&config(), &source, &survey).unwrap();
+        assert_eq!(streamed.train_stream(&source, &survey, 1, &mut |_| true).unwrap(), 4);
+        let data = csv::load(&path, &CsvOptions::default()).unwrap();
+        assert_eq!(data.len(), 30);
+        let mut memory = Fitted::new(&config(), &data.subset(&(0..8).collect::<Vec<_>>())).unwrap();
+        for r in [0..8, 8..16, 16..24, 24..30] {
+            memory.partial_fit(&data.subset(&r.collect::<Vec<_>>())).unwrap();
+        }
+        assert_eq!(streamed.params(), memory.params());
     }
 }

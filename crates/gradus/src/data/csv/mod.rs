@@ -371,43 +371,33 @@ impl Rows<'_> {
         Ok(())
     }
 
-    /// Whether the first row's label is not a number while every later row's is (and there are
-    /// later rows).
-    fn numeric_labels_below_a_text_one(&self) -> bool {
-        let numeric = |s: &str| s.parse::<f64>().is_ok();
-        match self.labels.split_first() {
-            Some(((_, first), rest)) => !rest.is_empty() && !numeric(first) && rest.iter().all(|(_, l)| numeric(l)),
-            None => false,
-        }
-    }
-
-    /// The targets (and class names) of the labels read, as `task` says.
-    fn targets(&self, task: Task, rows: usize) -> Result<(Targets, Option<Vec<String>>)> {
+    /// The targets (and class names) of `labels` (`(line, text)` pairs), as `task` says.
+    fn targets(&self, labels: &[(u64, String)], task: Task, rows: usize) -> Result<(Targets, Option<Vec<String>>)> {
         match (self.plan.label, task) {
             (None, _) => Ok((Targets::Values(vec![0.0; rows]), None)),
             (Some(j), Task::Regress) => {
-                let values = self
-                    .labels
+                let values = labels
                     .iter()
                     .map(|(line, s)| number(s).map_err(|msg| self.field_error(*line, j, &msg)))
                     .collect::<Result<_>>()?;
                 Ok((Targets::Values(values), None))
             }
             (Some(j), Task::Classify) => {
-                let (labels, n_classes, names) = classes(self.path, &self.column(j), &self.labels)?;
+                let (labels, n_classes, names) = classes(self.path, &self.column(j), labels)?;
                 Ok((Targets::Classes { labels, n_classes }, names))
             }
         }
     }
 
-    /// How the file's columns became features, once every row is read. Errors: a column that
-    /// `--categorical auto` took as categorical with more than [`AUTO_MAX_LEVELS`] categories.
-    fn columns(mut self, auto: bool) -> Result<(Columns, Vec<f32>)> {
-        let mut levels = std::mem::take(&mut self.levels).into_iter().map(|(names, _)| names);
+    /// How the file's columns became features, with the categories seen so far. Errors: a
+    /// column that `--categorical auto` took as categorical with more than [`AUTO_MAX_LEVELS`]
+    /// categories.
+    fn columns(&self, auto: bool) -> Result<Columns> {
+        let mut levels = self.levels.iter().map(|(names, _)| names);
         let mut features = Vec::with_capacity(self.plan.features.len());
         for (&j, kind) in self.plan.features.iter().zip(&self.plan.kinds) {
             let name = self.name(j);
-            let levels = (*kind == Kind::Categorical).then(|| levels.next().unwrap_or_default());
+            let levels = (*kind == Kind::Categorical).then(|| levels.next().cloned().unwrap_or_default());
             if let Some(l) = levels.as_ref().filter(|l| auto && l.len() > AUTO_MAX_LEVELS) {
                 return Err(Error::format(
                     self.path,
@@ -420,14 +410,13 @@ impl Rows<'_> {
             }
             features.push(Column { name, levels });
         }
-        let columns = Columns {
+        Ok(Columns {
             header: self.header.is_some(),
             width: self.width,
             label: self.plan.label.map(|j| self.name(j)),
             unused: self.plan.unused.iter().map(|&j| self.name(j)).collect(),
             features,
-        };
-        Ok((columns, self.features))
+        })
     }
 }
 
@@ -445,87 +434,240 @@ impl Rows<'_> {
 /// contradictory column options (`the label column 'y' cannot be ignored (--ignore-columns)`);
 /// too many classes or categories.
 pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
-    let mut records = Records::open(path, opts)?;
-    let mut record = csv::StringRecord::new();
-    let no_rows = || Error::format(path, "no data rows");
-    let first_line = records.next(&mut record)?.ok_or_else(no_rows)?;
-    let first = std::mem::take(&mut record);
-    let width = first.len();
-    let unlabelled = opts.label_optional
-        && match &opts.label {
-            LabelColumn::Name(n) => !fields(&first).any(|f| f == n),
-            LabelColumn::Index(i) => opts.width == Some(width + 1) && *i == width,
-            _ => false,
-        };
-    let without_label;
-    let opts = if unlabelled {
-        without_label = CsvOptions {
-            label: LabelColumn::Absent,
-            width: None,
-            ..opts.clone()
-        };
-        &without_label
-    } else {
-        opts
-    };
-    if let Some(w) = opts.width.filter(|w| *w != width) {
-        return Err(Error::format(
-            path,
-            format!(
-                "line {first_line} has {width} fields, but the model's data had {w} (a file without a header is read by column position)"
-            ),
-        ));
-    }
-    let named = plan::names_a_column(opts);
-    let text_columns = plan::text_columns_by_index(opts, width);
-    let is_header = match opts.header {
-        Header::Yes => true,
-        Header::No => false,
-        Header::Auto if named.is_some() => fields(&first).any(|f| f.parse::<f32>().is_err()),
-        Header::Auto => fields(&first)
-            .enumerate()
-            .any(|(j, f)| !text_columns.contains(&j) && f.parse::<f32>().is_err() && !(opts.missing && is_missing(f))),
-    };
-    let plan = Plan::new(path, is_header.then_some(&first), width, first_line, opts)?;
-    let n_features = plan.features.len();
-    let mut rows = Rows {
-        path,
-        header: None,
-        width,
-        plan,
-        missing: opts.missing,
-        max_field: opts.max_field_bytes,
-        features: Vec::new(),
-        levels: Vec::new(),
-        labels: Vec::new(),
-    };
-    if is_header {
-        rows.check_lengths(first_line, &first)?;
-        rows.header = Some(first.clone());
-    } else {
-        rows.push(first_line, &first)?;
-    }
-    while let Some(line) = records.next(&mut record)? {
-        rows.push(line, &record)?;
-    }
-    let categorical = rows.plan.kinds.contains(&Kind::Categorical);
-    if !is_header && opts.header == Header::Auto && !categorical && rows.numeric_labels_below_a_text_one() {
+    let mut w = Windows::open(path, opts, usize::MAX)?;
+    w.fill()?;
+    if w.header_over_numbers() {
         // A header over numeric features: `1,2,3,4,label`.
-        rows.features.drain(..n_features);
-        rows.labels.remove(0);
-        rows.header = Some(first);
+        let n_features = w.rows.plan.features.len();
+        w.rows.features.drain(..n_features);
+        w.rows.labels.remove(0);
+        w.held -= 1;
+        w.rows.header = w.first.take();
     }
-    let n_rows = rows.features.len() / n_features;
-    if n_rows == 0 {
-        return Err(no_rows());
+    if w.held == 0 {
+        return Err(Error::format(path, "no data rows"));
     }
-    let (targets, names) = rows.targets(opts.task, n_rows)?;
-    let (columns, features) = rows.columns(opts.categorical == Categorical::Auto)?;
-    let data = Dataset::from_table(n_features, Features::F32(features), targets, columns)?;
+    let (targets, names) = w.rows.targets(&w.rows.labels, w.task, w.held)?;
+    let columns = w.rows.columns(w.auto)?;
+    let features = std::mem::take(&mut w.rows.features);
+    let data = Dataset::from_table(columns.features.len(), Features::F32(features), targets, columns)?;
     Ok(match names {
         Some(names) => data.with_class_names(names),
         None => data,
     })
+}
+
+/// A window of rows read from a CSV file ([`Windows`]).
+#[derive(Debug)]
+pub struct Window {
+    /// Row-major features: numbers, category indices ([`Column::levels`]), NaN for missing
+    /// values.
+    pub features: Vec<f32>,
+    /// Each row's label, as written, with the line it is on (empty without a label column).
+    pub labels: Vec<(u64, String)>,
+    /// The rows.
+    pub rows: usize,
+}
+
+/// A CSV file read a window of at most `window` rows at a time, for training on files larger
+/// than memory ([`crate::estimator::stream`]): what it holds at once is one window's rows, one
+/// record and the parser's 64 KiB buffer. Columns are chosen, and records checked, as [`load`]
+/// does; categories are numbered in the order first seen in the file, so every pass over the
+/// file numbers them alike, and [`Windows::columns`] after the last window lists them all.
+///
+/// Unlike [`load`], a window cannot look ahead to tell a header of numeric column names over
+/// numeric rows (`1,2,3,label`) by its labels: [`Windows::header_over_numbers`] says, after a
+/// whole pass, whether [`load`] would have taken the first line as a header, so that the next
+/// pass can be told (`Header::Yes`).
+pub struct Windows<'a> {
+    records: Records<'a>,
+    rows: Rows<'a>,
+    record: csv::StringRecord,
+    window: usize,
+    /// Rows read into `rows` and not yet handed out.
+    held: usize,
+    /// The first record, when it was read as a data row under [`Header::Auto`].
+    first: Option<csv::StringRecord>,
+    /// Whether the first row's label is not a number.
+    first_label_text: bool,
+    /// Rows after the first, and whether all their labels are numbers.
+    later: (usize, bool),
+    task: Task,
+    auto: bool,
+}
+
+impl<'a> Windows<'a> {
+    /// Opens `path` and reads its first record (a header, or the first data row), to read
+    /// windows of at most `window` (≥ 1) rows.
+    ///
+    /// # Errors
+    /// As [`load`] for the first record and the column options; [`Error::Param`]
+    /// `shuffle_buffer` for a window of 0 rows.
+    pub fn open(path: &'a Path, opts: &CsvOptions, window: usize) -> Result<Self> {
+        if window == 0 {
+            return Err(Error::param("shuffle_buffer", "must be at least 1 row, got 0"));
+        }
+        let mut records = Records::open(path, opts)?;
+        let mut record = csv::StringRecord::new();
+        let first_line = records
+            .next(&mut record)?
+            .ok_or_else(|| Error::format(path, "no data rows"))?;
+        let first = std::mem::take(&mut record);
+        let width = first.len();
+        let unlabelled = opts.label_optional
+            && match &opts.label {
+                LabelColumn::Name(n) => !fields(&first).any(|f| f == n),
+                LabelColumn::Index(i) => opts.width == Some(width + 1) && *i == width,
+                _ => false,
+            };
+        let without_label;
+        let opts = if unlabelled {
+            without_label = CsvOptions {
+                label: LabelColumn::Absent,
+                width: None,
+                ..opts.clone()
+            };
+            &without_label
+        } else {
+            opts
+        };
+        if let Some(w) = opts.width.filter(|w| *w != width) {
+            return Err(Error::format(
+                path,
+                format!(
+                    "line {first_line} has {width} fields, but the model's data had {w} (a file without a header is read by column position)"
+                ),
+            ));
+        }
+        let named = plan::names_a_column(opts);
+        let text_columns = plan::text_columns_by_index(opts, width);
+        let is_header = match opts.header {
+            Header::Yes => true,
+            Header::No => false,
+            Header::Auto if named.is_some() => fields(&first).any(|f| f.parse::<f32>().is_err()),
+            Header::Auto => fields(&first).enumerate().any(|(j, f)| {
+                !text_columns.contains(&j) && f.parse::<f32>().is_err() && !(opts.missing && is_missing(f))
+            }),
+        };
+        let plan = Plan::new(path, is_header.then_some(&first), width, first_line, opts)?;
+        let mut w = Self {
+            records,
+            rows: Rows {
+                path,
+                header: None,
+                width,
+                plan,
+                missing: opts.missing,
+                max_field: opts.max_field_bytes,
+                features: Vec::new(),
+                levels: Vec::new(),
+                labels: Vec::new(),
+            },
+            record,
+            window,
+            held: 0,
+            first: None,
+            first_label_text: false,
+            later: (0, true),
+            task: opts.task,
+            auto: opts.categorical == Categorical::Auto,
+        };
+        if is_header {
+            w.rows.check_lengths(first_line, &first)?;
+            w.rows.header = Some(first);
+        } else {
+            w.rows.push(first_line, &first)?;
+            w.held = 1;
+            w.first_label_text = w.rows.labels.first().is_some_and(|(_, l)| l.parse::<f64>().is_err());
+            w.first = (opts.header == Header::Auto).then_some(first);
+        }
+        Ok(w)
+    }
+
+    /// Reads records until `window` rows are held or the file ends.
+    fn fill(&mut self) -> Result<()> {
+        while self.held < self.window {
+            let Some(line) = self.records.next(&mut self.record)? else {
+                break;
+            };
+            self.rows.push(line, &self.record)?;
+            self.held += 1;
+            if self.first.is_some() {
+                let (n, numeric) = &mut self.later;
+                *n += 1;
+                *numeric &= self.rows.labels.last().is_some_and(|(_, l)| l.parse::<f64>().is_ok());
+            }
+        }
+        Ok(())
+    }
+
+    /// The next window: up to `window` rows, fewer only at the end of the file; `None` after
+    /// the last row.
+    ///
+    /// # Errors
+    /// As [`load`], naming the file, line and column.
+    pub fn next_window(&mut self) -> Result<Option<Window>> {
+        self.fill()?;
+        if self.held == 0 {
+            return Ok(None);
+        }
+        let rows = std::mem::take(&mut self.held);
+        Ok(Some(Window {
+            features: std::mem::take(&mut self.rows.features),
+            labels: std::mem::take(&mut self.rows.labels),
+            rows,
+        }))
+    }
+
+    /// The bytes parsed so far (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.records.position()
+    }
+
+    /// Whether the rows read so far are a header of numbers over numeric rows as [`load`] tells
+    /// one: under [`Header::Auto`], with no categorical column, the first row's label is not a
+    /// number while every later row's is (and there are later rows).
+    pub fn header_over_numbers(&self) -> bool {
+        let categorical = self.rows.plan.kinds.contains(&Kind::Categorical);
+        let (later, numeric) = self.later;
+        self.first.is_some() && !categorical && self.first_label_text && later > 0 && numeric
+    }
+
+    /// How the file's columns became features, with every category seen so far.
+    ///
+    /// # Errors
+    /// A column that `--categorical auto` took as categorical with too many categories.
+    pub fn columns(&self) -> Result<Columns> {
+        self.rows.columns(self.auto)
+    }
+
+    /// The targets of `labels` (a window's), read as the whole file's `known` labels say: the
+    /// class ids and count of `known` (each distinct label once), and their class names.
+    ///
+    /// # Errors
+    /// A label that is not a number (regression); a class label not among `known`, naming its
+    /// line.
+    pub fn targets(&self, known: &[(u64, String)], labels: &[(u64, String)]) -> Result<(Targets, Option<Vec<String>>)> {
+        if self.rows.plan.label.is_some()
+            && self.task == Task::Classify
+            && let Some((line, l)) = labels.iter().find(|(_, l)| !known.iter().any(|(_, k)| k == l))
+        {
+            return Err(Error::format(
+                self.rows.path,
+                format!("line {line}: label {} was not seen in training", quoted(l)),
+            ));
+        }
+        let all: Vec<(u64, String)> = known.iter().chain(labels).cloned().collect();
+        let (targets, names) = self.rows.targets(&all, self.task, all.len())?;
+        let targets = match targets {
+            Targets::Classes { labels, n_classes } => Targets::Classes {
+                labels: labels[known.len()..].to_vec(),
+                n_classes,
+            },
+            Targets::Values(v) => Targets::Values(v[known.len()..].to_vec()),
+        };
+        Ok((targets, names))
+    }
 }
 
 #[cfg(test)]

@@ -177,6 +177,11 @@ impl<'a> Records<'a> {
         Ok(more.then(|| self.reader.get_ref().record_start().0))
     }
 
+    /// The bytes parsed so far: up to the end of the last record read.
+    pub(super) fn position(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
     /// A `csv` crate error as ours, naming the line of the record being read.
     fn error(&self, e: csv::Error) -> Error {
         let tracker = self.reader.get_ref();

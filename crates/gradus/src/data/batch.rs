@@ -38,8 +38,16 @@ pub trait Examples: Sync {
 pub struct SparseRows<'a> {
     /// The rows.
     pub rows: &'a Csr,
-    /// `scale_j`, one per feature.
-    pub scale: &'a [f32],
+    /// `scale_j`, one per feature; `None` when every one is 1.
+    pub scale: Option<&'a [f32]>,
+}
+
+impl SparseRows<'_> {
+    /// The preprocessed value `x'_j = x_j · scale_j` of the stored value `v` of feature `j`.
+    #[inline]
+    pub fn value(&self, j: u32, v: f32) -> f32 {
+        self.scale.map_or(v, |s| v * s[j as usize])
+    }
 }
 
 /// A dataset with its fitted preprocessing.
@@ -68,7 +76,7 @@ impl Examples for Prepared<'_> {
         match self.data.features() {
             Features::Csr(rows) if self.affine.scales_only() => Some(SparseRows {
                 rows,
-                scale: self.affine.scale(),
+                scale: self.affine.scales(),
             }),
             _ => None,
         }

@@ -75,6 +75,8 @@ pub struct Affine {
     target: Option<(f32, f32)>,
     /// Whether some shift is not 0 (so that a zero feature does not stay zero).
     shifts: bool,
+    /// Whether some scale is not 1.
+    scales: bool,
 }
 
 impl Affine {
@@ -83,6 +85,7 @@ impl Affine {
         debug_assert_eq!(shift.len(), scale.len());
         Self {
             shifts: shift.iter().any(|&s| s != 0.0),
+            scales: scale.iter().any(|&s| s != 1.0),
             shift,
             scale,
             target: None,
@@ -121,6 +124,10 @@ impl Affine {
     /// Whether every shift is 0: the map is a scale alone, and keeps zeros zero.
     pub fn scales_only(&self) -> bool {
         !self.shifts
+    }
+    /// The per-feature scales, unless every one is 1.
+    pub fn scales(&self) -> Option<&[f32]> {
+        self.scales.then_some(self.scale.as_slice())
     }
     /// Number of features.
     pub fn len(&self) -> usize {

@@ -108,7 +108,7 @@ impl Objective {
         for (&r, ds) in rows.iter().zip(scratch.dscores.chunks_exact(c)) {
             let (idx, val) = x.rows.row(r);
             for (&j, &v) in idx.iter().zip(val) {
-                let (j, v) = (j as usize, T::of((v * x.scale[j as usize]) as f64));
+                let (j, v) = (j as usize, T::of(x.value(j, v) as f64));
                 ds.iter().enumerate().for_each(|(i, &dsi)| gw[i * d + j] += dsi * v);
             }
             gb.iter_mut().zip(ds).for_each(|(g, &v)| *g += v);
@@ -133,7 +133,7 @@ impl Objective {
         let s = &mut out[start..];
         let (idx, val) = x.rows.row(r);
         for (&j, &v) in idx.iter().zip(val) {
-            let (j, v) = (j as usize, T::of((v * x.scale[j as usize]) as f64));
+            let (j, v) = (j as usize, T::of(x.value(j, v) as f64));
             s.iter_mut().enumerate().for_each(|(i, si)| *si += v * w[i * d + j]);
         }
     }

@@ -141,6 +141,36 @@ fn the_sparse_gradient_is_the_dense_one() {
     }
 }
 
+#[test]
+fn a_sparse_evaluation_over_many_rows_is_the_dense_one_with_the_same_bits_on_any_thread_count() {
+    let (dense, sparse) = digits_both(500, 0.0);
+    let model = Fitted::new(&config(&[("loss", "softmax")]), &dense).unwrap();
+    let n = model.params().len();
+    let theta: Vec<f32> = (0..n).map(|i| ((i * 37 % 101) as f32 - 50.0) / 500.0).collect();
+    let affine = Affine::new(vec![0.0; 64], vec![1.0; 64]);
+    // Enough rows for several chunks evaluated in parallel, the last one short.
+    let rows: Vec<usize> = (0..7000).map(|i| i * 7 % 500).collect();
+    let on = |data: &Dataset, threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        let prepared = Prepared { data, affine: &affine };
+        pool.install(|| model.objective().on(&prepared).value(&theta, &rows))
+    };
+    let want = on(&dense, 2);
+    let one = on(&sparse, 1);
+    assert!(
+        (one.objective - want.objective).abs() <= 1e-6 * want.objective,
+        "{one:?} {want:?}"
+    );
+    assert_eq!((one.correct, one.rows), (want.correct, want.rows));
+    for threads in [2, 3] {
+        assert_eq!(
+            on(&sparse, threads).objective.to_bits(),
+            one.objective.to_bits(),
+            "{threads} threads"
+        );
+    }
+}
+
 /// Plain SGD with an L1 penalty on sparse rows, step by step as the lazy update defines it: a
 /// coordinate of the batch's support steps on its data gradient plus λ sign(w); any other
 /// weight shrinks towards 0 by ηλ and stops there (Tsuruoka et al., 2009).

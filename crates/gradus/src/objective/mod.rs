@@ -17,6 +17,7 @@ use crate::model::{Network, Workspace};
 use crate::problem::{BatchStats, Problem, SparseGrad};
 use crate::real::Real;
 use crate::regularizer::Regularizer;
+use rayon::prelude::*;
 
 /// Rows processed at once; larger batches are accumulated chunk by chunk.
 pub const CHUNK_ROWS: usize = 2048;
@@ -171,7 +172,27 @@ impl Objective {
     ) -> BatchStats {
         let x = self.sparse_input(data).expect("the rows are sparse");
         let scale = 1.0 / rows.len().max(1) as f64;
-        let (loss, correct) = self.sparse_pass(params, x, data, rows, &mut buf.sparse, grads, scale);
+        let (loss, correct) = match grads {
+            // A value alone over many rows (an evaluation): chunks of CHUNK_ROWS in parallel,
+            // their sums added in chunk order, the same bits on any number of threads.
+            None if rows.len() > CHUNK_ROWS => rows
+                .par_chunks(CHUNK_ROWS)
+                .map(|chunk| {
+                    self.sparse_pass(
+                        params,
+                        x,
+                        data,
+                        chunk,
+                        &mut sparse::SparseScratch::default(),
+                        None,
+                        scale,
+                    )
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .fold((0.0, 0), |(l, c), (dl, dc)| (l + dl, c + dc)),
+            grads => self.sparse_pass(params, x, data, rows, &mut buf.sparse, grads, scale),
+        };
         BatchStats {
             objective: loss * scale,
             data_loss: loss * scale,

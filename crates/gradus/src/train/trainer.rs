@@ -241,16 +241,21 @@ impl<'a, T: Real> Trainer<'a, T> {
         self
     }
 
-    /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps (0 for a
-    /// search, which has none).
-    pub fn lr(&self, state: &TrainState<T>, steps_per_epoch: usize) -> f64 {
+    /// The learning rate of the next step, in epochs of `n` rows (0 for a search, which has
+    /// none): the epoch's ⌈n/B⌉ batches of B rows say where warm-up ends, and the rows trained
+    /// on before the step, `epoch · n + batch · B` (the cursor's batch), drive the per-example
+    /// schedules ([`crate::schedule`]).
+    pub fn lr(&self, state: &TrainState<T>, n: usize) -> f64 {
         let cfg = self.config;
         if cfg.strategy.search().is_some() {
             return 0.0;
         }
-        let per_epoch = steps_per_epoch as u64;
+        let batch = cfg.batch.rows(n).max(1) as u64;
+        let n = n as u64;
+        let per_epoch = n.div_ceil(batch);
+        let rows = state.epoch * n + (state.cursor.batch * batch).min(n);
         cfg.schedule
-            .lr(state.epoch, cfg.epochs, state.step, per_epoch, &state.plateau)
+            .lr(state.epoch, cfg.epochs, state.step, per_epoch, rows, &state.plateau)
     }
 
     /// One step of the strategy on the rows `rows` of `problem`. For an update rule, at
@@ -405,7 +410,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 self.flush(params);
                 return Ok(None);
             }
-            e.lr = self.lr(state, e.plan.steps);
+            e.lr = self.lr(state, e.plan.order.len());
             let rows = e.plan.rows(b);
             let (stats, grad_norm) = self.measured_step(problem, params, state, rows, e.lr)?;
             if observer.wants_params(state) {
@@ -431,7 +436,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             self.start.extend_from_slice(params);
         }
         Ok(EpochRun {
-            lr: self.lr(state, plan.steps),
+            lr: self.lr(state, plan.order.len()),
             plan,
             number: state.epoch + 1,
             started: Instant::now(),
@@ -689,7 +694,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             let Member { trainer, params, state } = m;
             let cfg = trainer.config;
             let rule = cfg.strategy.rule().expect("members train by an update rule");
-            e.lr = trainer.lr(state, e.plan.steps);
+            e.lr = trainer.lr(state, e.plan.order.len());
             trainer.grads.resize(params.len(), T::zero());
             let elsewhere = rule.gradient_point(params, &state.optimizer, &mut trainer.point);
             models.push(k);
@@ -734,6 +739,9 @@ impl<'a, T: Real> Trainer<'a, T> {
                     })
                 }
             }
+        }
+        if state.plateau.exhausted() {
+            return Some(StopReason::RateExhausted { lr: report.lr });
         }
         if let (Some(g), Some(norm)) = (cfg.grad_tol, report.grad_norm)
             && norm <= g

@@ -895,6 +895,43 @@ mod tests {
         p
     }
 
+    /// `adaptive` on ½θ² from α = 0.1: once the objective stops falling by 10⁻³ the rate is
+    /// divided by 5 every two epochs, and the run stops at the first failure with the rate at
+    /// 10⁻⁶ or below: 0.1/5⁸ = 2.56·10⁻⁷.
+    #[test]
+    fn adaptive_stops_the_run_when_the_rate_runs_out() {
+        let (stop, epochs, _) = run("sgd", 0.1, |p| p.schedule = "adaptive:2,0.001".parse().unwrap());
+        let StopReason::RateExhausted { lr } = stop else {
+            panic!("{stop:?}");
+        };
+        assert!((lr - 0.1 / 5f64.powi(8)).abs() < 1e-20, "{lr}");
+        assert!(epochs < 100, "{epochs}");
+    }
+
+    /// The per-example schedules read the rows trained on before the step: with 10 rows in
+    /// batches of 3 (the last of 1), step k of epoch e starts after 10e + 3k rows, so
+    /// `invscaling:1` from 1 gives 1/(10e + 3k + 1).
+    #[test]
+    fn per_example_rates_count_the_rows_of_earlier_batches_and_epochs() {
+        let config = train_params("sgd", 1.0, 5, |p| {
+            p.batch = BatchSize::Rows(3);
+            p.schedule = "invscaling:1".parse().unwrap();
+        })
+        .check()
+        .unwrap();
+        let trainer = Trainer::<f64>::new(&config);
+        let mut state = TrainState::new(&config.strategy, 2);
+        let mut rates = Vec::new();
+        for epoch in 0..2 {
+            state.epoch = epoch;
+            for batch in 0..4 {
+                state.cursor.batch = batch;
+                rates.push(1.0 / trainer.lr(&state, 10));
+            }
+        }
+        assert_eq!(rates, [1.0, 4.0, 7.0, 10.0, 11.0, 14.0, 17.0, 20.0]);
+    }
+
     /// Momentum at μ = 0.9, α = 0.05 on ½θ² oscillates with a period of about 28 steps; at each
     /// turning point the objective stalls for an epoch (0.1138, 0.1142, 0.1034 at epochs
     /// 14–16). One small change stops the run there, a quarter of the way down; five in a row

@@ -253,7 +253,8 @@ pub struct OptimArgs {
     #[arg(long, value_name = "C", allow_negative_numbers = true)]
     pub clip_norm: Option<f64>,
     /// constant, step:EVERY,GAMMA, multistep:E1+E2+…,GAMMA, exp:GAMMA, inverse-time:K,
-    /// power:K,P, cosine or plateau:PATIENCE,FACTOR.
+    /// power:K,P, cosine, plateau:PATIENCE,FACTOR, or scikit-learn's optimal:ALPHA,
+    /// invscaling:POWER and adaptive:PATIENCE,TOL.
     #[arg(long, default_value = "constant")]
     pub schedule: String,
     /// Linear warm-up over the first N optimizer steps.
@@ -329,8 +330,9 @@ pub struct TrainArgs {
     /// Seed of the initialisation, the splits and the batch order.
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
-    /// How an epoch draws its rows: permutation (each row once, shuffled) or replacement (the
-    /// lectures' "pick i at random": rows drawn independently, with replacement).
+    /// How an epoch draws its rows: permutation (each row once, shuffled), replacement (the
+    /// lectures' "pick i at random": rows drawn independently, with replacement) or sequential
+    /// (each row once, in the data's order).
     #[arg(long, default_value = "permutation", value_name = "HOW")]
     pub sampling: String,
     /// Keep these layers (layers.0) or tensors (layers.1.bias) at their initial values,
@@ -671,7 +673,7 @@ pub struct TrajectoryArgs {
 #[derive(Args, Debug)]
 pub struct ScheduleArgs {
     /// constant, step:EVERY,GAMMA, multistep:E1+E2+…,GAMMA, exp:GAMMA, inverse-time:K,
-    /// power:K,P or cosine.
+    /// power:K,P, cosine, optimal:ALPHA or invscaling:POWER (each tick one row).
     #[arg(long, default_value = "constant")]
     pub schedule: String,
     /// Base learning rate α₀.

@@ -21,7 +21,10 @@ fn sampling_with_replacement_trains() {
     assert!(accuracy(&r) >= 0.93, "{r}");
     // Another draw of the rows, so another model than the permutation's.
     assert_ne!(r["train_loss"], json(&[])["train_loss"]);
-    assert!(fails(&["train", "--sampling", "bootstrap"]).contains("--sampling must be permutation or replacement"));
+    assert!(
+        fails(&["train", "--sampling", "bootstrap"])
+            .contains("--sampling must be permutation, replacement or sequential")
+    );
 }
 
 /// At zero weights every score is 0: the softmax loss is ln 10 and the SVM's (C − 1)Δ = 9, the

@@ -1,13 +1,13 @@
 //! `gradus._core`: the Rust half of the `gradus` Python package.
 //!
 //! One class, [`Model`], wraps [`gradus::estimator::Fitted`]: it is built from hyperparameters
-//! given as text (the CLI's flag values, so that both parse them alike) and dense `float32`
-//! rows, trains with the GIL released, predicts, and reads and writes the CLI's model files.
+//! given as text (the CLI's flag values, so that both parse them alike) and `float32` rows,
+//! dense or sparse (CSR), trains with the GIL released, predicts, and reads and writes the CLI's model files.
 //! The scikit-learn conventions (parameter names, validation, label encoding, fitted
 //! attributes) live in the Python half, `python/gradus/`.
 
 use gradus::data::batch::BatchSize;
-use gradus::data::{Dataset, Features, Targets, Task};
+use gradus::data::{Csr, Dataset, Features, Targets, Task};
 use gradus::estimator::{Fitted, ModelParams};
 use gradus::loss::Loss;
 use gradus::optim::OptimizerParams;
@@ -24,11 +24,33 @@ fn value_error(e: gradus::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// Rows for gradus: `x` (C-contiguous `n × d`) and, for training, the targets: class indices
+/// The features of `x`: a C-contiguous `float32` array `n × d`, or sparse rows as the tuple
+/// `(indptr: uint64, indices: uint32, data: float32, d)` of a canonical CSR matrix (read as
+/// they are, never made dense); returns (n, d, features).
+fn features(x: &Bound<'_, PyAny>) -> PyResult<(usize, usize, Features)> {
+    if let Ok(x) = x.extract::<PyReadonlyArray2<f32>>() {
+        let (n, d) = x.as_array().dim();
+        return Ok((n, d, Features::F32(x.as_slice()?.to_vec())));
+    }
+    let (indptr, indices, data, d) = x.extract::<(
+        PyReadonlyArray1<u64>,
+        PyReadonlyArray1<u32>,
+        PyReadonlyArray1<f32>,
+        usize,
+    )>()?;
+    let indptr = indptr
+        .as_slice()?
+        .iter()
+        .map(|&p| usize::try_from(p).map_err(|_| PyValueError::new_err("sparse row pointer out of range")))
+        .collect::<PyResult<Vec<usize>>>()?;
+    let csr = Csr::new(indptr, indices.as_slice()?.to_vec(), data.as_slice()?.to_vec()).map_err(value_error)?;
+    Ok((csr.rows(), d, Features::Csr(csr)))
+}
+
+/// Rows for gradus: `x` ([`features`]) and, for training, the targets: class indices
 /// `< n_classes` when `n_classes > 0`, else real values.
-fn dataset(x: &PyReadonlyArray2<f32>, y: Option<&Bound<'_, PyAny>>, n_classes: usize) -> PyResult<Dataset> {
-    let (n, d) = x.as_array().dim();
-    let features = Features::F32(x.as_slice()?.to_vec());
+fn dataset(x: &Bound<'_, PyAny>, y: Option<&Bound<'_, PyAny>>, n_classes: usize) -> PyResult<Dataset> {
+    let (n, d, features) = features(x)?;
     let targets = match (y, n_classes) {
         (None, 0) => Targets::Values(vec![0.0; n]),
         (None, k) => Targets::Classes {
@@ -56,14 +78,16 @@ fn opt<T: std::str::FromStr>(options: &HashMap<String, String>, name: &str) -> P
 }
 
 /// [`ModelParams`] from the options the Python estimators give, named as the CLI's flags:
-/// `model`, `activation`, `loss`, `reg`, `scale`, `optimizer` and its hyperparameters, `lr`,
-/// `schedule`, `batch_size`, `epochs`, `tol`, `tol_epochs`, `patience`, `seed`, `threads`.
+/// `model`, `activation`, `init`, `loss`, `reg`, `scale`, `optimizer` and its hyperparameters, `lr`,
+/// `schedule`, `batch_size`, `sampling`, `epochs`, `tol`, `tol_epochs`, `patience`, `val_data`
+/// (validation rows given apart), `seed`, `threads`.
 fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     let text = |name: &str, default: &str| options.get(name).cloned().unwrap_or_else(|| default.to_string());
     let mut p = ModelParams::default();
     let e = value_error;
     p.architecture = text("model", "linear").parse().map_err(e)?;
     p.architecture.activation = text("activation", "relu").parse().map_err(e)?;
+    p.init = text("init", "auto").parse().map_err(e)?;
     p.loss = Loss::parse(&text("loss", "softmax"), None, opt(options, "delta")?).map_err(e)?;
     p.regularizer = Regularizer {
         penalty: text("reg", "none").parse().map_err(e)?,
@@ -76,7 +100,7 @@ fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
         .map_err(e)?;
     p.test_fraction = 0.0;
     p.val_fraction = Some(0.0);
-    p.val_data = options.contains_key("patience");
+    p.val_data = opt(options, "val_data")?.unwrap_or(false);
     if p.val_data {
         p.val_fraction = None;
     }
@@ -99,6 +123,7 @@ fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     t.tol_epochs = opt(options, "tol_epochs")?.unwrap_or(t.tol_epochs);
     t.patience = opt(options, "patience")?;
     t.seed = opt(options, "seed")?.unwrap_or(0);
+    t.sampling = opt(options, "sampling")?.unwrap_or_default();
     t.threads = opt(options, "threads")?.unwrap_or(1);
     Ok(p)
 }
@@ -135,12 +160,12 @@ impl Model {
     fn new(
         py: Python<'_>,
         options: HashMap<String, String>,
-        x: PyReadonlyArray2<f32>,
+        x: &Bound<'_, PyAny>,
         y: &Bound<'_, PyAny>,
         n_classes: usize,
     ) -> PyResult<Self> {
         let config = model_params(&options)?.check().map_err(value_error)?;
-        let data = dataset(&x, Some(y), n_classes)?;
+        let data = dataset(x, Some(y), n_classes)?;
         let inner = py.allow_threads(|| Fitted::new(&config, &data)).map_err(value_error)?;
         Ok(Self { inner })
     }
@@ -152,14 +177,14 @@ impl Model {
     fn train(
         &mut self,
         py: Python<'_>,
-        x: PyReadonlyArray2<f32>,
+        x: &Bound<'_, PyAny>,
         y: &Bound<'_, PyAny>,
         n_classes: usize,
-        x_val: Option<PyReadonlyArray2<f32>>,
+        x_val: Option<&Bound<'_, PyAny>>,
         y_val: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<(f64, f64)>> {
-        let train = dataset(&x, Some(y), n_classes)?;
-        let val = x_val.map(|xv| dataset(&xv, y_val, n_classes)).transpose()?;
+        let train = dataset(x, Some(y), n_classes)?;
+        let val = x_val.map(|xv| dataset(xv, y_val, n_classes)).transpose()?;
         let mut signals = Signals::default();
         let inner = &mut self.inner;
         let report = py
@@ -182,19 +207,19 @@ impl Model {
     fn partial_fit(
         &mut self,
         py: Python<'_>,
-        x: PyReadonlyArray2<f32>,
+        x: &Bound<'_, PyAny>,
         y: &Bound<'_, PyAny>,
         n_classes: usize,
     ) -> PyResult<f64> {
-        let data = dataset(&x, Some(y), n_classes)?;
+        let data = dataset(x, Some(y), n_classes)?;
         let inner = &mut self.inner;
         let report = py.allow_threads(|| inner.partial_fit(&data)).map_err(value_error)?;
         Ok(report.objective)
     }
 
     /// The scores of every row, `rows × outputs` (a regressor's in the target's units).
-    fn decision_function<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<f32>) -> PyResult<Bound<'py, PyArray2<f32>>> {
-        let data = dataset(&x, None, self.n_classes())?;
+    fn decision_function<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f32>>> {
+        let data = dataset(x, None, self.n_classes())?;
         let outputs = self.inner.meta().outputs;
         let scores = py
             .allow_threads(|| self.inner.decision_function(&data))
@@ -206,8 +231,8 @@ impl Model {
     }
 
     /// Each row's class probabilities, `rows × classes`.
-    fn predict_proba<'py>(&self, py: Python<'py>, x: PyReadonlyArray2<f32>) -> PyResult<Bound<'py, PyArray2<f64>>> {
-        let data = dataset(&x, None, self.n_classes())?;
+    fn predict_proba<'py>(&self, py: Python<'py>, x: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyArray2<f64>>> {
+        let data = dataset(x, None, self.n_classes())?;
         let p = py
             .allow_threads(|| self.inner.predict_proba(&data))
             .map_err(value_error)?;

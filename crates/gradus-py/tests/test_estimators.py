@@ -5,10 +5,15 @@ import os
 import pickle
 import subprocess
 
+import warnings
+
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_digits, make_regression
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDClassifier as SkSGDClassifier
+from sklearn.linear_model import SGDRegressor as SkSGDRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -97,6 +102,99 @@ def test_bad_input_raises_value_error():
         gradus.SGDClassifier(schedule="sometimes").fit(np.eye(2), [0, 1])
     with pytest.raises(ValueError, match="classes must be passed"):
         gradus.SGDClassifier().partial_fit(np.eye(2), [0, 1])
+
+
+def _small_regression(n=200):
+    """Features of norm about 0.6 (so that `optimal`'s first rates, ~1/√alpha, stay stable) and
+    targets of mean 0 and standard deviation 1 (so that the regressor's target scaling is the
+    identity, up to float32 rounding)."""
+    rng = np.random.RandomState(0)
+    X = rng.randn(n, 4) * 0.3
+    y = X @ np.array([1.0, -2.0, 0.5, 0.0]) + 0.3 + 0.1 * rng.randn(n)
+    return X, (y - y.mean()) / y.std()
+
+
+@pytest.mark.parametrize(
+    "schedule",
+    [
+        dict(learning_rate="invscaling", eta0=0.05, power_t=0.25, penalty=None),
+        dict(learning_rate="invscaling", eta0=0.02, power_t=0.5, penalty="l2", alpha=0.01),
+        dict(learning_rate="optimal", penalty="l2", alpha=0.01),
+        dict(learning_rate="constant", eta0=0.01, penalty=None),
+    ],
+)
+def test_schedules_give_sklearns_weights(schedule):
+    """Plain SGD one row at a time in the data's order from zero weights, as scikit-learn's
+    `SGDRegressor`: every step's rate (t counting rows over the epochs) must be scikit-learn's
+    for the weights after three epochs to agree to 10⁻⁵ (float32 against float64; a power_t
+    of 0.26 for 0.25, or an alpha 10 % off, moves them by 3·10⁻² or more)."""
+    X, y = _small_regression()
+    common = dict(max_iter=3, tol=None, shuffle=False, **schedule)
+    ours = gradus.SGDRegressor(batch_size=1, scale="none", **common).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        theirs = SkSGDRegressor(**common).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)
+
+
+def test_adaptive_reduces_and_stops_as_sklearn():
+    """`adaptive`: the same epochs without improvement, the same reductions, the same stop."""
+    X, y = _small_regression()
+    common = dict(learning_rate="adaptive", eta0=0.05, max_iter=500, tol=1e-4, n_iter_no_change=3, shuffle=False, penalty=None)
+    ours = gradus.SGDRegressor(batch_size=1, scale="none", **common).fit(X, y)
+    theirs = SkSGDRegressor(**common).fit(X, y)
+    assert ours.n_iter_ == theirs.n_iter_ < 500
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-4, atol=1e-5)
+    # With tol=None the criterion never fires: the rate stays eta0 for every epoch.
+    fixed = gradus.SGDRegressor(batch_size=1, scale="none", **{**common, "tol": None, "max_iter": 4}).fit(X, y)
+    const = gradus.SGDRegressor(batch_size=1, scale="none", **{**common, "tol": None, "max_iter": 4, "learning_rate": "constant"}).fit(X, y)
+    np.testing.assert_array_equal(fixed.coef_, const.coef_)
+
+
+def test_learning_rate_errors():
+    with pytest.raises(ValueError, match="alpha must be > 0 since learning_rate is 'optimal'"):
+        gradus.SGDClassifier(learning_rate="optimal", alpha=0).fit(np.eye(2), [0, 1])
+    with pytest.raises(ValueError, match="schedule='cosine' applies only with learning_rate='constant'"):
+        gradus.SGDClassifier(learning_rate="invscaling", schedule="cosine").fit(np.eye(2), [0, 1])
+    with pytest.raises(ValueError, match="learning_rate"):
+        gradus.SGDRegressor(learning_rate="sometimes").fit(np.eye(2), [0, 1])
+    assert gradus.SGDClassifier().power_t == 0.5 and gradus.SGDRegressor().power_t == 0.25
+
+
+def test_shuffle_false_trains_in_data_order():
+    """Without shuffling, the seed does not change the model and the row order does."""
+    X, y = _small_regression()
+    fit = lambda X, y, seed: gradus.SGDRegressor(max_iter=2, tol=None, shuffle=False, random_state=seed).fit(X, y).coef_
+    np.testing.assert_array_equal(fit(X, y, 0), fit(X, y, 1))
+    assert not np.allclose(fit(X, y, 0), fit(X[::-1], y[::-1], 0), rtol=1e-5, atol=0)
+    shuffled = lambda seed: gradus.SGDRegressor(max_iter=2, tol=None, random_state=seed).fit(X, y).coef_
+    assert not np.allclose(shuffled(0), shuffled(1), rtol=1e-5, atol=0)
+
+
+@pytest.mark.parametrize("Est", [gradus.SGDClassifier, gradus.SGDRegressor])
+def test_sparse_rows_train_as_dense(Est, digits):
+    """CSR and CSC input train (on the library's sparse path) the model dense input trains."""
+    X, y, Xt, _ = digits
+    X = np.where(np.abs(X) > 1.0, X, 0.0)  # about two thirds zeros
+    params = dict(max_iter=3, tol=None, scale="none", penalty="l2", alpha=0.001, random_state=0)
+    dense = Est(**params).fit(X, y)
+    for convert in [sp.csr_matrix, sp.csc_array]:
+        sparse = Est(**params).fit(convert(X), y)
+        np.testing.assert_allclose(sparse.coef_, dense.coef_, rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(sparse.predict(convert(Xt)), dense.predict(Xt), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="scale='center' would make sparse rows dense"):
+        Est(scale="center").fit(sp.csr_matrix(X), y)
+
+
+def test_mlp_on_sparse_rows(digits):
+    """An MLP reads sparse rows as the dense ones (the library makes them dense a chunk at a time)."""
+    X, y, Xt, _ = digits
+    params = dict(hidden_layer_sizes=(8,), max_iter=2, scale="none", random_state=0)
+    dense = gradus.MLPClassifier(**params).fit(X, y)
+    sparse = gradus.MLPClassifier(**params).fit(sp.csr_matrix(X), y)
+    np.testing.assert_allclose(sparse.coefs_[0], dense.coefs_[0], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(sparse.predict_proba(sp.csr_matrix(Xt)), dense.predict_proba(Xt), rtol=1e-4, atol=1e-6)
 
 
 CLI = os.environ.get("GRADUS_CLI")

@@ -2,8 +2,8 @@
 //!
 //! # Ticks
 //!
-//! [`LrSchedule::lr`] takes four counters, so resuming a run needs nothing but them (and, for
-//! `plateau`, a [`PlateauState`]):
+//! [`LrSchedule::lr`] takes five counters, so resuming a run needs nothing but them (and, for
+//! `plateau` and `adaptive`, a [`PlateauState`]):
 //!
 //! * `epoch`, the epochs completed so far (0 during the first epoch), drives every schedule:
 //!   like torch's `scheduler.step()` called once per epoch, the rate is constant within an
@@ -11,11 +11,16 @@
 //! * `epochs`, the run's total, is the horizon T of `cosine`;
 //! * `step`, the optimizer steps taken so far in the whole run (0 for the first), drives only
 //!   the warm-up;
-//! * `steps_per_epoch` says in which epoch the warm-up ends.
+//! * `steps_per_epoch` says in which epoch the warm-up ends;
+//! * `rows`, the rows trained on before this step in the whole run, drives scikit-learn's
+//!   per-example schedules `optimal` and `invscaling`, whose t = `rows` + 1 is scikit-learn's
+//!   `t_` (1 at the first example): with batches of one row the rate changes at every example,
+//!   as in scikit-learn; with larger batches a batch takes the rate of its first row.
 //!
 //! For a 2-D trajectory every optimizer step is an epoch: pass `epoch = step` = the iteration
-//! index, `epochs` = the iteration count and `steps_per_epoch` = 1. The `plateau` schedule is fed through
-//! [`LrSchedule::observe`] once per epoch, after it ends, with the epoch's monitored loss.
+//! index, `epochs` = the iteration count, `steps_per_epoch` = 1 and `rows` = the iteration index.
+//! The `plateau` and `adaptive` schedules are fed through [`LrSchedule::observe`] once per
+//! epoch, after it ends, with the epoch's monitored loss.
 //!
 //! # Rates
 //!
@@ -33,14 +38,37 @@
 //! | `cosine` | ½ α₀ (1 + cos(π min(t, T)/T)) | `CosineAnnealingLR(T_max=T, eta_min=0)` |
 //! | `plateau:P,F` | α₀ Fⁿ, n = reductions so far | `ReduceLROnPlateau(mode="min", patience=P, factor=F)` |
 //!
+//! and scikit-learn's schedules of `SGDClassifier` / `SGDRegressor` (`learning_rate`), with
+//! t = `rows` + 1 (see above) and α₀ its `eta0`:
+//!
+//! | form | α_t | scikit-learn |
+//! |------|-----|--------------|
+//! | `optimal:A` | 1 / (A (t₀ + t − 1)), t₀ = A^(−3/4) | `learning_rate="optimal", alpha=A` |
+//! | `invscaling:P` | α₀ / t^P | `learning_rate="invscaling", power_t=P` |
+//! | `adaptive:N,TOL` | α₀ / 5ⁿ, n = reductions so far | `learning_rate="adaptive", n_iter_no_change=N, tol=TOL` |
+//!
+//! `optimal` is Léon Bottou's rate for SGD on a λ-strongly convex objective, η_t = 1/(λ(t₀ + t))
+//! (Bottou, "Stochastic Gradient Descent Tricks", *Neural Networks: Tricks of the Trade*, 2012,
+//! §5.2), with scikit-learn's choice of t₀ (`sklearn/linear_model/_sgd_fast.pyx.tp`, `_plain_sgd`):
+//! with the typical weight w = (1/√A)^(1/2) = A^(−1/4), the first rate is
+//! η₀ = w / max(1, −ℓ′(1, −w)) and t₀ = 1/(A η₀). Every loss gradus has (hinge, squared hinge,
+//! logistic, squared, Huber) has ℓ′(1, −w) < 0 there (a misclassified example pulls the score up),
+//! which scikit-learn's `max(1.0, dloss)` turns into 1: η₀ = A^(−1/4) and t₀ = A^(−3/4), for any loss.
+//!
+//! `adaptive` keeps α₀ while the monitored loss improves and divides the rate by 5 once it has
+//! failed, N epochs in a row, to fall below the best loss so far minus TOL (scikit-learn's test
+//! `loss > best_loss − tol`); when that happens with the rate already at 10⁻⁶ or below, training
+//! stops ([`PlateauState::exhausted`]).
+//!
 //! **Warm-up** over W optimizer steps (0: none), as torch's `SequentialLR` of a `LinearLR`
 //! warm-up followed by the decay: the rate climbs linearly, α₀/(W + 1), 2α₀/(W + 1), … at steps
 //! s < W, reaches α₀ itself at s = W, and only then does the decay begin. The decay's clock
 //! starts in the epoch where warm-up ends, e_W = ⌊W / steps_per_epoch⌋: it reads
 //! t = max(0, epoch − e_W) over the horizon T = epochs − e_W, and during warm-up the rate is
-//! α_0 · (s + 1)/(W + 1) (the decay's value at t = 0 for every form above but `plateau`, whose
-//! reductions apply as they come). With one step per epoch, as in a trajectory, W ticks of
-//! warm-up are followed by the decay over the remaining N − W.
+//! α_0 · (s + 1)/(W + 1) (the decay's value at t = 0 for every form above but `plateau` and
+//! `adaptive`, whose reductions apply as they come, and `optimal` and `invscaling`, which read
+//! `rows` throughout). With one step per epoch, as in a trajectory, W ticks of warm-up are
+//! followed by the decay over the remaining N − W.
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -94,18 +122,40 @@ pub enum Schedule {
         /// The reduction factor F.
         factor: f64,
     },
+    /// scikit-learn's `optimal`: 1 / (A (t₀ + t − 1)), t₀ = A^(−3/4); A > 0.
+    Optimal {
+        /// scikit-learn's `alpha`, the L2 strength the rate assumes.
+        alpha: f64,
+    },
+    /// scikit-learn's `invscaling`: α₀ / t^P, P finite.
+    InvScaling {
+        /// scikit-learn's `power_t`.
+        power: f64,
+    },
+    /// scikit-learn's `adaptive`: α₀ / 5ⁿ, the rate divided by 5 after `patience` epochs in a
+    /// row without the monitored loss falling below the best minus `tol`.
+    Adaptive {
+        /// Epochs without improvement before a reduction (≥ 1; `n_iter_no_change`).
+        patience: u64,
+        /// The improvement that counts (finite, ≥ 0; `tol`).
+        tol: f64,
+    },
 }
+
+/// The rate `adaptive` stops at: scikit-learn reduces the rate only while it is above 10⁻⁶.
+pub const ADAPTIVE_FLOOR: f64 = 1e-6;
 
 /// The accepted forms, for error messages.
 const FORMS: &str = "constant, step:EVERY,GAMMA, multistep:E1+E2+...,GAMMA, exp:GAMMA, \
-                     inverse-time:K, power:K,P, cosine, plateau:PATIENCE,FACTOR";
+                     inverse-time:K, power:K,P, cosine, plateau:PATIENCE,FACTOR, optimal:ALPHA, \
+                     invscaling:POWER, adaptive:PATIENCE,TOL";
 
 impl FromStr for Schedule {
     type Err = Error;
 
     /// Parses `constant`, `step:EVERY,GAMMA`, `multistep:E1+E2+…,GAMMA`, `exp:GAMMA`,
-    /// `inverse-time:K`, `power:K,P`, `cosine` or `plateau:PATIENCE,FACTOR`, and validates the
-    /// values.
+    /// `inverse-time:K`, `power:K,P`, `cosine`, `plateau:PATIENCE,FACTOR`, `optimal:ALPHA`,
+    /// `invscaling:POWER` or `adaptive:PATIENCE,TOL`, and validates the values.
     fn from_str(s: &str) -> Result<Self> {
         let (kind, args) = s.split_once(':').unwrap_or((s, ""));
         let args: Vec<&str> = if args.is_empty() {
@@ -122,6 +172,9 @@ impl FromStr for Schedule {
             "power" => "power:K,P",
             "cosine" => "cosine",
             "plateau" => "plateau:PATIENCE,FACTOR",
+            "optimal" => "optimal:ALPHA",
+            "invscaling" => "invscaling:POWER",
+            "adaptive" => "adaptive:PATIENCE,TOL",
             _ => {
                 return Err(Error::param("schedule", format!("must be one of {FORMS}, got '{s}'")));
             }
@@ -161,6 +214,16 @@ impl FromStr for Schedule {
                 patience: int("PATIENCE", patience)?,
                 factor: real("FACTOR", factor)?,
             },
+            ("optimal", [alpha]) => Schedule::Optimal {
+                alpha: real("ALPHA", alpha)?,
+            },
+            ("invscaling", [power]) => Schedule::InvScaling {
+                power: real("POWER", power)?,
+            },
+            ("adaptive", [patience, tol]) => Schedule::Adaptive {
+                patience: int("PATIENCE", patience)?,
+                tol: real("TOL", tol)?,
+            },
             _ => return Err(arity_error()),
         };
         schedule.validate()?;
@@ -183,13 +246,17 @@ impl fmt::Display for Schedule {
             Schedule::Power { k, p } => write!(f, "power:{k},{p}"),
             Schedule::Cosine => write!(f, "cosine"),
             Schedule::Plateau { patience, factor } => write!(f, "plateau:{patience},{factor}"),
+            Schedule::Optimal { alpha } => write!(f, "optimal:{alpha}"),
+            Schedule::InvScaling { power } => write!(f, "invscaling:{power}"),
+            Schedule::Adaptive { patience, tol } => write!(f, "adaptive:{patience},{tol}"),
         }
     }
 }
 
 impl Schedule {
     /// Checks the ranges: γ ∈ (0, 1], `every` ≥ 1, milestones strictly increasing (at least
-    /// one), K ≥ 0 and P > 0 (finite), F ∈ (0, 1).
+    /// one), K ≥ 0 and P > 0 (finite), F ∈ (0, 1); `optimal`'s ALPHA > 0 and `invscaling`'s
+    /// POWER finite; `adaptive`'s PATIENCE ≥ 1 and TOL ≥ 0, finite.
     ///
     /// # Errors
     /// [`Error::Param`] for `--schedule`, naming the value and its range.
@@ -217,6 +284,14 @@ impl Schedule {
             }
             Schedule::Plateau { factor, .. } if !(factor > 0.0 && factor < 1.0) => {
                 fail(format!("FACTOR must be in (0, 1), got {factor}"))
+            }
+            Schedule::Optimal { alpha } if !(alpha.is_finite() && alpha > 0.0) => {
+                fail(format!("ALPHA must be finite and > 0, got {alpha}"))
+            }
+            Schedule::InvScaling { power } if !power.is_finite() => fail(format!("POWER must be finite, got {power}")),
+            Schedule::Adaptive { patience: 0, .. } => fail("PATIENCE must be >= 1, got 0".into()),
+            Schedule::Adaptive { tol, .. } if !(tol.is_finite() && tol >= 0.0) => {
+                fail(format!("TOL must be finite and >= 0, got {tol}"))
             }
             _ => Ok(()),
         }
@@ -271,10 +346,19 @@ impl LrSchedule {
     }
 
     /// The learning rate during epoch `epoch` (0-based) of `epochs`, for optimizer step `step`
-    /// (0-based, counted over the whole run) of an epoch of `steps_per_epoch` steps, after the
-    /// reductions recorded in `plateau` (read only by the `plateau` schedule); see the
+    /// (0-based, counted over the whole run) of an epoch of `steps_per_epoch` steps, after
+    /// `rows` rows trained on (read only by `optimal` and `invscaling`) and the reductions
+    /// recorded in `plateau` (read only by `plateau` and `adaptive`); see the
     /// [module docs](self).
-    pub fn lr(&self, epoch: u64, epochs: u64, step: u64, steps_per_epoch: u64, plateau: &PlateauState) -> f64 {
+    pub fn lr(
+        &self,
+        epoch: u64,
+        epochs: u64,
+        step: u64,
+        steps_per_epoch: u64,
+        rows: u64,
+        plateau: &PlateauState,
+    ) -> f64 {
         let a = self.base_lr;
         // The decay starts in the epoch where warm-up ends.
         let warmup_epochs = self.warmup / steps_per_epoch.max(1);
@@ -294,7 +378,14 @@ impl LrSchedule {
             Schedule::Power { k, p } => a / (1.0 + k * t).powf(*p),
             Schedule::Cosine if epochs == 0 => a,
             Schedule::Cosine => a * (1.0 + (PI * epoch.min(epochs) as f64 / epochs as f64).cos()) / 2.0,
-            Schedule::Plateau { .. } => a * plateau.factor(),
+            Schedule::Plateau { .. } | Schedule::Adaptive { .. } => a * plateau.factor(),
+            // scikit-learn's t, 1 at the first example.
+            Schedule::Optimal { alpha } => {
+                // t₀ = 1/(A η₀), η₀ = (1/√A)^(1/2), computed as scikit-learn does.
+                let t0 = 1.0 / ((1.0 / alpha.sqrt()).sqrt() * alpha);
+                1.0 / (alpha * (t0 + rows as f64))
+            }
+            Schedule::InvScaling { power } => a / (rows as f64 + 1.0).powf(*power),
         };
         if step < self.warmup {
             scheduled * ((step + 1) as f64 / (self.warmup + 1) as f64)
@@ -303,16 +394,18 @@ impl LrSchedule {
         }
     }
 
-    /// Records an epoch's monitored loss `metric` in `plateau`, for the `plateau` schedule; does
-    /// nothing for the others.
+    /// Records an epoch's monitored loss `metric` in `plateau`, for the `plateau` and
+    /// `adaptive` schedules; does nothing for the others.
     pub fn observe(&self, plateau: &mut PlateauState, metric: f64) {
-        if let Schedule::Plateau { patience, factor } = self.schedule {
-            plateau.observe(metric, patience, factor);
+        match self.schedule {
+            Schedule::Plateau { patience, factor } => plateau.observe(metric, patience, factor),
+            Schedule::Adaptive { patience, tol } => plateau.observe_adaptive(metric, patience, tol, self.base_lr),
+            _ => {}
         }
     }
 }
 
-/// What the `plateau` schedule remembers between epochs.
+/// What the `plateau` and `adaptive` schedules remember between epochs.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PlateauState {
     /// The lowest loss seen, if any.
@@ -321,6 +414,10 @@ pub struct PlateauState {
     bad_epochs: u64,
     /// The product of the reductions so far, Fⁿ.
     scale: f64,
+    /// Whether `adaptive`'s criterion fired with the rate already at [`ADAPTIVE_FLOOR`] or
+    /// below (left out while false, so checkpoints are as before it existed).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    exhausted: bool,
 }
 
 impl Default for PlateauState {
@@ -330,6 +427,7 @@ impl Default for PlateauState {
             best: None,
             bad_epochs: 0,
             scale: 1.0,
+            exhausted: false,
         }
     }
 }
@@ -354,9 +452,36 @@ impl PlateauState {
         }
     }
 
+    /// Records one epoch's `metric` for `adaptive` from base rate `base_lr`, as scikit-learn's
+    /// `_plain_sgd`: the epoch fails to improve when metric > best − `tol` (so does a NaN), the
+    /// best is the lowest metric seen; after `patience` failures in a row the rate is divided by
+    /// 5 and the count restarts, or, when the rate is already ≤ [`ADAPTIVE_FLOOR`], the
+    /// schedule is [`exhausted`](Self::exhausted).
+    pub fn observe_adaptive(&mut self, metric: f64, patience: u64, tol: f64, base_lr: f64) {
+        let improved = self.best.is_none_or(|best| metric <= best - tol);
+        self.bad_epochs = if improved { 0 } else { self.bad_epochs + 1 };
+        if self.best.is_none_or(|best| metric < best) {
+            self.best = Some(metric);
+        }
+        if self.bad_epochs >= patience {
+            if base_lr * self.scale > ADAPTIVE_FLOOR {
+                self.scale /= 5.0;
+                self.bad_epochs = 0;
+            } else {
+                self.exhausted = true;
+            }
+        }
+    }
+
     /// The multiplier Fⁿ of the base rate after n reductions (1 before any).
     pub fn factor(&self) -> f64 {
         self.scale
+    }
+
+    /// Whether `adaptive` has run out of reductions: its criterion fired with the rate at
+    /// [`ADAPTIVE_FLOOR`] or below, where scikit-learn stops training.
+    pub fn exhausted(&self) -> bool {
+        self.exhausted
     }
 }
 
@@ -371,7 +496,7 @@ mod tests {
     /// The rates at epochs 0..n of a run of `epochs`, one step per epoch.
     fn rates(s: &LrSchedule, n: u64, epochs: u64) -> Vec<f64> {
         let plateau = PlateauState::default();
-        (0..n).map(|t| s.lr(t, epochs, t, 1, &plateau)).collect()
+        (0..n).map(|t| s.lr(t, epochs, t, 1, t, &plateau)).collect()
     }
 
     fn close(a: &[f64], b: &[f64]) {
@@ -409,8 +534,64 @@ mod tests {
         );
         assert!(cosine[4].abs() < 1e-17);
         // Past the horizon the rate stays at 0; with no horizon it stays at α₀.
-        assert!(sched("cosine").lr(9, 4, 9, 1, &PlateauState::default()).abs() < 1e-17);
-        assert_eq!(sched("cosine").lr(3, 0, 3, 1, &PlateauState::default()), 0.1);
+        assert!(sched("cosine").lr(9, 4, 9, 1, 9, &PlateauState::default()).abs() < 1e-17);
+        assert_eq!(sched("cosine").lr(3, 0, 3, 1, 3, &PlateauState::default()), 0.1);
+    }
+
+    /// scikit-learn's per-example schedules read t = rows + 1 and nothing else: `invscaling`
+    /// α₀/t^P, `optimal` 1/(A(t₀ + t − 1)) with t₀ = A^(−3/4), so that its first rate is
+    /// A^(−1/4) (scikit-learn's typical weight).
+    #[test]
+    fn per_example_closed_forms() {
+        let p = PlateauState::default();
+        let inv = sched("invscaling:0.25");
+        let by_rows: Vec<f64> = (0..4).map(|r| inv.lr(0, 1, 0, 1, r, &p)).collect();
+        close(
+            &by_rows,
+            &[0.1, 0.1 / 2f64.powf(0.25), 0.1 / 3f64.powf(0.25), 0.1 / 2f64.sqrt()],
+        );
+        // The epoch and step counters do not move it; warm-up still scales it.
+        assert_eq!(inv.lr(7, 9, 300, 40, 3, &p), by_rows[3]);
+        let warm = LrSchedule::new(0.1, "invscaling:0.25".parse().unwrap(), 4).unwrap();
+        close(&[warm.lr(0, 1, 1, 10, 3, &p)], &[by_rows[3] * 2.0 / 5.0]);
+        let alpha: f64 = 0.01;
+        let opt = sched("optimal:0.01");
+        close(&[opt.lr(0, 1, 0, 1, 0, &p)], &[alpha.powf(-0.25)]);
+        for r in [1, 10, 12345] {
+            let want = 1.0 / (alpha * (alpha.powf(-0.75) + r as f64));
+            assert!((opt.lr(3, 9, 2, 5, r, &p) - want).abs() < 1e-13 * want, "{r}");
+        }
+        // Negative powers grow the rate, as scikit-learn allows.
+        close(&[sched("invscaling:-1").lr(0, 1, 0, 1, 3, &p)], &[0.4]);
+    }
+
+    /// `adaptive:2,0.1` from 10⁻⁵: an epoch improves when its loss is at most the best so far
+    /// minus 0.1; two failures in a row divide the rate by 5 while it is above 10⁻⁶, and mark the
+    /// schedule exhausted once it is not.
+    #[test]
+    fn adaptive_divides_by_five_then_runs_out() {
+        let s = LrSchedule::new(1e-5, "adaptive:2,0.1".parse().unwrap(), 0).unwrap();
+        let mut p = PlateauState::default();
+        let mut seen = Vec::new();
+        let mut exhausted = Vec::new();
+        for (epoch, loss) in [1.0, 0.95, 0.9, 0.7, 0.65, 0.64, 0.6, 0.6].into_iter().enumerate() {
+            seen.push(s.lr(epoch as u64, 8, epoch as u64, 1, epoch as u64, &p));
+            s.observe(&mut p, loss);
+            exhausted.push(p.exhausted());
+        }
+        close(&seen, &[1e-5, 1e-5, 1e-5, 2e-6, 2e-6, 2e-6, 4e-7, 4e-7]);
+        assert_eq!(exhausted, [false, false, false, false, false, false, false, true]);
+        // A NaN loss never improves; with tol 0 an equal loss does (scikit-learn's `>`).
+        let mut q = PlateauState::default();
+        q.observe_adaptive(1.0, 1, 0.0, 1.0);
+        q.observe_adaptive(1.0, 1, 0.0, 1.0);
+        assert_eq!(q.factor(), 1.0);
+        q.observe_adaptive(f64::NAN, 1, 0.0, 1.0);
+        assert_eq!(q.factor(), 0.2);
+        // Checkpoints keep the flag, and leave it out while it is false.
+        let json = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<PlateauState>(&json).unwrap(), p);
+        assert!(!serde_json::to_string(&q).unwrap().contains("exhausted"));
     }
 
     #[test]
@@ -418,13 +599,13 @@ mod tests {
         let s = LrSchedule::new(0.8, "step:1,0.5".parse().unwrap(), 3).unwrap();
         let p = PlateauState::default();
         // Epoch 0, steps 0..4: warm-up 1/4, 2/4, 3/4, then the schedule.
-        let epoch0: Vec<f64> = (0..5).map(|step| s.lr(0, 2, step, 10, &p)).collect();
+        let epoch0: Vec<f64> = (0..5).map(|step| s.lr(0, 2, step, 10, step, &p)).collect();
         close(&epoch0, &[0.2, 0.4, 0.6, 0.8, 0.8]);
-        assert_eq!(s.lr(1, 2, 5, 10, &p), 0.4);
-        assert_eq!(s.lr(1, 2, 1, 10, &p), 0.2);
+        assert_eq!(s.lr(1, 2, 5, 10, 5, &p), 0.4);
+        assert_eq!(s.lr(1, 2, 1, 10, 1, &p), 0.2);
         // Warm-up ending in epoch 1 (2 steps per epoch): the decay starts there.
-        assert_eq!(s.lr(1, 3, 3, 2, &p), 0.8);
-        assert_eq!(s.lr(2, 3, 4, 2, &p), 0.4);
+        assert_eq!(s.lr(1, 3, 3, 2, 3, &p), 0.8);
+        assert_eq!(s.lr(2, 3, 4, 2, 4, &p), 0.4);
     }
 
     /// torch's `SequentialLR([LinearLR(start_factor=1/(W+1), total_iters=W),
@@ -434,7 +615,7 @@ mod tests {
     fn cosine_after_warmup_peaks_at_the_base_rate() {
         let s = LrSchedule::new(0.1, Schedule::Cosine, 10).unwrap();
         let p = PlateauState::default();
-        let lrs: Vec<f64> = (0..100).map(|t| s.lr(t, 100, t, 1, &p)).collect();
+        let lrs: Vec<f64> = (0..100).map(|t| s.lr(t, 100, t, 1, t, &p)).collect();
         let peak = lrs.iter().copied().fold(0.0, f64::max);
         assert_eq!(peak, 0.1);
         assert_eq!(lrs[10], 0.1);
@@ -454,12 +635,12 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            seen.push(s.lr(epoch as u64, 9, epoch as u64, 1, &p));
+            seen.push(s.lr(epoch as u64, 9, epoch as u64, 1, epoch as u64, &p));
             s.observe(&mut p, loss);
         }
         // Bad epochs after 0.9: 0.89995 (not 1e-4 better), 0.9, 0.95 → reduce after the third.
         assert_eq!(seen, [0.1, 0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05]);
-        assert_eq!(s.lr(9, 9, 9, 1, &p), 0.025);
+        assert_eq!(s.lr(9, 9, 9, 1, 9, &p), 0.025);
         assert_eq!(p.factor(), 0.25);
         // Other schedules ignore observations.
         let mut q = PlateauState::default();
@@ -487,6 +668,9 @@ mod tests {
             "power:0.1,0.75",
             "cosine",
             "plateau:5,0.2",
+            "optimal:0.0001",
+            "invscaling:0.25",
+            "adaptive:5,0.001",
         ] {
             let parsed: Schedule = s.parse().unwrap();
             assert_eq!(parsed.to_string(), s);
@@ -543,6 +727,23 @@ mod tests {
         assert_eq!(
             err("plateau:-3,0.5"),
             "schedule 'plateau:-3,0.5': PATIENCE must be an integer, got '-3'"
+        );
+        assert_eq!(
+            err("optimal:0"),
+            "schedule 'optimal:0': ALPHA must be finite and > 0, got 0"
+        );
+        assert_eq!(err("optimal"), "schedule 'optimal' must have the form optimal:ALPHA");
+        assert_eq!(
+            err("invscaling:inf"),
+            "schedule 'invscaling:inf': POWER must be finite, got inf"
+        );
+        assert_eq!(
+            err("adaptive:0,0.001"),
+            "schedule 'adaptive:0,0.001': PATIENCE must be >= 1, got 0"
+        );
+        assert_eq!(
+            err("adaptive:5,-1"),
+            "schedule 'adaptive:5,-1': TOL must be finite and >= 0, got -1"
         );
     }
 

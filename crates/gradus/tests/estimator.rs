@@ -174,7 +174,7 @@ fn an_epoch_continues_from_its_cursor() {
         let mut trainer = Trainer::new(&config.train);
         let order = epoch_order(s.train.len(), config.train.seed, 0);
         for rows in order.chunks(100).take(split_after) {
-            let lr = trainer.lr(&state, s.train.len().div_ceil(100));
+            let lr = trainer.lr(&state, s.train.len());
             let stats = trainer
                 .step_batch(&mut problem, &mut theta, &mut state, rows, lr)
                 .unwrap();
@@ -227,7 +227,6 @@ fn health_figures_match_an_independent_computation() {
     let objective = model.objective();
     let layout = objective.network.layout();
     let trainer = || Trainer::new(&config.train).with_layers(Layers::of(layout));
-    let batches = s.train.len().div_ceil(100);
 
     // By hand: the gradient of each batch at the θ the step starts from.
     let mut theta = model.params().to_vec();
@@ -239,7 +238,7 @@ fn health_figures_match_an_independent_computation() {
     for rows in epoch_order(s.train.len(), config.train.seed, 0).chunks(100) {
         problem.value_and_grad(&theta, rows, &mut g);
         norms.push(g.iter().map(|v| (*v as f64).powi(2)).sum::<f64>().sqrt());
-        let lr = stepper.lr(&state, batches);
+        let lr = stepper.lr(&state, s.train.len());
         stepper
             .step_batch(&mut problem, &mut theta, &mut state, rows, lr)
             .unwrap();

@@ -1,7 +1,7 @@
 //! `gradus schedule`: a learning-rate schedule tick by tick, as CSV (`step,lr`) or a plot.
 //!
 //! Each tick t = 0 … N−1 is one epoch and one optimizer step, as in a trajectory: the rate is
-//! `lr(epoch = t, epochs = N, step = t)`.
+//! `lr(epoch = t, epochs = N, step = t, rows = t)`.
 
 use crate::args::ScheduleArgs;
 use crate::plot;
@@ -15,7 +15,7 @@ const MAX_STEPS: u64 = 1_000_000;
 
 pub fn run(a: ScheduleArgs) -> Result<()> {
     let schedule: Schedule = a.schedule.parse()?;
-    if matches!(schedule, Schedule::Plateau { .. }) {
+    if matches!(schedule, Schedule::Plateau { .. } | Schedule::Adaptive { .. }) {
         bail!(
             "--schedule {schedule} follows the training loss, which `gradus schedule` does not have; try it with `gradus trajectory`"
         );
@@ -29,7 +29,7 @@ pub fn run(a: ScheduleArgs) -> Result<()> {
     let rates = LrSchedule::new(a.lr, schedule.clone(), a.warmup)?;
     let plateau = PlateauState::default();
     let lrs: Vec<(f64, f64)> = (0..a.steps)
-        .map(|t| (t as f64, rates.lr(t, a.steps, t, 1, &plateau)))
+        .map(|t| (t as f64, rates.lr(t, a.steps, t, 1, t, &plateau)))
         .collect();
 
     let mut text = String::from("step,lr\n");

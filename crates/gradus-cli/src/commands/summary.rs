@@ -294,6 +294,7 @@ pub fn stop_reason(stop: &StopReason, summary: &Value) -> String {
             summary["tol_epochs"]
         ),
         StopReason::SmallGradient { norm } => format!("a small gradient (‖∇L‖ = {norm:.3e})"),
+        StopReason::RateExhausted { lr } => format!("the adaptive rate's floor (lr {lr:.3e})"),
         StopReason::EarlyStopped { best_epoch } => format!("early stopping (kept epoch {best_epoch})"),
         StopReason::Requested => "request".to_string(),
     }

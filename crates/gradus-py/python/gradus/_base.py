@@ -1,13 +1,15 @@
 """What the four estimators share: input checks, options for the Rust core, pickling, files.
 
 The Rust core (`gradus._core.Model`) takes hyperparameters as the CLI's flag values (text) and
-dense float32 rows; this module turns scikit-learn's parameters and inputs into those.
+float32 rows, dense or sparse (CSR arrays); this module turns scikit-learn's parameters and
+inputs into those.
 """
 
 import os
 import tempfile
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -15,8 +17,24 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from . import _core
 
 
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
 def _rows(X):
-    """Rows as the core reads them: C-contiguous float32 (a copy only where needed)."""
+    """Rows as the core reads them: C-contiguous float32 (a copy only where needed), or sparse
+    rows (CSR or CSC, made CSR with sorted, unique indices) as their arrays
+    `(indptr, indices, data, n_features)`, never made dense."""
+    if sp.issparse(X):
+        X = X.tocsr()
+        if not X.has_canonical_format:
+            X = X.copy()
+            X.sum_duplicates()
+        return (
+            X.indptr.astype(np.uint64, copy=False),
+            X.indices.astype(np.uint32, copy=False),
+            X.data.astype(np.float32, copy=False),
+            X.shape[1],
+        )
     return np.ascontiguousarray(X, dtype=np.float32)
 
 
@@ -59,24 +77,51 @@ class GradusEstimator(BaseEstimator):
     def _xfail_checks(cls):
         return dict(cls._XFAIL)
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
     # --- inputs -----------------------------------------------------------------------------
 
     def _check_fit(self, X, y, reset):
         self._validate_params()
         X, y = validate_data(
-            self, X, y, accept_sparse=False, dtype=[np.float64, np.float32], reset=reset, y_numeric=not self._is_classifier
+            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=reset, y_numeric=not self._is_classifier
         )
+        if sp.issparse(X) and self.scale == "center":
+            raise ValueError(
+                "scale='center' would make sparse rows dense: use 'standardize' (on sparse input it "
+                "divides by the standard deviation without centring, as StandardScaler(with_mean=False)), "
+                "'unit' or 'none', or pass dense X."
+            )
         if self._is_classifier:
             check_classification_targets(y)
         elif y.ndim > 1 and y.shape[1] == 1:
             y = y.ravel()
         if not self._is_classifier and y.ndim != 1:
             raise ValueError("gradus regressors take one target per row: y must be 1-D.")
-        return _rows(X), y
+        return X, y
 
     def _check_predict(self, X):
+        """`X` checked as scikit-learn's `validate_data` does, as the core reads it. The hot path
+        (a fitted model without feature names, a non-empty float ndarray of the fitted width,
+        all finite) checks the same things in a few microseconds; anything else takes
+        `validate_data`, which raises scikit-learn's errors and warnings."""
+        d = self.__dict__
+        if (
+            type(X) is np.ndarray
+            and X.ndim == 2
+            and X.dtype in _FLOATS
+            and "model_" in d
+            and "feature_names_in_" not in d
+            and X.shape[0] > 0
+            and X.shape[1] == d.get("n_features_in_")
+            and np.isfinite(X).all()
+        ):
+            return np.ascontiguousarray(X, dtype=np.float32)
         check_is_fitted(self, "model_")
-        X = validate_data(self, X, accept_sparse=False, dtype=[np.float64, np.float32], reset=False)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False)
         return _rows(X)
 
     def _targets(self, y):
@@ -91,17 +136,19 @@ class GradusEstimator(BaseEstimator):
 
     # --- the core model ---------------------------------------------------------------------
 
-    def _new_model(self, X, y, n_classes):
+    def _new_model(self, X, rows, y, n_classes):
+        """A fresh core model for `X` (`rows`: `_rows(X)`)."""
         options = {k: str(v) for k, v in self._options(X.shape[0]).items() if v is not None}
-        return _core.Model.new(options, X, y, n_classes)
+        return _core.Model.new(options, rows, y, n_classes)
 
     def _scores(self, X):
         X = self._check_predict(X)
         return self.model_.decision_function(X)
 
-    def _train(self, X, y, n_classes, model):
-        """Trains `model` (early stopping on a held-out `validation_fraction` when asked);
-        sets `loss_curve_`, `validation_scores_`, `n_iter_`, `t_`."""
+    def _train(self, X, rows, y, n_classes, model):
+        """Trains `model` on `X` (`rows`: `_rows(X)`), early stopping on a held-out
+        `validation_fraction` when asked; sets `loss_curve_`, `validation_scores_`, `n_iter_`,
+        `t_`."""
         X_val = y_val = None
         if getattr(self, "early_stopping", False):
             from sklearn.model_selection import train_test_split
@@ -113,8 +160,8 @@ class GradusEstimator(BaseEstimator):
                 )
             except ValueError:
                 X, X_val, y, y_val = train_test_split(X, y, test_size=self.validation_fraction, random_state=seed_of(self.random_state) % 2**32)
-            X, X_val = _rows(X), _rows(X_val)
-        history = model.train(X, y, n_classes, X_val, y_val)
+            rows, X_val = _rows(X), _rows(X_val)
+        history = model.train(rows, y, n_classes, X_val, y_val)
         self.model_ = model
         self.loss_curve_ = [h[0] for h in history]
         if X_val is not None:
@@ -133,8 +180,9 @@ class GradusEstimator(BaseEstimator):
                     f"This solver needs samples of at least 2 classes in the data, but the data contains only one class: {self.classes_[0]!r}"
                 )
         targets, n_classes = self._targets(y)
-        model = self.model_ if self.warm_start and hasattr(self, "model_") else self._new_model(X, targets, n_classes)
-        return self._train(X, targets, n_classes, model)
+        rows = _rows(X)
+        model = self.model_ if self.warm_start and hasattr(self, "model_") else self._new_model(X, rows, targets, n_classes)
+        return self._train(X, rows, targets, n_classes, model)
 
     def _partial_fit(self, X, y, classes=None):
         first = not hasattr(self, "model_")
@@ -144,11 +192,12 @@ class GradusEstimator(BaseEstimator):
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             self.classes_ = np.unique(np.asarray(classes))
         targets, n_classes = self._targets(y)
+        rows = _rows(X)
         if first:
-            self.model_ = self._new_model(X, targets, n_classes)
+            self.model_ = self._new_model(X, rows, targets, n_classes)
             self.loss_curve_ = []
             self.n_iter_ = 0
-        self.loss_curve_.append(self.model_.partial_fit(X, targets, n_classes))
+        self.loss_curve_.append(self.model_.partial_fit(rows, targets, n_classes))
         self.n_iter_ += 1
         self.t_ = float(self.model_.steps)
         self._publish()

@@ -1,7 +1,11 @@
 """The four estimators: scikit-learn's parameter names, gradus' training.
 
-Schedules: `learning_rate` takes scikit-learn's `constant` (the only one gradus computes as
-scikit-learn does so far) or any gradus schedule through `schedule` (`cosine`, `exp:0.9`, …).
+Schedules: the SGD estimators' `learning_rate` takes scikit-learn's `constant`, `optimal`
+(1/(alpha·(t₀ + t − 1)), t counting the rows trained on, scikit-learn's t₀), `invscaling`
+(eta0 / t^power_t) and `adaptive` (eta0, divided by 5 after `n_iter_no_change` epochs without
+an improvement of `tol`; training stops once the rate is at 1e-6 or below), computed as
+scikit-learn does (gradus' `optimal`, `invscaling` and `adaptive` schedules); with `constant`,
+`schedule` takes any gradus schedule (`cosine`, `exp:0.9`, …).
 """
 
 from numbers import Integral, Real
@@ -29,6 +33,7 @@ _TRAINING = {
     "batch_size": [Interval(Integral, 1, None, closed="left")],
     "schedule": [str],
     "scale": [StrOptions({"none", "standardize", "center", "unit"})],
+    "shuffle": ["boolean"],
     "n_jobs": [Integral, None],
 }
 
@@ -37,29 +42,53 @@ _SGD = {
     "penalty": [StrOptions({"l2", "l1", "elasticnet"}), None],
     "alpha": [Interval(Real, 0, None, closed="left")],
     "l1_ratio": [Interval(Real, 0, 1, closed="both")],
-    "learning_rate": [StrOptions({"constant"})],
+    "learning_rate": [StrOptions({"constant", "optimal", "invscaling", "adaptive"})],
     "eta0": [Interval(Real, 0, None, closed="neither")],
+    "power_t": [Interval(Real, None, None, closed="neither")],
     "optimizer": [StrOptions(OPTIMIZERS)],
     "momentum": [Interval(Real, 0, None, closed="left"), None],
     "betas": [tuple, None],
-    "shuffle": ["boolean"],
     "verbose": ["verbose"],
 }
 
 
 def _training_options(est, n_samples):
-    """Options every estimator gives the core: epochs, stopping, batch, seed, threads."""
+    """Options every estimator gives the core: epochs, stopping, batch order, seed, threads."""
     return {
         "epochs": est.max_iter,
         "tol": None if est.early_stopping else est.tol,
         "tol_epochs": est.n_iter_no_change,
         "patience": est.n_iter_no_change if est.early_stopping else None,
+        "val_data": "true" if est.early_stopping else None,
         "batch_size": min(est.batch_size, n_samples),
+        "sampling": "permutation" if est.shuffle else "sequential",
         "schedule": est.schedule,
         "scale": est.scale,
         "seed": seed_of(est.random_state),
         "threads": 1 if est.n_jobs is None else max(1, est.n_jobs),
     }
+
+
+def _sgd_schedule(est):
+    """scikit-learn's `learning_rate` as gradus' schedule, and whether the schedule replaces
+    the tolerance test (`adaptive`, whose criterion reduces the rate and stops the run)."""
+    rule = est.learning_rate
+    if rule != "constant" and est.schedule != "constant":
+        raise ValueError(
+            f"schedule={est.schedule!r} applies only with learning_rate='constant', got learning_rate={rule!r}."
+        )
+    if rule == "optimal":
+        if est.alpha == 0:
+            raise ValueError(
+                "alpha must be > 0 since learning_rate is 'optimal'. alpha is used to compute the optimal learning rate."
+            )
+        return f"optimal:{float(est.alpha)!r}", False
+    if rule == "invscaling":
+        return f"invscaling:{float(est.power_t)!r}", False
+    if rule == "adaptive" and est.tol is not None:
+        # scikit-learn: with tol=None the criterion never fires, the rate stays eta0.
+        return f"adaptive:{int(est.n_iter_no_change)},{float(est.tol)!r}", True
+    return est.schedule, False
 
 
 def _optimizer_options(optimizer, momentum, betas):
@@ -87,6 +116,7 @@ class _SGDBase(GradusEstimator):
         random_state=None,
         learning_rate="constant",
         eta0=0.01,
+        power_t=0.5,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=5,
@@ -111,6 +141,7 @@ class _SGDBase(GradusEstimator):
         self.random_state = random_state
         self.learning_rate = learning_rate
         self.eta0 = eta0
+        self.power_t = power_t
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -125,13 +156,22 @@ class _SGDBase(GradusEstimator):
 
     def _options(self, n_samples):
         loss = self._LOSSES[self.loss]
+        schedule, adaptive = _sgd_schedule(self)
+        training = _training_options(self, n_samples)
+        training["schedule"] = schedule
+        if adaptive:
+            # The adaptive criterion replaces the tolerance test (and early stopping's patience:
+            # the validation loss drives the reductions instead).
+            training["tol"] = training["patience"] = None
         return {
+            # scikit-learn's linear models start from zero weights.
+            "init": "zeros",
             "loss": loss,
             "delta": self.epsilon if loss == "huber" else None,
             "reg": penalty_option(self.penalty, self.alpha, self.l1_ratio),
             "lr": self.eta0,
             **_optimizer_options(self.optimizer, self.momentum, self.betas),
-            **_training_options(self, n_samples),
+            **training,
         }
 
     def fit(self, X, y):
@@ -239,6 +279,7 @@ class _MLPBase(GradusEstimator):
         learning_rate_init=0.001,
         schedule="constant",
         max_iter=200,
+        shuffle=True,
         tol=1e-4,
         random_state=None,
         early_stopping=False,
@@ -260,6 +301,7 @@ class _MLPBase(GradusEstimator):
         self.learning_rate_init = learning_rate_init
         self.schedule = schedule
         self.max_iter = max_iter
+        self.shuffle = shuffle
         self.tol = tol
         self.random_state = random_state
         self.early_stopping = early_stopping
@@ -349,15 +391,17 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return self._scores(X)[:, 0].astype(np.float64)
 
 
-def _init_with_loss(default):
-    """`_SGDBase.__init__` with `loss` defaulting to `default` (scikit-learn reads parameters
-    and defaults from `__init__`'s signature, so it cannot take `**kwargs`)."""
+def _init_with_loss(default, power_t):
+    """`_SGDBase.__init__` with `loss` defaulting to `default` and `power_t` to `power_t`
+    (scikit-learn reads parameters and defaults from `__init__`'s signature, so it cannot take
+    `**kwargs`)."""
     base = _SGDBase.__init__
     init = types.FunctionType(base.__code__, base.__globals__, "__init__", (default,), base.__closure__)
-    init.__kwdefaults__ = dict(base.__kwdefaults__)
+    init.__kwdefaults__ = {**base.__kwdefaults__, "power_t": power_t}
     init.__doc__ = base.__doc__
     return init
 
 
-SGDClassifier.__init__ = _init_with_loss("hinge")
-SGDRegressor.__init__ = _init_with_loss("squared_error")
+# scikit-learn's defaults: power_t 0.5 for the classifier, 0.25 for the regressor.
+SGDClassifier.__init__ = _init_with_loss("hinge", 0.5)
+SGDRegressor.__init__ = _init_with_loss("squared_error", 0.25)

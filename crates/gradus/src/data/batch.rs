@@ -141,6 +141,9 @@ pub enum Sampling {
     /// `RandomSampler(replacement=True)`). An epoch then misses about (1 − 1/n)ⁿ ≈ 1/e ≈ 37 %
     /// of the rows and visits others twice or more.
     Replacement,
+    /// Every row once, in the data's order `0, 1, …, n − 1`, every epoch (scikit-learn's
+    /// `shuffle=False`; torch's `shuffle=False`).
+    Sequential,
 }
 
 impl Sampling {
@@ -154,6 +157,7 @@ impl Sampling {
                 // Drawn as u64, so the rows do not depend on the platform's pointer width.
                 (0..n).map(|_| rng.random_range(0..n as u64) as usize).collect()
             }
+            Sampling::Sequential => (0..n).collect(),
         }
     }
 
@@ -169,9 +173,10 @@ impl std::str::FromStr for Sampling {
         match s {
             "permutation" => Ok(Sampling::Permutation),
             "replacement" => Ok(Sampling::Replacement),
+            "sequential" => Ok(Sampling::Sequential),
             _ => Err(crate::Error::param(
                 "sampling",
-                format!("must be permutation or replacement, got '{s}'"),
+                format!("must be permutation, replacement or sequential, got '{s}'"),
             )),
         }
     }
@@ -212,6 +217,17 @@ mod tests {
             "{missed}"
         );
         assert_eq!("replacement".parse::<Sampling>().unwrap(), Sampling::Replacement);
-        assert!("bootstrap".parse::<Sampling>().is_err());
+        assert_eq!(
+            "bootstrap".parse::<Sampling>().unwrap_err().to_string(),
+            "sampling must be permutation, replacement or sequential, got 'bootstrap'"
+        );
+    }
+
+    #[test]
+    fn sequential_sampling_keeps_the_data_order_every_epoch() {
+        assert_eq!("sequential".parse::<Sampling>().unwrap(), Sampling::Sequential);
+        for epoch in [0, 1, 7] {
+            assert_eq!(Sampling::Sequential.order(5, 3, epoch), [0, 1, 2, 3, 4]);
+        }
     }
 }

@@ -119,6 +119,13 @@ pub enum StopReason {
         /// The gradient's norm.
         norm: f64,
     },
+    /// The `adaptive` schedule ran out of reductions: the monitored loss stopped improving
+    /// with the rate already at [`ADAPTIVE_FLOOR`](crate::schedule::ADAPTIVE_FLOOR) or below
+    /// (scikit-learn's stop for `learning_rate="adaptive"`).
+    RateExhausted {
+        /// The rate of the last epoch.
+        lr: f64,
+    },
     /// The validation loss stopped improving; the parameters of `best_epoch` were restored.
     EarlyStopped {
         /// The epoch whose parameters were kept.

@@ -241,16 +241,21 @@ impl<'a, T: Real> Trainer<'a, T> {
         self
     }
 
-    /// The learning rate of the next step, in an epoch of `steps_per_epoch` steps (0 for a
-    /// search, which has none).
-    pub fn lr(&self, state: &TrainState<T>, steps_per_epoch: usize) -> f64 {
+    /// The learning rate of the next step, in epochs of `n` rows (0 for a search, which has
+    /// none): the epoch's ⌈n/B⌉ batches of B rows say where warm-up ends, and the rows trained
+    /// on before the step, `epoch · n + batch · B` (the cursor's batch), drive the per-example
+    /// schedules ([`crate::schedule`]).
+    pub fn lr(&self, state: &TrainState<T>, n: usize) -> f64 {
         let cfg = self.config;
         if cfg.strategy.search().is_some() {
             return 0.0;
         }
-        let per_epoch = steps_per_epoch as u64;
+        let batch = cfg.batch.rows(n).max(1) as u64;
+        let n = n as u64;
+        let per_epoch = n.div_ceil(batch);
+        let rows = state.epoch * n + (state.cursor.batch * batch).min(n);
         cfg.schedule
-            .lr(state.epoch, cfg.epochs, state.step, per_epoch, &state.plateau)
+            .lr(state.epoch, cfg.epochs, state.step, per_epoch, rows, &state.plateau)
     }
 
     /// One step of the strategy on the rows `rows` of `problem`. For an update rule, at
@@ -405,7 +410,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                 self.flush(params);
                 return Ok(None);
             }
-            e.lr = self.lr(state, e.plan.steps);
+            e.lr = self.lr(state, e.plan.order.len());
             let rows = e.plan.rows(b);
             let (stats, grad_norm) = self.measured_step(problem, params, state, rows, e.lr)?;
             if observer.wants_params(state) {
@@ -431,7 +436,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             self.start.extend_from_slice(params);
         }
         Ok(EpochRun {
-            lr: self.lr(state, plan.steps),
+            lr: self.lr(state, plan.order.len()),
             plan,
             number: state.epoch + 1,
             started: Instant::now(),
@@ -689,7 +694,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             let Member { trainer, params, state } = m;
             let cfg = trainer.config;
             let rule = cfg.strategy.rule().expect("members train by an update rule");
-            e.lr = trainer.lr(state, e.plan.steps);
+            e.lr = trainer.lr(state, e.plan.order.len());
             trainer.grads.resize(params.len(), T::zero());
             let elsewhere = rule.gradient_point(params, &state.optimizer, &mut trainer.point);
             models.push(k);
@@ -734,6 +739,9 @@ impl<'a, T: Real> Trainer<'a, T> {
                     })
                 }
             }
+        }
+        if state.plateau.exhausted() {
+            return Some(StopReason::RateExhausted { lr: report.lr });
         }
         if let (Some(g), Some(norm)) = (cfg.grad_tol, report.grad_norm)
             && norm <= g
@@ -885,6 +893,43 @@ mod tests {
         };
         more(&mut p);
         p
+    }
+
+    /// `adaptive` on ½θ² from α = 0.1: once the objective stops falling by 10⁻³ the rate is
+    /// divided by 5 every two epochs, and the run stops at the first failure with the rate at
+    /// 10⁻⁶ or below: 0.1/5⁸ = 2.56·10⁻⁷.
+    #[test]
+    fn adaptive_stops_the_run_when_the_rate_runs_out() {
+        let (stop, epochs, _) = run("sgd", 0.1, |p| p.schedule = "adaptive:2,0.001".parse().unwrap());
+        let StopReason::RateExhausted { lr } = stop else {
+            panic!("{stop:?}");
+        };
+        assert!((lr - 0.1 / 5f64.powi(8)).abs() < 1e-20, "{lr}");
+        assert!(epochs < 100, "{epochs}");
+    }
+
+    /// The per-example schedules read the rows trained on before the step: with 10 rows in
+    /// batches of 3 (the last of 1), step k of epoch e starts after 10e + 3k rows, so
+    /// `invscaling:1` from 1 gives 1/(10e + 3k + 1).
+    #[test]
+    fn per_example_rates_count_the_rows_of_earlier_batches_and_epochs() {
+        let config = train_params("sgd", 1.0, 5, |p| {
+            p.batch = BatchSize::Rows(3);
+            p.schedule = "invscaling:1".parse().unwrap();
+        })
+        .check()
+        .unwrap();
+        let trainer = Trainer::<f64>::new(&config);
+        let mut state = TrainState::new(&config.strategy, 2);
+        let mut rates = Vec::new();
+        for epoch in 0..2 {
+            state.epoch = epoch;
+            for batch in 0..4 {
+                state.cursor.batch = batch;
+                rates.push(1.0 / trainer.lr(&state, 10));
+            }
+        }
+        assert_eq!(rates, [1.0, 4.0, 7.0, 10.0, 11.0, 14.0, 17.0, 20.0]);
     }
 
     /// Momentum at μ = 0.9, α = 0.05 on ½θ² oscillates with a period of about 28 steps; at each

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what the tests need when it is missing
-# (Fashion-MNIST from Debian's dataset-fashion-mnist, Chromium for the report's browser test),
-# then runs every test, optimised.
+# (Fashion-MNIST from Debian's dataset-fashion-mnist, Chromium for the report's browser test,
+# OpenMPI and libclang for the `mpi` feature), then runs every test, optimised.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,10 +22,21 @@ fi
 if ! command -v chromium >/dev/null; then
   install chromium
 fi
+# `gradus train --distributed` (the `mpi` feature of gradus-cli): rsmpi links the system's
+# OpenMPI (found through mpicc) and generates its bindings with bindgen, which loads libclang.
+if ! command -v mpicc >/dev/null || ! command -v mpirun >/dev/null; then
+  install libopenmpi-dev openmpi-bin
+fi
+if ! compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null; then
+  install libclang-dev
+fi
 
 # The library's documentation builds without a warning (broken links included).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p gradus --locked
 cargo test --workspace --locked "$@"
+# The MPI tests: the command rebuilt with the `mpi` feature (the library is reused as built
+# above), run under mpirun on 1, 2 and 3 ranks (crates/gradus-cli/tests/distributed.rs).
+cargo test -p gradus-cli --features mpi --locked --test distributed
 
 # The Python package (crates/gradus-py): a virtual environment with the pinned requirements,
 # the wheel built with the cheaper `pyci` profile into the shared target dir, then its pytest

@@ -357,6 +357,16 @@ pub struct TrainArgs {
     /// Threads for the matrix products (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Train data-parallel, one rank per process of `mpirun -np P gradus train --distributed
+    /// …` (a gradus built with --features mpi): every rank reads the data and computes its part
+    /// of each batch, and rank 0 alone writes the results.
+    #[arg(long)]
+    pub distributed: bool,
+    /// With --distributed, how the ranks' gradients are combined: exact (the same model bits
+    /// as one process; a batch's work is shared by at most 4 ranks, one per 32 rows) or fast
+    /// (an all-reduce over even shares of rows; equal to float rounding).
+    #[arg(long, default_value = "exact", value_name = "HOW", requires = "distributed")]
+    pub reduce: String,
     /// Save the trained model (safetensors) here.
     #[arg(long)]
     pub out: Option<PathBuf>,

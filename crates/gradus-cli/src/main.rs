@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod distributed;
 mod output;
 mod plot;
 mod progress;
@@ -26,6 +27,16 @@ fn given(matches: &clap::ArgMatches, subcommand: &str) -> Vec<String> {
         .filter(|id| m.value_source(id) == Some(clap::parser::ValueSource::CommandLine))
         .map(str::to_string)
         .collect()
+}
+
+/// The one line that says what `e` is: the library names its parameters (`beta1`,
+/// `batch_size`), and here they are flags.
+fn error_line(e: &anyhow::Error) -> String {
+    let msg = match e.downcast_ref::<gradus::Error>() {
+        Some(gradus::Error::Param { name, msg }) => format!("{} {msg}", commands::flag(name)),
+        _ => format!("{e:#}"),
+    };
+    msg.replace('\n', " ")
 }
 
 fn main() -> ExitCode {
@@ -79,12 +90,7 @@ fn main() -> ExitCode {
         if let Some(progress::Interrupted(signal)) = e.downcast_ref() {
             return ExitCode::from((128 + signal) as u8);
         }
-        // The library names its parameters (`beta1`, `batch_size`); here they are flags.
-        let msg = match e.downcast_ref::<gradus::Error>() {
-            Some(gradus::Error::Param { name, msg }) => format!("{} {msg}", commands::flag(name)),
-            _ => format!("{e:#}"),
-        };
-        eprintln!("gradus: error: {}", msg.replace('\n', " "));
+        eprintln!("gradus: error: {}", error_line(&e));
         return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS

@@ -30,6 +30,10 @@
 //! ([`train::Trainer::fit_together`]) on a [`shared_pass::SharedPass`]: one product computes
 //! every model's scores. A linear model on sparse rows reads and writes only the columns its
 //! batch touches ([`problem::Problem::sparse`]), its penalty deferred (`train::lazy`).
+//! Data-parallel training binds the objective to one rank's view of the data
+//! ([`objective::Objective::distributed`]): every evaluation shares the batch out over the
+//! ranks and combines their parts through a [`collective::Collective`], the same bits as one
+//! process in its exact mode.
 //!
 //! On top sits the estimator layer, what programs call: [`estimator::ModelParams`] is checked
 //! into an [`estimator::ModelConfig`], from which [`estimator::Fitted`] builds, trains
@@ -41,6 +45,7 @@
 //! parameter and the bad value ([`Error::Param`]: `beta1 must be in [0, 1), got 1.2`). All
 //! mathematics is generic over [`Real`] (`f32` for training, `f64` for checks).
 
+pub mod collective;
 pub mod data;
 pub mod error;
 pub mod estimator;

@@ -17,7 +17,7 @@ mod schedule;
 mod splits;
 mod stream;
 pub(crate) mod summary;
-mod train;
+pub(crate) mod train;
 mod trajectory;
 mod tune;
 

@@ -5,6 +5,7 @@ use super::{header, model_params, optimizer_params, source, splits, summary, tas
 use crate::args::TrainArgs;
 use crate::progress::{Interrupted, Progress};
 use anyhow::{Context, Result, bail};
+use gradus::collective::{Collective, Reduce};
 use gradus::data::batch::BatchSize;
 use gradus::data::spec::DataSpec;
 use gradus::estimator::{Checkpointing, Fitted, ModelConfig};
@@ -15,18 +16,32 @@ use std::path::Path;
 use std::time::Instant;
 
 pub fn run(a: TrainArgs) -> Result<()> {
+    if a.distributed && (a.compare_lr.is_some() || a.stream) {
+        bail!("--distributed trains one model on rows held in memory: not with --compare-lr or --stream");
+    }
     if a.compare_lr.is_some() {
         return super::compare_lr::run(a);
     }
     if a.stream {
         return super::stream::run(a);
     }
+    match a.distributed {
+        true => crate::distributed::run(a),
+        false => run_on(a, None),
+    }
+}
+
+/// `gradus train` in this process, or as one rank of `ranks` (`--distributed`): every rank
+/// loads the data and trains, rank 0 alone shows progress and writes the results.
+pub fn run_on(a: TrainArgs, ranks: Option<&dyn Collective>) -> Result<()> {
     let started = Instant::now();
     let threads = rayon::current_num_threads();
-    if let Some(p) = &a.plot {
+    let lead = ranks.is_none_or(|c| c.rank() == 0);
+    let reduce: Reduce = a.reduce.parse()?;
+    if let (Some(p), true) = (&a.plot, lead) {
         crate::plot::check_picture(p)?;
     }
-    if let Some(dir) = &a.report {
+    if let (Some(dir), true) = (&a.report, lead) {
         crate::report::create_dir(dir)?;
     }
     let mut params = model_params(&a.model, &a.scale, &a.data, a.val_fraction, train_params(&a, threads)?)?;
@@ -83,38 +98,60 @@ pub fn run(a: TrainArgs) -> Result<()> {
             m
         }
     };
+    if let Some(comm) = ranks {
+        let val = splits.val.as_ref().map_or(0, |v| v.len());
+        let figures = [splits.train.len(), val, splits.train.n_features(), model.params().len()];
+        let names = ["training rows", "validation rows", "features", "parameters"];
+        crate::distributed::check_same(comm, &names, &figures.map(|f| f as f64))?;
+    }
     let cfg = model.config()?.clone();
     let steps = match cfg.strategy.search() {
         None => format!(" (lr {}), batch {}", cfg.schedule.base_lr, cfg.batch),
         Some(_) => format!(", each trial on all {} training rows", splits.train.len()),
     };
-    eprintln!(
-        "gradus: {} on {spec}: {} train / {} val / {} test rows, {} features, {} parameters; {}{steps}",
-        model.meta().architecture,
-        splits.train.len(),
-        splits.val.as_ref().map_or(0, |v| v.len()),
-        splits.test.as_ref().map_or(0, |t| t.len()),
-        splits.train.n_features(),
-        model.params().len(),
-        cfg.strategy.describe(),
-    );
+    let ranks_note = ranks.map_or(String::new(), |c| format!(", {} ranks ({reduce})", c.size()));
+    if lead {
+        eprintln!(
+            "gradus: {} on {spec}: {} train / {} val / {} test rows, {} features, {} parameters; {}{steps}{ranks_note}",
+            model.meta().architecture,
+            splits.train.len(),
+            splits.val.as_ref().map_or(0, |v| v.len()),
+            splits.test.as_ref().map_or(0, |t| t.len()),
+            splits.train.n_features(),
+            model.params().len(),
+            cfg.strategy.describe(),
+        );
+    }
     // Random search replaces the initial weights by its first draw: their objective says nothing.
     let initial = match cfg.strategy.search() {
+        _ if !lead => None,
         Some(gradus::search::Search::Random(_)) => None,
         _ => summary::initial(&model, &splits.train)?,
     };
     let mut progress = Progress::new(cfg.epochs)?.counting(&cfg.strategy);
-    let mut recorder = Recorder::start(a.record_path.as_deref(), a.record_every, &model)?;
-    let fit = model.train(
-        &splits.train,
-        splits.val.as_ref(),
-        &mut recorder.observing(&mut progress),
-        checkpoint,
-    );
+    let record_path = a.record_path.as_deref().filter(|_| lead);
+    let mut recorder = Recorder::start(record_path, a.record_every, &model)?;
+    let (train, val) = (&splits.train, splits.val.as_ref());
+    let mut observer = recorder.observing(&mut progress);
+    let fit = match ranks {
+        None => model.train(train, val, &mut observer, checkpoint),
+        Some(comm) => {
+            let mut agreed = crate::distributed::Agreed {
+                comm,
+                inner: &mut observer,
+                lead,
+            };
+            let checkpoint = checkpoint.filter(|_| lead);
+            model.train_distributed(train, val, &mut agreed, checkpoint, comm, reduce)
+        }
+    };
     progress.finish();
     // What was recorded is written after an interruption too.
     let recorded = recorder.finish(&model)?;
     let fit = fit?;
+    if !lead {
+        return progress.interrupted().map_or(Ok(()), |signal| Err(signal.into()));
+    }
     if let Some(signal) = progress.interrupted() {
         return stop_here(&model, &a, signal);
     }

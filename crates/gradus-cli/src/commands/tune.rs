@@ -20,13 +20,15 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Flags of `train` that a search does not take.
-const NOT_FOR_TUNE: [(&str, &str); 6] = [
+const NOT_FOR_TUNE: [(&str, &str); 8] = [
     ("record_path", "--record-path"),
     ("compare_lr", "--compare-lr"),
     ("checkpoint", "--checkpoint"),
     ("history", "--history"),
     ("early_stopping", "--early-stopping"),
     ("val_data", "--val-data"),
+    ("distributed", "--distributed"),
+    ("reduce", "--reduce"),
 ];
 
 /// The training rows, a way to the test rows that reads nothing until it is called, and where

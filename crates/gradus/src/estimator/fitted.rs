@@ -2,6 +2,7 @@
 
 use super::ModelConfig;
 use super::checkpoints::{Checkpointing, Checkpoints};
+use crate::collective::{Collective, Reduce};
 use crate::data::batch::Prepared;
 use crate::data::encode::Encoded;
 use crate::data::{Dataset, Encoding, Features, Scaling, Targets, Task};
@@ -10,7 +11,7 @@ use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
 use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
 use crate::objective::{CHUNK_ROWS, Objective};
-use crate::problem::{NumericalGradient, Problem};
+use crate::problem::{Gradient, NumericalGradient, Problem};
 use crate::train::{
     Chain, EpochReport, FitReport, Freeze, Layers, Observer, Silent, StopReason, TrainConfig, TrainState, Trainer,
 };
@@ -194,6 +195,41 @@ impl Fitted {
         observer: &mut dyn Observer,
         checkpoint: Option<Checkpointing>,
     ) -> Result<FitReport> {
+        self.train_on(train, val, observer, checkpoint, None)
+    }
+
+    /// [`train`](Self::train) as rank `comm.rank()` of a data-parallel run: every rank calls it
+    /// with the same model, configuration and rows, and every evaluation is shared out over the
+    /// ranks and combined as `reduce` says ([`Objective::distributed`]), so every rank ends
+    /// with the same model — with [`Reduce::Exact`], the same bits as [`train`](Self::train)
+    /// in one process. Only the caller decides who writes: give `checkpoint` and an observer
+    /// that writes on one rank alone (the observer's
+    /// [`stop_requested`](Observer::stop_requested) must answer alike on every rank).
+    ///
+    /// # Errors
+    /// As [`train`](Self::train); [`Error::Param`] `distributed` for a linear model on sparse
+    /// rows.
+    pub fn train_distributed(
+        &mut self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        observer: &mut dyn Observer,
+        checkpoint: Option<Checkpointing>,
+        comm: &dyn Collective,
+        reduce: Reduce,
+    ) -> Result<FitReport> {
+        self.train_on(train, val, observer, checkpoint, Some((comm, reduce)))
+    }
+
+    /// [`train`](Self::train) in this process, or on one rank of `ranks`.
+    fn train_on(
+        &mut self,
+        train: &Dataset,
+        val: Option<&Dataset>,
+        observer: &mut dyn Observer,
+        checkpoint: Option<Checkpointing>,
+        ranks: Option<(&dyn Collective, Reduce)>,
+    ) -> Result<FitReport> {
         let train = self.prepare(train)?;
         let val = val.map(|v| self.prepare(v)).transpose()?;
         let config = self.config()?.clone();
@@ -203,16 +239,17 @@ impl Fitted {
             affine: &affine,
         };
         let val = val.as_deref().map(|data| Prepared { data, affine: &affine });
-        let gradient = |rows| NumericalGradient::new(self.objective.on(rows), config.gradient);
-        let mut train = gradient(&train);
-        let mut val = val.as_ref().map(gradient);
-        let val = val.as_mut().map(|v| v as &mut dyn Problem<f32>);
+        let mut train = problem(&self.objective, &train, config.gradient, ranks)?;
+        let mut val = val
+            .as_ref()
+            .map(|v| problem(&self.objective, v, config.gradient, ranks))
+            .transpose()?;
         let report = fit_problem(
             &self.objective,
             &mut self.model,
             &config,
-            &mut train,
-            val,
+            &mut *train,
+            val.as_deref_mut(),
             observer,
             checkpoint,
         )?;
@@ -573,6 +610,26 @@ impl Fitted {
 /// The most memory the dense copies of sparse rows may take in a network with hidden layers
 /// (a linear model reads sparse rows as they are).
 const DENSE_SPARSE_BYTES: usize = 256 << 20;
+
+/// The problem `objective` poses on `rows`, its gradient taken as `gradient` says: in this
+/// process, or on one rank of `ranks` ([`Objective::distributed`]).
+///
+/// # Errors
+/// What [`Objective::distributed`] returns.
+fn problem<'a>(
+    objective: &'a Objective,
+    rows: &'a Prepared<'a>,
+    gradient: Gradient,
+    ranks: Option<(&'a dyn Collective, Reduce)>,
+) -> Result<Box<dyn Problem<f32> + 'a>> {
+    Ok(match ranks {
+        None => Box::new(NumericalGradient::new(objective.on(rows), gradient)),
+        Some((comm, reduce)) => Box::new(NumericalGradient::new(
+            objective.distributed(rows, comm, reduce)?,
+            gradient,
+        )),
+    })
+}
 
 /// The trainer of `config` for a model of `objective`: its transform chain, and the update of
 /// each layer measured per epoch.

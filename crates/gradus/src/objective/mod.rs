@@ -7,7 +7,10 @@
 //! set; each chunk is split into at most [`SHARDS`] shards by a rule that ignores the thread
 //! count ([`Buffers`]), so the result is the same bits on any number of threads.
 
+mod distributed;
 mod sparse;
+
+pub use distributed::Distributed;
 
 use crate::data::batch::Examples;
 use crate::data::{TargetBuf, TargetSlice};
@@ -98,23 +101,82 @@ impl<T: Real> Buffers<T> {
         &self.shards[0].ws
     }
 
-    /// The rows of each shard of `chunk`: `k = clamp(⌊rows / MIN_SHARD_ROWS⌋, 1, most)` parts
-    /// of `⌈rows / k⌉` rows (the last shorter), `most` the shards these buffers hold, padded
-    /// with empty parts to `at_least` (the shards of an earlier, fuller chunk of the batch).
-    fn split<'r>(&self, chunk: &'r [usize], at_least: usize) -> Vec<&'r [usize]> {
-        let k = (chunk.len() / MIN_SHARD_ROWS).clamp(1, self.shards.len());
-        let per_shard = chunk.len().div_ceil(k).max(1);
-        let mut parts: Vec<&[usize]> = chunk.chunks(per_shard).collect();
-        parts.resize(at_least.max(parts.len()).max(1), &[]);
-        parts
+    /// How many shards the batch `rows` is split into: those of its first, fullest chunk.
+    fn shards_of(&self, rows: &[usize]) -> usize {
+        shard_count(rows, self.shards.len())
     }
 }
 
-/// One shard's share of a chunk: its buffers, its rows, and where its gradient goes.
+/// How many shards the batch `rows` is split into when a chunk is split into at most `most`:
+/// those of its first, fullest chunk.
+fn shard_count(rows: &[usize], most: usize) -> usize {
+    split(&rows[..rows.len().min(CHUNK_ROWS)], most, 1).len()
+}
+
+/// The rows of each shard of `chunk`: `k = clamp(⌊rows / MIN_SHARD_ROWS⌋, 1, most)` parts of
+/// `⌈rows / k⌉` rows (the last shorter), padded with empty parts to `at_least` (the shards of
+/// an earlier, fuller chunk of the batch).
+fn split(chunk: &[usize], most: usize, at_least: usize) -> Vec<&[usize]> {
+    let k = (chunk.len() / MIN_SHARD_ROWS).clamp(1, most);
+    let per_shard = chunk.len().div_ceil(k).max(1);
+    let mut parts: Vec<&[usize]> = chunk.chunks(per_shard).collect();
+    parts.resize(at_least.max(parts.len()).max(1), &[]);
+    parts
+}
+
+/// The weight `1/N` of each of the `N` rows of a batch (1 for an empty one).
+fn mean_scale(rows: &[usize]) -> f64 {
+    1.0 / rows.len().max(1) as f64
+}
+
+/// The statistics of the data term over `rows`, from its weighted loss sum and correct count.
+fn data_stats(rows: &[usize], (loss, correct): (f64, usize)) -> BatchStats {
+    BatchStats {
+        objective: 0.0,
+        data_loss: loss * mean_scale(rows),
+        penalty: 0.0,
+        correct,
+        rows: rows.len(),
+        evaluations: 1,
+    }
+}
+
+/// One shard's share of a chunk: its buffers, its rows, where its gradient goes, and what its
+/// pass found.
 struct Leaf<'a, T> {
     shard: &'a mut Shard<T>,
     rows: &'a [usize],
     grads: Option<&'a mut [T]>,
+    /// The summed loss of its rows (once folded, of its subtree's rows).
+    loss: f64,
+    /// Its rows predicted correctly (once folded, its subtree's).
+    correct: usize,
+}
+
+/// The one order in which the shards of a chunk are combined: `leaves` halved at each level of
+/// a binary tree (the left half `⌊k/2⌋` long), `leaf` run on each leaf (the halves in
+/// parallel, by `rayon::join`), and `merge(left[0], right[0])` once both halves of a node are
+/// done, so that the first leaf ends holding the fold of all of them (none for no leaves):
+/// `(ℓ₀ ⊕ ℓ₁) ⊕ (ℓ₂ ⊕ ℓ₃)` for four, `ℓ₀ ⊕ (ℓ₁ ⊕ ℓ₂)` for three. One process folds its shards'
+/// passes with it ([`Objective::value_and_grad`]), and the ranks of a distributed run fold the
+/// shards they computed apart with it too ([`Distributed`], exact mode), so both take every sum
+/// in the same order and give the same bits.
+fn tree<L: Send>(leaves: &mut [L], leaf: &(impl Fn(&mut L) + Sync), merge: &(impl Fn(&mut L, &L) + Sync)) {
+    match leaves {
+        [] => return,
+        [one] => return leaf(one),
+        _ => {}
+    }
+    let (left, right) = leaves.split_at_mut(leaves.len() / 2);
+    rayon::join(|| tree(left, leaf, merge), || tree(right, leaf, merge));
+    merge(&mut left[0], &right[0]);
+}
+
+/// `a += b`, elementwise: how the gradients of two subtrees are combined.
+fn add_into<T: Real>(a: &mut [T], b: &[T]) {
+    for (a, &b) in a.iter_mut().zip(b) {
+        *a += b;
+    }
 }
 
 impl Objective {
@@ -127,17 +189,15 @@ impl Objective {
         buf: &mut Buffers<T>,
         grads: &mut [T],
     ) -> BatchStats {
-        let mut stats = match self.sparse_input(data) {
+        let stats = match self.sparse_input(data) {
             Some(_) => {
                 // The sparse path writes its support alone: the rest of the gradient is zero.
                 grads.fill(T::zero());
-                self.sparse_stats(params, data, rows, buf, Some(grads))
+                self.sparse_stats(params, data, rows, buf, Some(&mut *grads))
             }
-            None => self.data_pass(params, data, rows, buf, Some(grads)),
+            None => self.data_pass(params, data, rows, buf, Some(&mut *grads)),
         };
-        stats.penalty = self.regularizer.penalty_grad(params, self.network.layout(), grads);
-        stats.objective = stats.data_loss + stats.penalty;
-        stats
+        self.penalized(stats, params, Some(grads))
     }
 
     /// Evaluates `L` on the rows `rows` of `data`, without the gradient.
@@ -148,14 +208,23 @@ impl Objective {
         rows: &[usize],
         buf: &mut Buffers<T>,
     ) -> BatchStats {
-        let mut stats = match self.sparse_input(data) {
+        let stats = match self.sparse_input(data) {
             Some(_) => self.sparse_stats(params, data, rows, buf, None),
             None => self.data_pass(params, data, rows, buf, None),
         };
-        let mut scratch = vec![T::zero(); params.len()];
-        stats.penalty = self
-            .regularizer
-            .penalty_grad(params, self.network.layout(), &mut scratch);
+        self.penalized(stats, params, None)
+    }
+
+    /// `stats` of the data term with the penalty `λR(θ)` added, and its gradient added into
+    /// `grads` when given.
+    fn penalized<T: Real>(&self, mut stats: BatchStats, params: &[T], grads: Option<&mut [T]>) -> BatchStats {
+        let layout = self.network.layout();
+        stats.penalty = match grads {
+            Some(grads) => self.regularizer.penalty_grad(params, layout, grads),
+            None => self
+                .regularizer
+                .penalty_grad(params, layout, &mut vec![T::zero(); params.len()]),
+        };
         stats.objective = stats.data_loss + stats.penalty;
         stats
     }
@@ -171,7 +240,7 @@ impl Objective {
         grads: Option<&mut [T]>,
     ) -> BatchStats {
         let x = self.sparse_input(data).expect("the rows are sparse");
-        let scale = 1.0 / rows.len().max(1) as f64;
+        let scale = mean_scale(rows);
         let (loss, correct) = match grads {
             // A value alone over many rows (an evaluation): chunks of CHUNK_ROWS in parallel,
             // their sums added in chunk order, the same bits on any number of threads.
@@ -204,88 +273,120 @@ impl Objective {
     }
 
     /// The data loss over `rows`, chunk by chunk, each chunk split into shards as [`Buffers`]
-    /// says; with `grads`, also its gradient. Each shard's gradient is overwritten by its first
-    /// part of the batch and accumulated by the next ones, so no buffer is cleared.
+    /// says; with `grads`, also its gradient.
     fn data_pass<T: Real, E: Examples>(
         &self,
         params: &[T],
         data: &E,
         rows: &[usize],
         buf: &mut Buffers<T>,
-        mut grads: Option<&mut [T]>,
+        grads: Option<&mut [T]>,
     ) -> BatchStats {
-        let scale = 1.0 / rows.len().max(1) as f64;
-        let chunks = rows.len().div_ceil(CHUNK_ROWS).max(1);
-        // The first chunk is the fullest: its parts are the shards of the whole batch.
-        let shards = buf.split(&rows[..rows.len().min(CHUNK_ROWS)], 1).len();
-        if grads.is_some() {
-            for g in &mut buf.grads[..shards - 1] {
-                g.resize(params.len(), T::zero());
-            }
-        }
-        let (mut total, mut correct) = (0.0, 0);
-        for c in 0..chunks {
-            let chunk = &rows[(c * CHUNK_ROWS).min(rows.len())..((c + 1) * CHUNK_ROWS).min(rows.len())];
-            let parts = buf.split(chunk, shards);
-            let mut outs: Vec<Option<&mut [T]>> = match grads.as_deref_mut() {
-                Some(g0) => std::iter::once(g0)
-                    .chain(buf.grads.iter_mut().map(Vec::as_mut_slice))
-                    .map(Some)
-                    .collect(),
-                None => (0..shards).map(|_| None).collect(),
-            };
-            let mut leaves: Vec<Leaf<T>> = buf
-                .shards
-                .iter_mut()
-                .zip(parts)
-                .zip(outs.drain(..))
-                .map(|((shard, rows), grads)| Leaf { shard, rows, grads })
-                .collect();
-            let (l, k) = self.tree_pass(params, data, &mut leaves, scale, c > 0, c + 1 == chunks);
-            total += l;
-            correct += k;
-        }
-        BatchStats {
-            objective: 0.0,
-            data_loss: total * scale,
-            penalty: 0.0,
-            correct,
-            rows: rows.len(),
-            evaluations: 1,
-        }
+        let sums = self.scaled_pass(params, data, rows, buf, grads, mean_scale(rows));
+        data_stats(rows, sums)
     }
 
-    /// Runs the shards of `leaves` in parallel, halving the list at each level of a fixed
-    /// binary tree, and returns their summed loss and correct count, added in the tree's order;
-    /// with `reduce` (the batch's last chunk), also adds each right half's gradient into its left
-    /// half's, so that the first leaf's buffer ends up holding the batch's gradient.
-    fn tree_pass<T: Real, E: Examples>(
+    /// The summed loss and correct count over `rows`, and with `grads` the gradient of the
+    /// loss sum weighted by `scale`: every shard's passes, folded along [`tree`].
+    fn scaled_pass<T: Real, E: Examples>(
         &self,
         params: &[T],
         data: &E,
-        leaves: &mut [Leaf<T>],
+        rows: &[usize],
+        buf: &mut Buffers<T>,
+        grads: Option<&mut [T]>,
         scale: f64,
-        accumulate: bool,
-        reduce: bool,
     ) -> (f64, usize) {
-        if let [leaf] = leaves {
-            if leaf.rows.is_empty() {
-                return (0.0, 0);
-            }
-            let g = leaf.grads.as_deref_mut();
-            return self.shard_pass(params, data, leaf.rows, leaf.shard, g, scale, accumulate);
-        }
-        let (left, right) = leaves.split_at_mut(leaves.len() / 2);
-        let ((l1, k1), (l2, k2)) = rayon::join(
-            || self.tree_pass(params, data, left, scale, accumulate, reduce),
-            || self.tree_pass(params, data, right, scale, accumulate, reduce),
+        let shards = buf.shards_of(rows);
+        let mut outs: Vec<Option<&mut [T]>> = match grads {
+            Some(g0) => std::iter::once(g0)
+                .chain(buf.grads[..shards - 1].iter_mut().map(|g| {
+                    g.resize(params.len(), T::zero());
+                    g.as_mut_slice()
+                }))
+                .map(Some)
+                .collect(),
+            None => (0..shards).map(|_| None).collect(),
+        };
+        let (mut total, mut correct) = (0.0, 0);
+        let owned = 0..shards;
+        self.leaf_passes(
+            params,
+            data,
+            rows,
+            &mut buf.shards,
+            owned,
+            &mut outs,
+            scale,
+            true,
+            |leaves| {
+                total += leaves[0].loss;
+                correct += leaves[0].correct;
+            },
         );
-        if reduce && let (Some(a), Some(b)) = (left[0].grads.as_deref_mut(), right[0].grads.as_deref()) {
-            for (a, &b) in a.iter_mut().zip(b) {
-                *a += b;
+        (total, correct)
+    }
+
+    /// The passes of the shards `owned` (of the batch's `k`, [`Buffers::shards_of`]) over
+    /// every chunk of `rows`, on `shards`' buffers (at least `owned.len()`, their count the
+    /// most a chunk is split into), shard `owned.start + j`'s gradient into `outs[j]`
+    /// (overwritten by its first chunk and accumulated by the next ones, so no buffer is
+    /// cleared), rows weighted by `scale`; `each` sees the leaves after each chunk. With
+    /// `fold` (all `k` shards owned), each chunk's leaves are folded along [`tree`] — losses
+    /// and counts at every chunk, gradients at the last — so `each` finds the chunk's totals,
+    /// and `outs[0]` ends holding the batch's gradient, in the first leaf; without it, each
+    /// leaf keeps its own.
+    #[allow(clippy::too_many_arguments)]
+    fn leaf_passes<T: Real, E: Examples>(
+        &self,
+        params: &[T],
+        data: &E,
+        rows: &[usize],
+        shards: &mut [Shard<T>],
+        owned: std::ops::Range<usize>,
+        outs: &mut [Option<&mut [T]>],
+        scale: f64,
+        fold: bool,
+        mut each: impl FnMut(&[Leaf<T>]),
+    ) {
+        let k = shard_count(rows, shards.len());
+        let chunks = rows.len().div_ceil(CHUNK_ROWS).max(1);
+        for c in 0..chunks {
+            let chunk = &rows[(c * CHUNK_ROWS).min(rows.len())..((c + 1) * CHUNK_ROWS).min(rows.len())];
+            let parts = split(chunk, shards.len(), k);
+            let mut leaves: Vec<Leaf<T>> = shards
+                .iter_mut()
+                .zip(&parts[owned.clone()])
+                .zip(outs.iter_mut())
+                .map(|((shard, &rows), grads)| Leaf {
+                    shard,
+                    rows,
+                    grads: grads.as_deref_mut(),
+                    loss: 0.0,
+                    correct: 0,
+                })
+                .collect();
+            let (accumulate, reduce) = (c > 0, fold && c + 1 == chunks);
+            let pass = |leaf: &mut Leaf<T>| {
+                if !leaf.rows.is_empty() {
+                    let g = leaf.grads.as_deref_mut();
+                    (leaf.loss, leaf.correct) =
+                        self.shard_pass(params, data, leaf.rows, leaf.shard, g, scale, accumulate);
+                }
+            };
+            if fold {
+                tree(&mut leaves, &pass, &|a: &mut Leaf<T>, b: &Leaf<T>| {
+                    a.loss += b.loss;
+                    a.correct += b.correct;
+                    if reduce && let (Some(a), Some(b)) = (a.grads.as_deref_mut(), b.grads.as_deref()) {
+                        add_into(a, b);
+                    }
+                });
+            } else {
+                tree(&mut leaves, &pass, &|_: &mut Leaf<T>, _: &Leaf<T>| {});
             }
+            each(&leaves);
         }
-        (l1 + l2, k1 + k2)
     }
 
     /// Forward (and backward, with `grads`) over `part` on one shard: returns the summed loss
@@ -423,7 +524,7 @@ mod tests {
 
     /// The objective of a softmax MLP `64-16-10` (tanh) on the digits, the data with a unit
     /// scale, and parameters drawn from seed 3.
-    fn digits_mlp<T: Real>() -> (Objective, crate::data::Dataset, Affine, Vec<T>) {
+    pub(super) fn digits_mlp<T: Real>() -> (Objective, crate::data::Dataset, Affine, Vec<T>) {
         let data = crate::data::digits::load().unwrap();
         let mut arch: crate::model::Architecture = "mlp:16".parse().unwrap();
         arch.activation = crate::model::Activation::Tanh;
@@ -483,17 +584,16 @@ mod tests {
 
     #[test]
     fn shards_are_split_by_the_batch_alone() {
-        let buf = Buffers::<f32>::default();
         let rows: Vec<usize> = (0..100).collect();
         let sizes = |parts: Vec<&[usize]>| parts.iter().map(|p| p.len()).collect::<Vec<_>>();
-        assert_eq!(sizes(buf.split(&rows[..20], 1)), [20]);
-        assert_eq!(sizes(buf.split(&rows[..64], 1)), [32, 32]);
-        assert_eq!(sizes(buf.split(&rows[..95], 1)), [48, 47]);
-        assert_eq!(sizes(buf.split(&rows, 1)), [34, 34, 32]);
+        assert_eq!(sizes(split(&rows[..20], SHARDS, 1)), [20]);
+        assert_eq!(sizes(split(&rows[..64], SHARDS, 1)), [32, 32]);
+        assert_eq!(sizes(split(&rows[..95], SHARDS, 1)), [48, 47]);
+        assert_eq!(sizes(split(&rows, SHARDS, 1)), [34, 34, 32]);
         let many: Vec<usize> = (0..CHUNK_ROWS).collect();
-        assert_eq!(sizes(buf.split(&many, 1)), [512; 4]);
-        assert_eq!(sizes(Buffers::<f32>::new(1).split(&many, 1)), [CHUNK_ROWS]);
-        assert_eq!(sizes(buf.split(&rows[..40], 4)), [40, 0, 0, 0]);
-        assert_eq!(sizes(buf.split(&[], 1)), [0]);
+        assert_eq!(sizes(split(&many, SHARDS, 1)), [512; 4]);
+        assert_eq!(sizes(split(&many, 1, 1)), [CHUNK_ROWS]);
+        assert_eq!(sizes(split(&rows[..40], SHARDS, 4)), [40, 0, 0, 0]);
+        assert_eq!(sizes(split(&[], SHARDS, 1)), [0]);
     }
 }

@@ -11,6 +11,7 @@ load falls on both; prints min / median / max of the median epoch time (`epoch_s
 import argparse, json, os, statistics, subprocess, sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from common import fmt  # noqa: E402
 
 JOBS = {
     "linear softmax SGD, batch 256": ["--loss", "softmax", "--optimizer", "sgd", "--lr", "0.03",
@@ -28,10 +29,6 @@ def epoch_seconds(binary, args, threads):
     return json.loads(out.strip().splitlines()[-1])["epoch_seconds"]["median"]
 
 
-def spread(v):
-    return f"{min(v):.4f} / {statistics.median(v):.4f} / {max(v):.4f}"
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("a")
@@ -46,7 +43,7 @@ def main():
         for _ in range(a.runs):
             ta.append(epoch_seconds(a.a, args, a.threads))
             tb.append(epoch_seconds(a.b, args, a.threads))
-        print(f"{name:38} {spread(ta):>26} {spread(tb):>26} {statistics.median(ta) / statistics.median(tb):>6.3f}")
+        print(f"{name:38} {fmt(ta, sep=' / '):>26} {fmt(tb, sep=' / '):>26} {statistics.median(ta) / statistics.median(tb):>6.3f}")
 
 
 if __name__ == "__main__":

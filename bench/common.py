@@ -49,3 +49,14 @@ def gradus_train(args):
     if status != 0:
         raise SystemExit(f"gradus failed with status {status}: {' '.join(cmd)}")
     return json.loads(stdout.strip().splitlines()[-1]), peak_mb
+
+
+def spread(values):
+    """(min, median, max) of `values`."""
+    import statistics
+    return min(values), statistics.median(values), max(values)
+
+
+def fmt(values, f="{:.4f}", sep="–"):
+    """`values` as 'min–median–max', each with format `f`."""
+    return sep.join(f.format(v) for v in spread(values))

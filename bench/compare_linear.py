@@ -2,13 +2,15 @@
 """One epoch of linear softmax SGD (batch 256) on Fashion-MNIST's 60,000 training images:
 gradus against scikit-learn's SGDClassifier and PyTorch (CPU), side by side in one run.
 
-Usage: python3 bench/compare_linear.py [--epochs 5] [--threads 2]
+Usage: python3 bench/compare_linear.py [--runs 5] [--epochs 5] [--threads 2]
 Needs: cargo build --release; pip install scikit-learn torch numpy (installed when missing).
-Prints each tool's seconds per epoch (median over epochs), the ratios, and gradus' peak memory.
+Each run trains every tool once, one after the other; a tool's figure for a run is its median
+seconds per epoch. Prints min–median–max over the runs of each tool's seconds per epoch and of
+the ratios taken within each run, and gradus' peak memory.
 """
 import argparse, json, os, statistics, time
 
-from common import gradus_train, load, need
+from common import fmt, gradus_train, load, need, spread
 
 
 def gradus(epochs, threads):
@@ -63,23 +65,34 @@ def torch_sgd(x, y, xt, yt, epochs, threads):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     a = ap.parse_args()
     need(["numpy", "sklearn", "torch"])
     x, y = load("train")
     xt, yt = load("t10k")
-    g, g_acc, g_mem = gradus(a.epochs, a.threads)
-    s, s_acc = sklearn_sgd(x, y, xt, yt, a.epochs, a.threads)
-    p, p_acc = torch_sgd(x, y, xt, yt, a.epochs, a.threads)
-    print(f"threads {a.threads}, {a.epochs} epochs, median seconds per epoch over 60,000 images, batch 256")
-    print(f"{'tool':<32}{'s/epoch':>10}{'test acc':>10}{'ratio':>10}")
-    print(f"{'gradus (softmax, sgd 0.03)':<32}{g:>10.4f}{g_acc:>10.4f}{1.0:>10.2f}")
-    print(f"{'scikit-learn SGDClassifier':<32}{s:>10.4f}{s_acc:>10.4f}{s / g:>10.2f}")
-    print(f"{'PyTorch nn.Linear + SGD':<32}{p:>10.4f}{p_acc:>10.4f}{p / g:>10.2f}")
-    print(f"gradus peak memory (max RSS): {g_mem:.0f} MB")
-    print(json.dumps({"gradus_s_per_epoch": g, "sklearn_s_per_epoch": s, "torch_s_per_epoch": p,
-                      "sklearn_over_gradus": s / g, "torch_over_gradus": p / g, "gradus_peak_mb": g_mem}))
+    runs = []
+    for _ in range(a.runs):
+        g, g_acc, g_mem = gradus(a.epochs, a.threads)
+        s, s_acc = sklearn_sgd(x, y, xt, yt, a.epochs, a.threads)
+        p, p_acc = torch_sgd(x, y, xt, yt, a.epochs, a.threads)
+        runs.append({"gradus": g, "sklearn": s, "torch": p, "acc": (g_acc, s_acc, p_acc), "mem": g_mem})
+    col = lambda k: [r[k] for r in runs]
+    acc = runs[-1]["acc"]
+    print(f"threads {a.threads}, {a.runs} runs of {a.epochs} epochs; seconds per epoch over 60,000 images, batch 256;")
+    print("min–median–max over the runs; ratios within each run")
+    print(f"{'tool':<30}{'s/epoch':>26}{'test acc':>10}{'ratio':>20}")
+    print(f"{'gradus (softmax, sgd 0.03)':<30}{fmt(col('gradus')):>26}{acc[0]:>10.4f}{'1':>20}")
+    for name, key, ac in [("scikit-learn SGDClassifier", "sklearn", acc[1]), ("PyTorch nn.Linear + SGD", "torch", acc[2])]:
+        ratio = [r[key] / r["gradus"] for r in runs]
+        print(f"{name:<30}{fmt(col(key)):>26}{ac:>10.4f}{fmt(ratio, '{:.2f}'):>20}")
+    print(f"gradus peak memory (max RSS): {max(col('mem')):.0f} MB")
+    print(json.dumps({"gradus_s_per_epoch": spread(col("gradus")), "sklearn_s_per_epoch": spread(col("sklearn")),
+                      "torch_s_per_epoch": spread(col("torch")),
+                      "sklearn_over_gradus": spread([r["sklearn"] / r["gradus"] for r in runs]),
+                      "torch_over_gradus": spread([r["torch"] / r["gradus"] for r in runs]),
+                      "gradus_peak_mb": max(col("mem"))}))
 
 
 if __name__ == "__main__":

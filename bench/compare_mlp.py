@@ -3,12 +3,14 @@
 gradus against PyTorch on CPU with the same thread count, model, optimizer and batch size, side
 by side in one run; plus the GFLOP/s of gradus' training step against numpy's float32 matmul.
 
-Usage: python3 bench/compare_mlp.py [--epochs 3] [--threads 2] [--batches 256,64]
+Usage: python3 bench/compare_mlp.py [--runs 5] [--epochs 3] [--threads 2] [--batches 256,64]
 Needs: cargo build --release; numpy and torch (installed when missing).
+Each run measures gradus, PyTorch and numpy's matmul once; prints min–median–max over the runs of
+each figure, with ratios taken within each run.
 """
 import argparse, json, os, statistics, time
 
-from common import gradus_train, load, need
+from common import fmt, gradus_train, load, need, spread
 
 DIMS = [784, 256, 128, 10]
 
@@ -69,6 +71,7 @@ def numpy_gflops(threads):
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
     ap.add_argument("--batches", default="256,64")
@@ -77,24 +80,38 @@ def main():
     for v in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]:
         os.environ[v] = str(a.threads)
     need(["numpy", "torch"])
-    # gradus runs first, while this process is small: a child's peak memory (ru_maxrss) counts
-    # what it inherited from this process before exec, and torch makes it large.
     batches = [int(b) for b in a.batches.split(",")]
-    ours = {b: gradus(b, a.epochs, a.threads) for b in batches}
-    x, y = load("train")
     flops = train_flops_per_sample()
-    np_gflops = numpy_gflops(a.threads)
-    print(f"MLP 784-256-128-10 ReLU, softmax, Adam 1e-3, {a.threads} threads, median of {a.epochs} epochs")
-    print(f"{'batch':>6}{'gradus samples/s':>18}{'torch samples/s':>17}{'ratio':>8}{'gradus GFLOP/s':>16}{'test acc':>10}{'peak MB':>9}")
-    result = {"numpy_matmul_gflops": np_gflops, "threads": a.threads}
-    for batch in batches:
-        g, acc, peak = ours[batch]
-        t = torch_mlp(x, y, batch, a.epochs, a.threads)
-        gf = g * flops / 1e9
-        print(f"{batch:>6}{g:>18.0f}{t:>17.0f}{g / t:>8.2f}{gf:>16.1f}{acc:>10.4f}{peak:>9.0f}")
-        result[f"batch{batch}"] = {"gradus_samples_per_s": g, "torch_samples_per_s": t, "ratio": g / t,
-                                   "gradus_gflops": gf, "gradus_peak_mb": peak}
-    print(f"numpy float32 matmul (1024x1024x1024): {np_gflops:.1f} GFLOP/s")
+    x = y = None
+    runs = []
+    for _ in range(a.runs):
+        # gradus runs first, while this process is small: a child's peak memory (ru_maxrss)
+        # counts what it inherited from this process before exec, and torch makes it large.
+        ours = {b: gradus(b, a.epochs, a.threads) for b in batches}
+        if x is None:
+            x, y = load("train")
+        run = {"numpy": numpy_gflops(a.threads)}
+        for b in batches:
+            g, acc, peak = ours[b]
+            t = torch_mlp(x, y, b, a.epochs, a.threads)
+            run[b] = {"gradus": g, "torch": t, "acc": acc, "peak": peak}
+        runs.append(run)
+    print(f"MLP 784-256-128-10 ReLU, softmax, Adam 1e-3, {a.threads} threads, {a.runs} runs of {a.epochs} epochs;")
+    print("min–median–max over the runs; ratios within each run")
+    np_gf = [r["numpy"] for r in runs]
+    result = {"numpy_matmul_gflops": spread(np_gf), "threads": a.threads, "runs": a.runs}
+    for b in batches:
+        g = [r[b]["gradus"] for r in runs]
+        t = [r[b]["torch"] for r in runs]
+        ratio = [r[b]["gradus"] / r[b]["torch"] for r in runs]
+        gf = [r[b]["gradus"] * flops / 1e9 for r in runs]
+        of_numpy = [r[b]["gradus"] * flops / 1e9 / r["numpy"] for r in runs]
+        print(f"batch {b}: gradus {fmt(g, '{:.0f}')} samples/s, PyTorch {fmt(t, '{:.0f}')} samples/s, "
+              f"ratio {fmt(ratio, '{:.2f}')}; gradus {fmt(gf, '{:.0f}')} GFLOP/s = {fmt(of_numpy, '{:.0%}')} of numpy's; "
+              f"test acc {runs[-1][b]['acc']:.4f}, peak {max(r[b]['peak'] for r in runs):.0f} MB")
+        result[f"batch{b}"] = {"gradus_samples_per_s": spread(g), "torch_samples_per_s": spread(t), "ratio": spread(ratio),
+                               "gradus_gflops": spread(gf), "of_numpy": spread(of_numpy)}
+    print(f"numpy float32 matmul (1024x1024x1024): {fmt(np_gf, '{:.0f}')} GFLOP/s")
     print(json.dumps(result))
 
 

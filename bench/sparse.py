@@ -28,9 +28,9 @@ Prints examples/s (min, median, max over --runs), test accuracy and peak RSS per
 gradus' median throughput over each tool's (gradus/tool); then one JSON line. A tool that fails
 (gradus --stream before that flag exists) is reported and left out of the table.
 """
-import argparse, json, os, statistics, sys
+import argparse, json, os, sys
 
-from common import GRADUS, load, measured, need
+from common import GRADUS, load, measured, need, spread
 
 CHUNK = 50_000
 
@@ -138,10 +138,6 @@ def sklearn(train, test, n_features):
         raise SystemExit(f"scikit-learn failed: {err}")
     r = json.loads(out)
     return r["seconds"], r["accuracy"], peak
-
-
-def spread(xs):
-    return min(xs), statistics.median(xs), max(xs)
 
 
 def compare(name, train, test, rows, classes, bits, n_features, a):

@@ -31,12 +31,13 @@ if ! compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null; then
   install libclang-dev
 fi
 
+# A clean build gains nothing from incremental compilation's bookkeeping.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # The library's documentation builds without a warning (broken links included).
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p gradus --locked
-cargo test --workspace --locked "$@"
-# The MPI tests: the command rebuilt with the `mpi` feature (the library is reused as built
-# above), run under mpirun on 1, 2 and 3 ranks (crates/gradus-cli/tests/distributed.rs).
-cargo test -p gradus-cli --features mpi --locked --test distributed
+# Every test, with the command built with the `mpi` feature in the same compilation, so that
+# the MPI tests run under mpirun on 1, 2 and 3 ranks (crates/gradus-cli/tests/distributed.rs).
+cargo test --workspace --features gradus-cli/mpi --locked "$@"
 
 # The Python package (crates/gradus-py): a virtual environment with the pinned requirements,
 # the wheel built with the cheaper `pyci` profile into the shared target dir, then its pytest

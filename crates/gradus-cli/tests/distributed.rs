@@ -1,5 +1,5 @@
 //! `gradus train --distributed`: under `mpirun` in a build with the `mpi` feature
-//! (`cargo test -p gradus-cli --features mpi --test distributed`, which `scripts/test.sh` runs),
+//! (`scripts/test.sh` runs the whole suite with `--features gradus-cli/mpi`),
 //! exact mode on 1, 2 and 3 ranks writes the very bytes of a one-process run, fast mode agrees
 //! to rounding, and a rank that fails or dies ends the whole job with an error naming it; in a
 //! build without MPI, the flag is refused in one line.

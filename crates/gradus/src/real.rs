@@ -14,6 +14,10 @@ pub trait Real:
     fn of(x: f64) -> Self;
     /// This value widened (or kept) as `f64`.
     fn f64(self) -> f64;
+    /// `x` as `f32`s when this type is `f32` (for the hand-written `f32` kernels), else `None`.
+    fn as_f32(x: &[Self]) -> Option<&[f32]>;
+    /// `x` as mutable `f32`s when this type is `f32`, else `None`.
+    fn as_f32_mut(x: &mut [Self]) -> Option<&mut [f32]>;
 }
 
 impl Real for f32 {
@@ -25,6 +29,12 @@ impl Real for f32 {
     fn f64(self) -> f64 {
         self as f64
     }
+    fn as_f32(x: &[Self]) -> Option<&[f32]> {
+        Some(x)
+    }
+    fn as_f32_mut(x: &mut [Self]) -> Option<&mut [f32]> {
+        Some(x)
+    }
 }
 
 impl Real for f64 {
@@ -35,6 +45,12 @@ impl Real for f64 {
     #[inline(always)]
     fn f64(self) -> f64 {
         self
+    }
+    fn as_f32(_: &[Self]) -> Option<&[f32]> {
+        None
+    }
+    fn as_f32_mut(_: &mut [Self]) -> Option<&mut [f32]> {
+        None
     }
 }
 

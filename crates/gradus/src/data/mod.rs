@@ -352,14 +352,20 @@ impl Dataset {
         let (shift, scale) = (affine.shift(), affine.scale());
         match &self.features {
             Features::U8(v) => {
-                for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
+                for (i, (out, &r)) in x.chunks_exact_mut(d).zip(rows).enumerate() {
+                    if let Some(&ahead) = rows.get(i + PREFETCH_AHEAD) {
+                        prefetch(&v[ahead * d..(ahead + 1) * d]);
+                    }
                     for (((o, &raw), &s), &k) in out.iter_mut().zip(&v[r * d..(r + 1) * d]).zip(shift).zip(scale) {
                         *o = T::of(((raw as f32 - s) * k) as f64);
                     }
                 }
             }
             Features::F32(v) => {
-                for (out, &r) in x.chunks_exact_mut(d).zip(rows) {
+                for (i, (out, &r)) in x.chunks_exact_mut(d).zip(rows).enumerate() {
+                    if let Some(&ahead) = rows.get(i + PREFETCH_AHEAD) {
+                        prefetch(&v[ahead * d..(ahead + 1) * d]);
+                    }
                     for (((o, &raw), &s), &k) in out.iter_mut().zip(&v[r * d..(r + 1) * d]).zip(shift).zip(scale) {
                         *o = T::of(((raw - s) * k) as f64);
                     }
@@ -398,6 +404,28 @@ impl Dataset {
             }
         }
     }
+}
+
+/// How many rows ahead of the one it converts [`Dataset::gather`] asks for the bytes of the
+/// row it will read next but one.
+const PREFETCH_AHEAD: usize = 2;
+
+/// Asks the processor to bring `bytes` into its caches, one request per 64-byte line, without
+/// waiting for them. A shuffled batch's rows lie anywhere in a data set larger than the caches
+/// (Fashion-MNIST's pixels are 47 MB): read only when needed, each row waits out a memory
+/// latency, and on a 2-core machine that took 40 % of a linear softmax epoch; requested two
+/// rows ahead, the wait overlaps the conversion of the rows before it.
+fn prefetch<E>(bytes: &[E]) {
+    #[cfg(target_arch = "x86_64")]
+    for line in (0..std::mem::size_of_val(bytes)).step_by(64) {
+        // SAFETY: the address lies inside `bytes`; a prefetch reads nothing into the program
+        // and cannot fault.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(bytes.as_ptr().cast::<i8>().add(line))
+        };
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = bytes;
 }
 
 /// Reusable storage for a batch's targets.

@@ -190,7 +190,9 @@ impl Loss {
     }
 
     /// Sums `L_i` over the `rows × outputs` scores and writes `scale · ∂L_i/∂s` into `dscores`.
-    /// With `scale = 1/N` this makes `dscores` the gradient of the batch mean.
+    /// With `scale = 1/N` this makes `dscores` the gradient of the batch mean. The softmax in
+    /// f32 takes a block of rows at a time, its exponentials vectorised (as
+    /// [`batch_value`](Self::batch_value)); the other losses go row by row.
     pub fn batch_value_grad<T: Real>(
         &self,
         scores: &[T],
@@ -199,6 +201,11 @@ impl Loss {
         dscores: &mut [T],
         scale: f64,
     ) -> f64 {
+        if let (Loss::Softmax(_), TargetSlice::Classes(labels), Some(s), Some(g)) =
+            (self, targets, T::as_f32(scores), T::as_f32_mut(dscores))
+        {
+            return softmax::batch_value_grad(s, outputs, labels, g, scale as f32);
+        }
         let k = T::of(scale);
         let mut total = 0.0;
         for (i, (s, g)) in scores

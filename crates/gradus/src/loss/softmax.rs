@@ -66,7 +66,8 @@ fn loss<T: Real>(log1p_r: T, gap: T) -> f64 {
     (log1p_r + gap).f64()
 }
 
-/// Rows whose exponentials [`batch_value`] takes at once (a block of 64 × 10 scores is 2.5 kB).
+/// Rows whose exponentials [`batch_value`] and [`batch_value_grad`] take at once (a block of
+/// 64 × 10 scores is 2.5 kB).
 const BLOCK: usize = 64;
 
 /// `(Σ_i L_i, #{i : arg max s_i = y_i})` over the `rows × c` scores, in f32, without a gradient.
@@ -78,35 +79,88 @@ const BLOCK: usize = 64;
 /// `log1pf` per row. The arg max that shifts a row is also its prediction.
 pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usize) {
     let mut shifted = vec![0.0f32; BLOCK.min(labels.len()) * c];
-    let mut top = [(0usize, 0.0f32); BLOCK];
-    let mut r = [0.0f32; BLOCK];
     let (mut total, mut correct) = (0.0, 0);
     for (block, labels) in scores.chunks(BLOCK * c).zip(labels.chunks(BLOCK)) {
         let e = &mut shifted[..block.len()];
-        for ((s, e), (t, &y)) in block
-            .chunks_exact(c)
-            .zip(e.chunks_exact_mut(c))
-            .zip(top.iter_mut().zip(labels))
-        {
-            let k = super::argmax(s);
-            let m = s[k];
-            e.iter_mut().zip(s).for_each(|(e, &v)| *e = v - m);
-            *t = (k, m - s[y as usize]);
-        }
-        exp_nonpositive(e);
-        let r = &mut r[..labels.len()];
-        for (e, (r, &(k, _))) in e.chunks_exact_mut(c).zip(r.iter_mut().zip(&top)) {
-            // The terms of `tail_sum`, in its order: 0 for the arg max.
-            e[k] = 0.0;
-            *r = e.iter().sum();
-        }
+        let mut tails = Tails::of(block, c, labels, e);
+        let (top, r) = tails.split();
         log1p_nonnegative(r);
-        for ((&l, &(k, gap)), &y) in r.iter().zip(&top).zip(labels) {
+        for ((&l, &(k, gap)), &y) in r.iter().zip(top).zip(labels) {
             total += loss(l, gap);
             correct += usize::from(k == y as usize);
         }
     }
     (total, correct)
+}
+
+/// `Σ_i L_i` over the `rows × c` f32 scores, with `scale · ∂L_i/∂s` written into `dscores`:
+/// [`ExampleLoss::value_grad`]'s formula, step for step, a block of rows at a time, with the
+/// block's exponentials and `log1p`s vectorised as in [`batch_value`].
+pub(super) fn batch_value_grad(scores: &[f32], c: usize, labels: &[u32], dscores: &mut [f32], scale: f32) -> f64 {
+    let mut total = 0.0;
+    for ((block, g), labels) in scores
+        .chunks(BLOCK * c)
+        .zip(dscores.chunks_mut(BLOCK * c))
+        .zip(labels.chunks(BLOCK))
+    {
+        let mut tails = Tails::of(block, c, labels, g);
+        let (top, r) = tails.split();
+        for ((g, (&r, &(k, _))), &y) in g.chunks_exact_mut(c).zip(r.iter().zip(top)).zip(labels) {
+            let inv = 1.0 / (1.0 + r);
+            g.iter_mut().for_each(|g| *g *= inv);
+            if y as usize == k {
+                g[k] = -r * inv;
+            } else {
+                g[k] = inv;
+                g[y as usize] -= 1.0;
+            }
+            g.iter_mut().for_each(|g| *g *= scale);
+        }
+        log1p_nonnegative(r);
+        for (&l, &(_, gap)) in r.iter().zip(top) {
+            total += loss(l, gap);
+        }
+    }
+    total
+}
+
+/// A block's tail sums ([`tail_sum`]) and, per row, its arg max `k` and the gap `s_k − s_y`.
+struct Tails {
+    rows: usize,
+    top: [(usize, f32); BLOCK],
+    r: [f32; BLOCK],
+}
+
+impl Tails {
+    /// Fills `e` with `e^{s_j − s_k}` for every row of `block` (0 at its arg max `k`) and sums
+    /// each row's terms in [`tail_sum`]'s order.
+    fn of(block: &[f32], c: usize, labels: &[u32], e: &mut [f32]) -> Self {
+        let mut t = Tails {
+            rows: labels.len(),
+            top: [(0, 0.0); BLOCK],
+            r: [0.0; BLOCK],
+        };
+        for ((s, e), (top, &y)) in block
+            .chunks_exact(c)
+            .zip(e.chunks_exact_mut(c))
+            .zip(t.top.iter_mut().zip(labels))
+        {
+            let k = super::argmax(s);
+            let m = s[k];
+            e.iter_mut().zip(s).for_each(|(e, &v)| *e = v - m);
+            *top = (k, m - s[y as usize]);
+        }
+        exp_nonpositive(e);
+        for (e, (r, &(k, _))) in e.chunks_exact_mut(c).zip(t.r.iter_mut().zip(&t.top)) {
+            e[k] = 0.0;
+            *r = e.iter().sum();
+        }
+        t
+    }
+    /// Each row's arg max and gap, and its tail sum (to be turned into `log1p(r)` in place).
+    fn split(&mut self) -> (&[(usize, f32)], &mut [f32]) {
+        (&self.top[..self.rows], &mut self.r[..self.rows])
+    }
 }
 
 /// `ln(1 + r)` in place for finite `r ≥ 0`, within 2 ulp of the exact value, as Cephes' `logf`
@@ -226,8 +280,8 @@ mod tests {
         assert!(nan[0].is_nan());
     }
 
-    /// The block path equals the row-by-row value (to f32 rounding of the exponentials) and
-    /// counts the rows whose arg max is the label, over more rows than a block, with rows whose
+    /// The block paths equal the row-by-row value and gradient (to f32 rounding of the
+    /// exponentials) and count the rows whose arg max is the label, over more rows than a block, with rows whose
     /// correct class wins by a wide margin (a loss of e^{−70}) and ties.
     #[test]
     fn the_block_path_equals_row_by_row_values() {
@@ -256,6 +310,27 @@ mod tests {
         }
         assert!((total - want.0).abs() <= 1e-6 * want.0, "{total} vs {}", want.0);
         assert_eq!(correct, want.1);
+        // The gradient, scaled, against value_grad's row by row; the loss sum likewise.
+        let scale = 0.25f32;
+        let mut g = vec![0.0f32; rows * c];
+        let with_grad = batch_value_grad(&scores, c, &labels, &mut g, scale);
+        assert!((with_grad - want.0).abs() <= 1e-6 * want.0, "{with_grad} vs {}", want.0);
+        let mut one = vec![0.0f32; c];
+        for (i, (s, g)) in scores.chunks_exact(c).zip(g.chunks_exact(c)).enumerate() {
+            SoftmaxCrossEntropy.value_grad(s, Target::Class(labels[i]), &mut one);
+            for (j, (&got, &want)) in g.iter().zip(&one).enumerate() {
+                let want = want * scale;
+                assert!(
+                    (got - want).abs() <= 4.0 * f32::EPSILON * (want.abs() + 1e-30),
+                    "row {i}, score {j}: {got} vs {want}"
+                );
+            }
+        }
+        assert!(
+            g[..c].iter().skip(1).all(|&v| v > 0.0),
+            "e^-70 terms kept: {:?}",
+            &g[..c]
+        );
         let tiny = batch_value(&scores[..c], c, &[0]).0;
         assert!((tiny - 6.0 * (-70f64).exp()).abs() <= 1e-6 * tiny, "{tiny}");
         let (tie, hit) = batch_value(&scores[c..2 * c], c, &[0]);

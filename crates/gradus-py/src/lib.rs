@@ -18,7 +18,6 @@ use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 /// A gradus error as Python's `ValueError`, with gradus' one-line message.
 fn value_error(e: gradus::Error) -> PyErr {
@@ -129,28 +128,17 @@ fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     Ok(p)
 }
 
-/// How long training runs between two looks for a pending signal.
-const SIGNAL_EVERY: Duration = Duration::from_millis(20);
-
 /// Stops training between two steps when Python has a signal pending (Ctrl-C), keeping the
 /// exception `Python::check_signals` raised to hand back.
-///
-/// Looking takes the GIL, so it is done at most every [`SIGNAL_EVERY`], not at every step:
-/// CPython asks the holder to hand the GIL over only when it has been held without a switch
-/// for 5 ms, and a loop that takes it back every few microseconds resets that clock each time.
-/// Looking at every step of a fast loop (batch 1) starved every other Python thread — a
-/// `threading.Timer`, Jupyter's I/O threads — for as long as training ran.
 #[derive(Default)]
 struct Signals {
     raised: Option<PyErr>,
-    looked: Option<Instant>,
 }
 
 impl Observer for Signals {
     fn stop_requested(&mut self) -> bool {
-        if self.raised.is_none() && self.looked.is_none_or(|t| t.elapsed() >= SIGNAL_EVERY) {
+        if self.raised.is_none() {
             self.raised = Python::with_gil(|py| py.check_signals()).err();
-            self.looked = Some(Instant::now());
         }
         self.raised.is_some()
     }

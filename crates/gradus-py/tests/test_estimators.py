@@ -251,24 +251,17 @@ def test_ctrl_c_interrupts_training(digits):
 
     X, y, _, _ = digits
     est = gradus.MLPClassifier((64,), max_iter=100000, tol=None, batch_size=1, random_state=0)
-    done = threading.Event()
-
-    def interrupt():
-        # One SIGINT after 0.5 s; again every second while fit runs, as a user presses Ctrl-C
-        # again. One CI run saw a single SIGINT go unanswered (training went on for minutes),
-        # which no rerun reproduced; CPython discards an exception raised while a finalizer
-        # runs, a KeyboardInterrupt from a signal handled there included.
-        if not done.wait(0.5):
-            os.kill(os.getpid(), signal.SIGINT)
-        while not done.wait(1.0):
-            os.kill(os.getpid(), signal.SIGINT)
-
-    sender = threading.Thread(target=interrupt, daemon=True)
+    # Python's own Ctrl-C handler, as in an interactive session: a process started in the
+    # background by a non-interactive shell inherits SIGINT ignored, and Python then keeps it
+    # ignored (a CI run hung here for minutes that way).
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
     start = time.perf_counter()
-    sender.start()
+    timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             est.fit(X, y)
     finally:
-        done.set()
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - start < 10

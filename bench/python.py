@@ -70,7 +70,7 @@ def main():
 
     lin = compare(
         f"SGDClassifier log_loss, {a.epochs} epochs",
-        lambda: gradus.SGDClassifier(loss="log_loss", max_iter=a.epochs, tol=None, eta0=0.01, alpha=1e-4, n_jobs=a.threads, random_state=0),
+        lambda: gradus.SGDClassifier(loss="log_loss", max_iter=a.epochs, tol=None, learning_rate="constant", eta0=0.01, alpha=1e-4, n_jobs=a.threads, random_state=0),
         lambda: SGDClassifier(loss="log_loss", max_iter=a.epochs, tol=None, learning_rate="constant", eta0=0.01, alpha=1e-4, random_state=0),
     )
     compare(

@@ -26,11 +26,13 @@ fn value_error(e: gradus::Error) -> PyErr {
 
 /// The features of `x`: a C-contiguous `float32` array `n × d`, or sparse rows as the tuple
 /// `(indptr: uint64, indices: uint32, data: float32, d)` of a canonical CSR matrix (read as
-/// they are, never made dense); returns (n, d, features).
+/// they are, never made dense); returns (n, d, features). The one copy gradus makes of dense
+/// rows runs with the GIL released.
 fn features(x: &Bound<'_, PyAny>) -> PyResult<(usize, usize, Features)> {
     if let Ok(x) = x.extract::<PyReadonlyArray2<f32>>() {
         let (n, d) = x.as_array().dim();
-        return Ok((n, d, Features::F32(x.as_slice()?.to_vec())));
+        let rows = x.as_slice()?;
+        return Ok((n, d, Features::F32(x.py().allow_threads(|| rows.to_vec()))));
     }
     let (indptr, indices, data, d) = x.extract::<(
         PyReadonlyArray1<u64>,
@@ -64,6 +66,19 @@ fn dataset(x: &Bound<'_, PyAny>, y: Option<&Bound<'_, PyAny>>, n_classes: usize)
         },
     };
     Dataset::new(d, features, targets).map_err(value_error)
+}
+
+/// The training rows (`x`, `y`) and the validation rows (`x_val`, `y_val`) when given.
+fn training_rows(
+    x: &Bound<'_, PyAny>,
+    y: &Bound<'_, PyAny>,
+    n_classes: usize,
+    x_val: Option<&Bound<'_, PyAny>>,
+    y_val: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(Dataset, Option<Dataset>)> {
+    let train = dataset(x, Some(y), n_classes)?;
+    let val = x_val.map(|xv| dataset(xv, y_val, n_classes)).transpose()?;
+    Ok((train, val))
 }
 
 /// Reads option `name` of `options` as a `T` (absent: `None`).
@@ -151,6 +166,37 @@ struct Model {
     inner: Fitted,
 }
 
+impl Model {
+    /// A fresh model of `options`, its preprocessing fitted on `data`.
+    fn fitted_on(py: Python<'_>, options: &HashMap<String, String>, data: &Dataset) -> PyResult<Self> {
+        let config = model_params(options)?.check().map_err(value_error)?;
+        let inner = py.allow_threads(|| Fitted::new(&config, data)).map_err(value_error)?;
+        Ok(Self { inner })
+    }
+
+    /// Trains on `train` (with `val` for early stopping) until a stopping rule fires, the GIL
+    /// released; each epoch's (training objective, validation loss or NaN), or
+    /// `KeyboardInterrupt` when Ctrl-C stopped it.
+    fn run(&mut self, py: Python<'_>, train: &Dataset, val: Option<&Dataset>) -> PyResult<Vec<(f64, f64)>> {
+        let mut signals = Signals::default();
+        let inner = &mut self.inner;
+        let report = py
+            .allow_threads(|| inner.train(train, val, &mut signals, None))
+            .map_err(value_error)?;
+        if let (StopReason::Requested, Some(err)) = (&report.stop, signals.raised) {
+            return Err(err);
+        }
+        if report.stop == StopReason::Requested {
+            return Err(PyKeyboardInterrupt::new_err("training interrupted"));
+        }
+        Ok(report
+            .history
+            .iter()
+            .map(|e| (e.objective, e.val_loss.unwrap_or(f64::NAN)))
+            .collect())
+    }
+}
+
 #[pymethods]
 impl Model {
     /// A fresh model of `options` for rows shaped as `x` with `n_classes` classes (0: a
@@ -164,10 +210,27 @@ impl Model {
         y: &Bound<'_, PyAny>,
         n_classes: usize,
     ) -> PyResult<Self> {
-        let config = model_params(&options)?.check().map_err(value_error)?;
         let data = dataset(x, Some(y), n_classes)?;
-        let inner = py.allow_threads(|| Fitted::new(&config, &data)).map_err(value_error)?;
-        Ok(Self { inner })
+        Self::fitted_on(py, &options, &data)
+    }
+
+    /// [`new`](Self::new) and [`train`](Self::train) on the same rows, read once: returns the
+    /// model and each epoch's (training objective, validation loss or NaN).
+    #[staticmethod]
+    #[pyo3(signature = (options, x, y, n_classes, x_val=None, y_val=None))]
+    fn fit(
+        py: Python<'_>,
+        options: HashMap<String, String>,
+        x: &Bound<'_, PyAny>,
+        y: &Bound<'_, PyAny>,
+        n_classes: usize,
+        x_val: Option<&Bound<'_, PyAny>>,
+        y_val: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<(Self, Vec<(f64, f64)>)> {
+        let (train, val) = training_rows(x, y, n_classes, x_val, y_val)?;
+        let mut model = Self::fitted_on(py, &options, &train)?;
+        let history = model.run(py, &train, val.as_ref())?;
+        Ok((model, history))
     }
 
     /// Trains on (`x`, `y`) until a stopping rule fires, with (`x_val`, `y_val`) for early
@@ -183,24 +246,8 @@ impl Model {
         x_val: Option<&Bound<'_, PyAny>>,
         y_val: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<(f64, f64)>> {
-        let train = dataset(x, Some(y), n_classes)?;
-        let val = x_val.map(|xv| dataset(xv, y_val, n_classes)).transpose()?;
-        let mut signals = Signals::default();
-        let inner = &mut self.inner;
-        let report = py
-            .allow_threads(|| inner.train(&train, val.as_ref(), &mut signals, None))
-            .map_err(value_error)?;
-        if let (StopReason::Requested, Some(err)) = (&report.stop, signals.raised) {
-            return Err(err);
-        }
-        if report.stop == StopReason::Requested {
-            return Err(PyKeyboardInterrupt::new_err("training interrupted"));
-        }
-        Ok(report
-            .history
-            .iter()
-            .map(|e| (e.objective, e.val_loss.unwrap_or(f64::NAN)))
-            .collect())
+        let (train, val) = training_rows(x, y, n_classes, x_val, y_val)?;
+        self.run(py, &train, val.as_ref())
     }
 
     /// One more epoch over (`x`, `y`); returns its training objective.
@@ -312,10 +359,10 @@ impl Model {
         self.inner.meta().loss.to_string()
     }
 
-    /// Optimizer steps taken (0 for a model read without its training state).
-    #[getter]
-    fn steps(&self) -> u64 {
-        self.inner.state().map_or(0, |s| s.step)
+    /// Forgets the training state (epochs, update-rule state, schedule), keeping the weights:
+    /// the next `train` runs from epoch 0 (scikit-learn's `warm_start`).
+    fn restart(&mut self) {
+        self.inner.restart();
     }
 
     /// Threads used to predict.

@@ -162,6 +162,34 @@ def test_learning_rate_errors():
     assert gradus.SGDClassifier().power_t == 0.5 and gradus.SGDRegressor().power_t == 0.25
 
 
+def test_t_counts_rows_as_sklearn_does(digits):
+    """`t_` is scikit-learn's: rows trained on, from 1 for SGD (each `fit` starts again; each
+    `partial_fit` adds its rows) and from 0 for the MLPs (which go on under `warm_start`)."""
+    from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+
+    X, y, _, _ = digits
+    n = len(X)
+    warnings.simplefilter("ignore", ConvergenceWarning)
+    kw = dict(max_iter=3, tol=None, random_state=0)
+    ours, theirs = gradus.SGDClassifier(**kw).fit(X, y), SkSGDClassifier(**kw).fit(X, y)
+    assert ours.t_ == theirs.t_ == 3 * n + 1
+    ours.partial_fit(X[:100], y[:100])
+    theirs.partial_fit(X[:100], y[:100])
+    assert ours.t_ == theirs.t_ == 3 * n + 101
+    warm = gradus.SGDClassifier(**kw, warm_start=True).fit(X, y)
+    coef = warm.coef_.copy()
+    assert warm.fit(X, y).t_ == 3 * n + 1 and warm.n_iter_ == 3
+    assert not np.allclose(warm.coef_, coef), "a warm-started fit trains again from the weights it has"
+    first = gradus.SGDRegressor().partial_fit(X, y.astype(float))
+    assert first.t_ == SkSGDRegressor().partial_fit(X, y.astype(float)).t_ == n + 1
+    kw = dict(hidden_layer_sizes=(8,), max_iter=2, tol=0, random_state=0)
+    ours, theirs = gradus.MLPClassifier(**kw).fit(X, y), SkMLPClassifier(**kw).fit(X, y)
+    assert ours.t_ == theirs.t_ == 2 * n
+    ours.set_params(warm_start=True).fit(X, y)
+    theirs.set_params(warm_start=True).fit(X, y)
+    assert ours.t_ == theirs.t_ == 4 * n
+
+
 def test_shuffle_false_trains_in_data_order():
     """Without shuffling, the seed does not change the model and the row order does."""
     X, y = _small_regression()

@@ -35,6 +35,7 @@ def load(path):
     est.n_features_in_ = model.n_features
     est.loss_curve_ = []
     est.n_iter_ = 0
-    est.t_ = float(model.steps)
+    # A model file holds no training state: no rows trained on since.
+    est.t_ = float(est._T_FROM_ONE)
     est._publish()
     return est

@@ -70,6 +70,9 @@ class GradusEstimator(BaseEstimator):
     """The shared machinery; subclasses define `_options(n_samples)` and `_is_classifier`."""
 
     _is_classifier = False
+    # scikit-learn's `t_` counts the rows trained on from 1 for the SGD estimators (every `fit`
+    # starts again at 1) and from 0 for the MLPs (which go on counting under `warm_start`).
+    _T_FROM_ONE = False
     # check_estimator's checks this estimator is known to fail, with the reason (README too).
     _XFAIL = {}
 
@@ -136,19 +139,20 @@ class GradusEstimator(BaseEstimator):
 
     # --- the core model ---------------------------------------------------------------------
 
-    def _new_model(self, X, rows, y, n_classes):
-        """A fresh core model for `X` (`rows`: `_rows(X)`)."""
-        options = {k: str(v) for k, v in self._options(X.shape[0]).items() if v is not None}
-        return _core.Model.new(options, rows, y, n_classes)
+    def _core_options(self, n_samples):
+        """`_options` as the core reads them: text, without the unset ones."""
+        return {k: str(v) for k, v in self._options(n_samples).items() if v is not None}
 
     def _scores(self, X):
         X = self._check_predict(X)
         return self.model_.decision_function(X)
 
-    def _train(self, X, rows, y, n_classes, model):
-        """Trains `model` on `X` (`rows`: `_rows(X)`), early stopping on a held-out
-        `validation_fraction` when asked; sets `loss_curve_`, `validation_scores_`, `n_iter_`,
-        `t_`."""
+    def _train(self, X, y, n_classes, warm):
+        """Trains on `X` (the fitted model on from where it is with `warm`, else a fresh one
+        whose preprocessing is fitted on the training rows), early stopping on a held-out
+        `validation_fraction` when asked; sets `model_`, `loss_curve_`, `validation_scores_`,
+        `n_iter_`, and `t_` as scikit-learn counts it (n_iter_ · n_samples more)."""
+        n_samples = X.shape[0]
         X_val = y_val = None
         if getattr(self, "early_stopping", False):
             from sklearn.model_selection import train_test_split
@@ -160,14 +164,22 @@ class GradusEstimator(BaseEstimator):
                 )
             except ValueError:
                 X, X_val, y, y_val = train_test_split(X, y, test_size=self.validation_fraction, random_state=seed_of(self.random_state) % 2**32)
-            rows, X_val = _rows(X), _rows(X_val)
-        history = model.train(rows, y, n_classes, X_val, y_val)
+            X_val = _rows(X_val)
+        if warm:
+            # scikit-learn's warm start: the weights go on, every fit runs its epochs afresh.
+            model = self.model_
+            model.restart()
+            history = model.train(_rows(X), y, n_classes, X_val, y_val)
+        else:
+            options = self._core_options(n_samples)
+            model, history = _core.Model.fit(options, _rows(X), y, n_classes, X_val, y_val)
         self.model_ = model
         self.loss_curve_ = [h[0] for h in history]
         if X_val is not None:
             self.validation_scores_ = [h[1] for h in history]
         self.n_iter_ = len(history)
-        self.t_ = float(model.steps)
+        start = self.t_ if warm and not self._T_FROM_ONE else float(self._T_FROM_ONE)
+        self.t_ = start + self.n_iter_ * n_samples
         self._publish()
         return self
 
@@ -180,9 +192,7 @@ class GradusEstimator(BaseEstimator):
                     f"This solver needs samples of at least 2 classes in the data, but the data contains only one class: {self.classes_[0]!r}"
                 )
         targets, n_classes = self._targets(y)
-        rows = _rows(X)
-        model = self.model_ if self.warm_start and hasattr(self, "model_") else self._new_model(X, rows, targets, n_classes)
-        return self._train(X, rows, targets, n_classes, model)
+        return self._train(X, targets, n_classes, self.warm_start and hasattr(self, "model_"))
 
     def _partial_fit(self, X, y, classes=None):
         first = not hasattr(self, "model_")
@@ -194,12 +204,13 @@ class GradusEstimator(BaseEstimator):
         targets, n_classes = self._targets(y)
         rows = _rows(X)
         if first:
-            self.model_ = self._new_model(X, rows, targets, n_classes)
+            self.model_ = _core.Model.new(self._core_options(X.shape[0]), rows, targets, n_classes)
             self.loss_curve_ = []
             self.n_iter_ = 0
+            self.t_ = float(self._T_FROM_ONE)
         self.loss_curve_.append(self.model_.partial_fit(rows, targets, n_classes))
         self.n_iter_ += 1
-        self.t_ = float(self.model_.steps)
+        self.t_ += X.shape[0]
         self._publish()
         return self
 

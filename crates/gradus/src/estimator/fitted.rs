@@ -436,6 +436,13 @@ impl Fitted {
         self.model.meta.progress.as_ref()
     }
 
+    /// Drops the training state, keeping the parameters: the next [`train`](Self::train) starts
+    /// at epoch 0 with a fresh update-rule state and schedule from where the parameters are
+    /// (scikit-learn's `warm_start`, where every `fit` runs `max_iter` epochs again).
+    pub fn restart(&mut self) {
+        self.model.meta.progress = None;
+    }
+
     /// The training configuration.
     ///
     /// # Errors

@@ -133,7 +133,7 @@ impl Dataset {
                 labels.len()
             }
             Targets::Values(v) => {
-                if let Some(i) = v.iter().position(|t| !t.is_finite()) {
+                if let Some(i) = first_where(v, |t| !t.is_finite()) {
                     return Err(Error::data(format!("row {i}: target {} is not finite", v[i])));
                 }
                 v.len()
@@ -142,7 +142,7 @@ impl Dataset {
         let n_values = match &features {
             Features::U8(v) => v.len(),
             Features::Csr(m) => {
-                if let Some(p) = m.values().iter().position(|x| !x.is_finite()) {
+                if let Some(p) = first_where(m.values(), |x| !x.is_finite()) {
                     let i = m.indptr().partition_point(|&q| q <= p) - 1;
                     return Err(Error::data(format!(
                         "row {i}, feature {}: value {} is not finite",
@@ -160,7 +160,7 @@ impl Dataset {
                 m.rows().saturating_mul(n_features)
             }
             Features::F32(v) => {
-                if let Some(p) = v.iter().position(|x| !(x.is_finite() || missing && x.is_nan())) {
+                if let Some(p) = first_where(v, |x| !(x.is_finite() || missing && x.is_nan())) {
                     return Err(Error::data(format!(
                         "row {}, feature {}: value {} is not finite",
                         p / n_features.max(1),
@@ -456,9 +456,36 @@ impl TargetBuf {
     }
 }
 
+/// The index of the first value of `values` that is `bad`: a block of 1,024 values at a time
+/// is tested without stopping early (a loop the compiler vectorises), and only a block with a
+/// bad value is searched for it.
+pub(crate) fn first_where(values: &[f32], bad: impl Fn(f32) -> bool) -> Option<usize> {
+    const BLOCK: usize = 1024;
+    let block = values
+        .chunks(BLOCK)
+        .position(|c| c.iter().fold(false, |any, &x| any | bad(x)))?;
+    let start = block * BLOCK;
+    values[start..].iter().position(|&x| bad(x)).map(|i| start + i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn first_where_finds_the_first_bad_value_in_any_block() {
+        let n = 3 * 1024 + 17;
+        for at in [0, 1, 1023, 1024, 1025, 2047, 3 * 1024, n - 1] {
+            let mut v = vec![1.5f32; n];
+            v[at] = f32::NAN;
+            v[n - 1] = f32::INFINITY;
+            let naive = v.iter().position(|x| !x.is_finite());
+            assert_eq!(first_where(&v, |x| !x.is_finite()), naive, "bad value at {at}");
+            assert_eq!(first_where(&v, f32::is_nan), (at != n - 1).then_some(at));
+        }
+        assert_eq!(first_where(&[0.0; 5000], |x| !x.is_finite()), None);
+        assert_eq!(first_where(&[], |x| !x.is_finite()), None);
+    }
 
     fn tiny() -> Dataset {
         Dataset::new(

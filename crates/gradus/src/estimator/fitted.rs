@@ -567,7 +567,8 @@ impl Fitted {
                 c.name
             )));
         }
-        if matches!(data.features(), crate::data::Features::F32(x) if x.iter().any(|v| v.is_nan())) {
+        if matches!(data.features(), crate::data::Features::F32(x) if crate::data::first_where(x, f32::is_nan).is_some())
+        {
             return Err(Error::data("the rows have missing values, and the model fills none"));
         }
         Ok(Encoded {

@@ -315,3 +315,10 @@ def test_class_weight_shifts_predictions_to_the_heavy_class(tmp_path):
     back = gradus.load(tmp_path / "heavy.st")  # classes by index: the file has no label names
     assert back.class_weight == {0: 1.0, 1: 20.0}
     np.testing.assert_array_equal(back.decision_function(X), heavy.decision_function(X))
+
+
+def test_sklearns_balanced_linear_classifier_check():
+    # check_estimator yields it only for LinearClassifierMixin subclasses; it applies here too.
+    from sklearn.utils.estimator_checks import check_class_weight_balanced_linear_classifier
+
+    check_class_weight_balanced_linear_classifier("SGDClassifier", gradus.SGDClassifier(random_state=0))

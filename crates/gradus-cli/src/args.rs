@@ -193,6 +193,11 @@ pub struct ModelArgs {
     /// Threshold δ of the Huber loss (default 1).
     #[arg(long, allow_negative_numbers = true)]
     pub delta: Option<f64>,
+    /// Weight of each class's rows in the data loss, (1/N) Σ w_{y_i} L_i (scikit-learn's
+    /// class_weight): balanced (N / (classes · rows of the class), on the training rows) or
+    /// W0,W1,… (one weight ≥ 0 per class, in the order of the class indices). Default: all 1.
+    #[arg(long, value_name = "balanced|W0,W1,…", allow_hyphen_values = true)]
+    pub class_weight: Option<String>,
     /// none, l2:λ, l1:λ or elastic:λ,β.
     #[arg(long, default_value = "none")]
     pub reg: String,

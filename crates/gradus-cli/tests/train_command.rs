@@ -500,3 +500,62 @@ fn a_numeric_looking_header_is_a_header() {
     assert!(fails(&["train", "--header", "yes"]).contains("--header applies only to CSV data"));
     assert!(fails(&["train", "--data", &data, "--header", "perhaps"]).contains("--header must be auto, yes or no"));
 }
+
+/// `--class-weight` reaches training and the model file: weights of 2 for every class with
+/// half the rate train the unweighted run's model bit for bit, with exactly twice its loss,
+/// which `eval` (reading the weights back from the file) reports too; `balanced` trains; bad
+/// values are one-line errors.
+#[test]
+fn class_weights_reach_training_and_the_model_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (path_in(dir.path(), "a.st"), path_in(dir.path(), "b.st"));
+    let plain = train(&["--lr", "0.05", "--out", &a]);
+    let twos = ["2"; 10].join(",");
+    let weighted = train(&["--lr", "0.025", "--class-weight", &twos, "--out", &b]);
+    let (fa, fb) = (std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    for name in ["layers.0.weight", "layers.0.bias"] {
+        assert_eq!(tensor(&fa, name), tensor(&fb, name), "{name}");
+    }
+    let loss = |r: &serde_json::Value, key: &str| r[key].as_f64().unwrap();
+    for key in ["train_loss", "test_loss"] {
+        assert_eq!(loss(&weighted, key), 2.0 * loss(&plain, key), "{key}");
+    }
+    let eval = |m: &str, split: &str| {
+        loss(
+            &last_json(&ok(&["eval", "--model", m, "--split", split, "--json"])),
+            "loss",
+        )
+    };
+    assert_eq!(eval(&b, "test"), loss(&weighted, "test_loss"));
+    assert_eq!(eval(&b, "train"), loss(&weighted, "train_loss"));
+    assert_eq!(eval(&a, "test"), loss(&plain, "test_loss"));
+
+    let balanced = train(&["--class-weight", "balanced"]);
+    assert!(balanced["test_accuracy"].as_f64().unwrap() > 0.93, "{balanced}");
+    assert!(ok(&["train", "--help"]).contains("--class-weight"));
+    for (value, says) in [
+        (
+            "1,2,3",
+            "--class-weight gives 3 weights (1,2,3), and the data has 10 classes",
+        ),
+        ("-1,1", "--class-weight weights must be finite numbers ≥ 0, got -1"),
+        (
+            "heavy",
+            "--class-weight must be 'balanced' or one weight per class (W0,W1,…), got 'heavy'",
+        ),
+        ("0,0", "--class-weight needs at least one weight > 0"),
+    ] {
+        let e = fails(&["train", "--epochs", "1", "--class-weight", value]);
+        assert!(e.contains(says), "{value}: {e}");
+    }
+    let e = fails(&[
+        "train",
+        "--task",
+        "regress",
+        "--data",
+        "digits",
+        "--class-weight",
+        "balanced",
+    ]);
+    assert!(e.contains("applies to classification"), "{e}");
+}

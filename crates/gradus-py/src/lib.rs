@@ -93,7 +93,8 @@ fn opt<T: std::str::FromStr>(options: &HashMap<String, String>, name: &str) -> P
 }
 
 /// [`ModelParams`] from the options the Python estimators give, named as the CLI's flags:
-/// `model`, `activation`, `init`, `loss`, `reg`, `scale`, `optimizer` and its hyperparameters, `lr`,
+/// `model`, `activation`, `init`, `loss`, `class_weight` (`balanced` or `W0,W1,…`), `reg`,
+/// `scale`, `optimizer` and its hyperparameters, `lr`,
 /// `schedule`, `batch_size`, `sampling`, `epochs`, `tol`, `tol_epochs`, `patience`, `val_data`
 /// (validation rows given apart), `seed`, `threads`.
 fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
@@ -104,6 +105,7 @@ fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     p.architecture.activation = text("activation", "relu").parse().map_err(e)?;
     p.init = text("init", "auto").parse().map_err(e)?;
     p.loss = Loss::parse(&text("loss", "softmax"), None, opt(options, "delta")?).map_err(e)?;
+    p.class_weight = options.get("class_weight").map(|w| w.parse()).transpose().map_err(e)?;
     p.regularizer = Regularizer {
         penalty: text("reg", "none").parse().map_err(e)?,
         include_bias: false,
@@ -363,6 +365,12 @@ impl Model {
     /// the next `train` runs from epoch 0 (scikit-learn's `warm_start`).
     fn restart(&mut self) {
         self.inner.restart();
+    }
+
+    /// The weight of each class's rows in the data loss, in class index order (`None`: all 1).
+    #[getter]
+    fn class_weight(&self) -> Option<Vec<f64>> {
+        self.inner.meta().class_weight.as_ref().map(|w| w.weights.clone())
     }
 
     /// Threads used to predict.

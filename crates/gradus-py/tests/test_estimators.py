@@ -293,3 +293,60 @@ def test_ctrl_c_interrupts_training(digits):
         timer.cancel()
         signal.signal(signal.SIGINT, previous)
     assert time.perf_counter() - start < 10
+
+
+def test_class_weight_balanced_equals_the_explicit_dict(digits):
+    from sklearn.utils.class_weight import compute_class_weight
+
+    X, y, _, _ = digits
+    keep = (y != 3) | (np.arange(len(y)) % 4 == 0)  # class 3 rarer than the others
+    X, y = X[keep], y[keep]
+    weights = compute_class_weight("balanced", classes=np.unique(y), y=y)
+    given = dict(zip(np.unique(y).tolist(), weights))
+    kw = dict(loss="log_loss", max_iter=3, tol=None, random_state=0)
+    balanced = gradus.SGDClassifier(class_weight="balanced", **kw).fit(X, y)
+    explicit = gradus.SGDClassifier(class_weight=given, **kw).fit(X, y)
+    plain = gradus.SGDClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(balanced.coef_, explicit.coef_)
+    assert not np.array_equal(balanced.coef_, plain.coef_)
+    np.testing.assert_allclose(balanced.model_.class_weight, weights, rtol=1e-15)
+    # A dict leaving classes out weighs them 1; the model file keeps the weights.
+    some = gradus.SGDClassifier(class_weight={3: 4.0}, **kw).fit(X, y)
+    assert some.model_.class_weight == [4.0 if c == 3 else 1.0 for c in range(10)]
+
+
+def test_class_weight_with_an_unknown_label_raises(digits):
+    X, y, _, _ = digits
+    with pytest.raises(ValueError, match=r"The classes, \[.*\], are not in class_weight"):
+        gradus.SGDClassifier(class_weight={0: 2.0, 11: 1.0}, max_iter=1).fit(X, y)
+    every = {c: 1.0 for c in range(10)}
+    with pytest.raises(ValueError, match=r"class_weight has labels that are not classes: \['ten'\]"):
+        gradus.SGDClassifier(class_weight={**every, "ten": 1.0}, max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="class_weight weights must be finite numbers ≥ 0, got -1"):
+        gradus.SGDClassifier(class_weight={0: -1.0}, max_iter=1).fit(X, y)
+    with pytest.raises(ValueError, match="not supported for partial_fit"):
+        gradus.SGDClassifier(class_weight="balanced").partial_fit(X, y, classes=np.arange(10))
+    assert "class_weight" not in gradus.SGDRegressor().get_params()
+    assert "class_weight" not in gradus.MLPClassifier().get_params()
+
+
+def test_class_weight_shifts_predictions_to_the_heavy_class(tmp_path):
+    rng = np.random.default_rng(0)
+    X = np.vstack([rng.normal(0.0, 1.0, (450, 2)), rng.normal(1.0, 1.0, (50, 2))])
+    y = np.array(["common"] * 450 + ["rare"] * 50)
+    kw = dict(loss="log_loss", max_iter=20, tol=None, random_state=0)
+    plain = gradus.SGDClassifier(**kw).fit(X, y)
+    heavy = gradus.SGDClassifier(class_weight={"rare": 20.0}, **kw).fit(X, y)
+    rare_plain, rare_heavy = np.mean(plain.predict(X) == "rare"), np.mean(heavy.predict(X) == "rare")
+    assert rare_plain < 0.1 and rare_heavy > 0.3, (rare_plain, rare_heavy)
+    heavy.save(tmp_path / "heavy.st")
+    back = gradus.load(tmp_path / "heavy.st")  # classes by index: the file has no label names
+    assert back.class_weight == {0: 1.0, 1: 20.0}
+    np.testing.assert_array_equal(back.decision_function(X), heavy.decision_function(X))
+
+
+def test_sklearns_balanced_linear_classifier_check():
+    # check_estimator yields it only for LinearClassifierMixin subclasses; it applies here too.
+    from sklearn.utils.estimator_checks import check_class_weight_balanced_linear_classifier
+
+    check_class_weight_balanced_linear_classifier("SGDClassifier", gradus.SGDClassifier(random_state=0))

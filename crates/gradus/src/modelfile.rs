@@ -25,7 +25,7 @@
 use crate::data::spec::{DataSpec, SplitRule};
 use crate::data::{Affine, Encoding, Scaling, Task};
 use crate::error::{Error, Result};
-use crate::loss::Loss;
+use crate::loss::{ClassWeights, Loss};
 use crate::model::{Architecture, Init, Network};
 use crate::objective::Objective;
 use crate::optim::State;
@@ -155,6 +155,10 @@ pub struct ModelMeta {
     pub outputs: usize,
     /// The data loss.
     pub loss: Loss,
+    /// The weight of each class's rows in the data loss, resolved on the training rows
+    /// (absent: all 1, as in files written before class weights existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_weight: Option<ClassWeights>,
     /// The penalty.
     pub regularizer: Regularizer,
     /// Classification or regression.
@@ -208,6 +212,7 @@ impl SavedModel {
         Ok(Objective {
             network: self.network()?,
             loss: self.meta.loss,
+            class_weight: self.meta.class_weight.as_ref().map(|w| w.weights.clone()),
             regularizer: self.meta.regularizer,
         })
     }
@@ -435,6 +440,15 @@ fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
     if let Some(e) = &meta.encoding {
         e.check(meta.inputs)?;
     }
+    if let Some(w) = &meta.class_weight {
+        let n = w.weights.len();
+        if meta.task != Task::Classify || n != meta.n_classes {
+            return Err(format!("{n} class weights for {} classes", meta.n_classes));
+        }
+        crate::loss::ClassWeight::Given(w.weights.clone())
+            .check()
+            .map_err(|e| e.to_string())?;
+    }
     let (Some(state), Some(train)) = (&meta.progress, &meta.train) else {
         return Ok(());
     };
@@ -472,6 +486,7 @@ mod tests {
                 inputs: 4,
                 outputs: 2,
                 loss: Loss::new("softmax", 1.0, 1.0).unwrap(),
+                class_weight: None,
                 regularizer: Regularizer::none(),
                 task: Task::Classify,
                 n_classes: 2,

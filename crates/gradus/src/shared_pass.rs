@@ -142,7 +142,8 @@ impl<E: Examples> JointProblem<f32> for SharedPass<'_, E> {
             own.extend(s.chunks_exact(kc).flat_map(|row| &row[j * c..(j + 1) * c]));
             ds.resize(m * c, 0.0);
             let objective = &objectives[models[j]];
-            let loss = objective.loss.batch_value_grad(own, c, targets, ds, scale);
+            let weights = objective.class_weight.as_deref();
+            let loss = objective.loss.batch_value_grad(own, c, targets, weights, ds, scale);
             (loss, objective.count_correct(own, targets))
         };
         let losses: Vec<(f64, usize)> = if self.threads > 1 {

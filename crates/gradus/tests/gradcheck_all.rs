@@ -55,6 +55,7 @@ fn objective(
     Objective {
         network,
         loss,
+        class_weight: None,
         regularizer: Regularizer {
             penalty: reg.parse().unwrap(),
             include_bias,

@@ -56,6 +56,7 @@ fn model_and_rows(a: &LandscapeArgs, threads: usize) -> Result<(Fitted, Dataset,
         loss: a.loss.clone(),
         margin: None,
         delta: None,
+        class_weight: None,
         reg: a.reg.clone().unwrap_or_else(|| "none".into()),
         reg_bias: false,
     };

@@ -160,6 +160,7 @@ pub fn model_params(
             m.margin,
             m.delta,
         )?,
+        class_weight: m.class_weight.as_deref().map(str::parse).transpose()?,
         regularizer: Regularizer {
             penalty: m.reg.parse()?,
             include_bias: m.reg_bias,

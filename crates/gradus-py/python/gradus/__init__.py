@@ -11,7 +11,7 @@ def load(path):
     """Reads a model file (written by `est.save` or by `gradus train --save`) into the
     estimator it is: `SGDClassifier`/`SGDRegressor` for a linear model, `MLPClassifier`/
     `MLPRegressor` for a network, fitted, with `classes_` from the file's class names (or
-    0..C−1)."""
+    0..C−1), and a linear classifier's `class_weight` from the file's class weights."""
     import os
 
     import numpy as np
@@ -29,6 +29,8 @@ def load(path):
             except ValueError:
                 pass
         est.classes_ = classes
+        if linear and model.class_weight is not None:
+            est.class_weight = dict(zip(classes.tolist(), model.class_weight))
     else:
         est = SGDRegressor() if linear else MLPRegressor()
     est.model_ = model

@@ -15,6 +15,7 @@ from sklearn.base import ClassifierMixin, RegressorMixin
 from sklearn.utils._available_if import available_if
 from sklearn.utils._param_validation import Interval, StrOptions
 
+import inspect
 import types
 
 from ._base import GradusEstimator, penalty_option, seed_of
@@ -194,17 +195,52 @@ class SGDClassifier(ClassifierMixin, _SGDBase):
 
     `loss`: `hinge` (gradus' multiclass hinge, Weston–Watkins: one model for all classes, not
     one-vs-rest), `squared_hinge`, `log_loss` (softmax cross-entropy; binary: two scores),
-    `softmax` (the same). gradus additions: `optimizer` (any update rule), `momentum`, `betas`,
+    `softmax` (the same). `class_weight`: None, `'balanced'` or a dict {label: weight} (1 for a
+    label it leaves out), each row's loss and gradient multiplied by its class's weight, as
+    scikit-learn's. gradus additions: `optimizer` (any update rule), `momentum`, `betas`,
     `batch_size` (32), `schedule` (a gradus schedule), `scale` (`none`).
     """
 
     _is_classifier = True
     _LOSSES = {"hinge": "svm", "squared_hinge": "squared-svm", "log_loss": "softmax", "softmax": "softmax"}
-    _parameter_constraints = {**_SGD, "loss": [StrOptions(set(_LOSSES))], "epsilon": [Real], "class_weight": [None]}
+    _parameter_constraints = {
+        **_SGD,
+        "loss": [StrOptions(set(_LOSSES))],
+        "epsilon": [Real],
+        "class_weight": [StrOptions({"balanced"}), dict, None],
+    }
 
+    def _options(self, n_samples):
+        return {**super()._options(n_samples), "class_weight": self._class_weight_option()}
+
+    def _class_weight_option(self):
+        """`class_weight` as the core's option: `balanced` (resolved by the core on the training
+        rows as `compute_class_weight('balanced')`), or one weight per class of `classes_`, 1 for
+        a class the dict leaves out (the core multiplies each row's loss and gradient by it)."""
+        weights = self.class_weight
+        if weights is None or isinstance(weights, str):
+            return weights
+        classes = self.classes_.tolist()
+        known = set(classes)
+        unknown = [c for c in weights if c not in known]
+        if unknown:
+            missing = [c for c in classes if c not in weights]
+            if missing:
+                # scikit-learn's words (compute_class_weight).
+                raise ValueError(f"The classes, {missing}, are not in class_weight")
+            raise ValueError(f"class_weight has labels that are not classes: {unknown}")
+        return ",".join(repr(float(weights.get(c, 1.0))) for c in classes)
 
     def partial_fit(self, X, y, classes=None):
         """One more epoch over (X, y); `classes` on the first call."""
+        if self.class_weight == "balanced":
+            # scikit-learn's words: a first batch need not have the classes' frequencies.
+            raise ValueError(
+                "class_weight 'balanced' is not supported for partial_fit. In order to use 'balanced' "
+                "weights, use compute_class_weight('balanced', classes=classes, y=y). In place of y you "
+                "can use a large enough sample of the full training set target to properly estimate the "
+                "class frequency distributions. Pass the resulting weights as the class_weight parameter."
+            )
         return self._partial_fit(X, y, classes)
 
     def decision_function(self, X):
@@ -392,20 +428,34 @@ class MLPRegressor(RegressorMixin, _MLPBase):
         return self._scores(X)[:, 0].astype(np.float64)
 
 
-def _init_with_loss(default, power_t):
-    """`_SGDBase.__init__` with `loss` defaulting to `default` and `power_t` to `power_t`
-    (scikit-learn reads parameters and defaults from `__init__`'s signature, so it cannot take
-    `**kwargs`)."""
+def _init_with_loss(default, power_t, **own):
+    """`_SGDBase.__init__` with `loss` defaulting to `default` and `power_t` to `power_t`, and
+    with the keyword parameters `own` (name=default) of this estimator alone (the classifier's
+    `class_weight`) added to its signature. scikit-learn reads parameters and defaults from
+    `__init__`'s signature, so the signature names every one of them."""
     base = _SGDBase.__init__
     init = types.FunctionType(base.__code__, base.__globals__, "__init__", (default,), base.__closure__)
     init.__kwdefaults__ = {**base.__kwdefaults__, "power_t": power_t}
     init.__doc__ = base.__doc__
-    return init
+    if not own:
+        return init
+
+    def with_own(self, *args, **params):
+        for name, value in own.items():
+            setattr(self, name, params.pop(name, value))
+        init(self, *args, **params)
+
+    signature = inspect.signature(init)
+    extra = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=v) for name, v in own.items()]
+    with_own.__signature__ = signature.replace(parameters=[*signature.parameters.values(), *extra])
+    with_own.__name__ = with_own.__qualname__ = "__init__"
+    with_own.__doc__ = base.__doc__
+    return with_own
 
 
 # scikit-learn's defaults: power_t 0.5 for the classifier, 0.25 for the regressor. The default
 # `learning_rate` stays `constant`: scikit-learn's `optimal` and `invscaling` give each row its
 # own rate, and a batch of `batch_size` rows takes one step at its first row's rate, so at the
 # default batch of 32 they would advance about 32 times slower than scikit-learn's.
-SGDClassifier.__init__ = _init_with_loss("hinge", 0.5)
+SGDClassifier.__init__ = _init_with_loss("hinge", 0.5, class_weight=None)
 SGDRegressor.__init__ = _init_with_loss("squared_error", 0.25)

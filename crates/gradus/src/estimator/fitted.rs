@@ -7,6 +7,7 @@ use crate::data::batch::Prepared;
 use crate::data::encode::Encoded;
 use crate::data::{Dataset, Encoding, Features, Scaling, Targets, Task};
 use crate::error::{Error, Result};
+use crate::loss::ClassWeights;
 use crate::metrics::{self, ClassMetrics};
 use crate::model::Network;
 use crate::modelfile::{self, DataOrigin, ModelMeta, SavedModel};
@@ -63,7 +64,9 @@ impl Fitted {
     ///
     /// # Errors
     /// [`Error::Data`] when the loss does not fit the data's task or classes; [`Error::Param`]
-    /// `freeze` when `config.train.freeze` names no tensor of the model ([`Freeze::new`]).
+    /// `freeze` when `config.train.freeze` names no tensor of the model ([`Freeze::new`]), and
+    /// `class_weight` when the class weights do not fit the training rows
+    /// ([`ClassWeight::resolve`](crate::loss::ClassWeight::resolve)).
     pub fn new(config: &ModelConfig, train: &Dataset) -> Result<Self> {
         let encoding = Encoding::fit(train, config.impute)?;
         let encoded = match &encoding {
@@ -114,11 +117,16 @@ impl Fitted {
         let network = Network::new(train.n_features(), &config.architecture, outputs)?;
         Freeze::new(network.layout(), &config.train.freeze)?;
         let params = network.init_with(config.init, config.train.seed);
+        let class_weight = match (&config.class_weight, train.labels()) {
+            (Some(w), Some(labels)) => Some(w.resolve(labels, train.n_classes())?),
+            _ => None,
+        };
         let meta = ModelMeta {
             architecture: network.architecture(),
             inputs: network.inputs(),
             outputs,
             loss: config.loss,
+            class_weight,
             regularizer: config.regularizer,
             task: train.task(),
             n_classes: train.n_classes(),
@@ -475,6 +483,7 @@ impl Fitted {
             architecture: meta.architecture.clone(),
             init: meta.init,
             loss: meta.loss,
+            class_weight: meta.class_weight.as_ref().map(ClassWeights::asked),
             regularizer: meta.regularizer,
             scaling: meta.scaling,
             target_scaling: meta

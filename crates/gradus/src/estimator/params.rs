@@ -1,10 +1,11 @@
 //! [`ModelParams`]: everything that decides a model before it sees data, checked once into a
 //! [`ModelConfig`] (linfa's pattern: hyperparameters in, a validated type out).
 
+use crate::data::Task;
 use crate::data::spec::SplitRule;
 use crate::data::{Impute, Scaling};
 use crate::error::{Error, Result};
-use crate::loss::{Loss, SoftmaxCrossEntropy};
+use crate::loss::{ClassWeight, Loss, SoftmaxCrossEntropy};
 use crate::model::{Architecture, Init};
 use crate::optim::HYPERPARAMETERS;
 use crate::regularizer::Regularizer;
@@ -19,6 +20,9 @@ pub struct ModelParams {
     pub init: Init,
     /// The data loss, which also fixes the number of outputs.
     pub loss: Loss,
+    /// The weight of each class's rows in the data loss (scikit-learn's `class_weight`; `None`:
+    /// all 1), resolved on the training rows ([`ClassWeight::resolve`]); classifiers only.
+    pub class_weight: Option<ClassWeight>,
     /// The penalty λR(θ).
     pub regularizer: Regularizer,
     /// Feature scaling, fitted on the training rows.
@@ -49,6 +53,7 @@ impl Default for ModelParams {
             architecture: Architecture::linear(),
             init: Init::Auto,
             loss: Loss::Softmax(SoftmaxCrossEntropy),
+            class_weight: None,
             regularizer: Regularizer::none(),
             scaling: Scaling::Standardize,
             target_scaling: None,
@@ -70,6 +75,8 @@ pub struct ModelConfig {
     pub init: Init,
     /// The data loss.
     pub loss: Loss,
+    /// The weight of each class's rows in the data loss, as asked for.
+    pub class_weight: Option<ClassWeight>,
     /// The penalty.
     pub regularizer: Regularizer,
     /// Feature scaling.
@@ -90,9 +97,19 @@ impl ModelParams {
     /// # Errors
     /// [`Error::Param`]: anything [`TrainParams::check`] and [`SplitRule::check`] reject, and
     /// `val_fraction` 0 with early stopping, which needs validation rows; `val_fraction` given
-    /// with `val_data`.
+    /// with `val_data`; `class_weight` with weights [`ClassWeight::check`] rejects, or with a
+    /// regression loss.
     pub fn check(&self) -> Result<ModelConfig> {
         let train = self.train.check()?;
+        if let Some(w) = &self.class_weight {
+            w.check()?;
+            if self.loss.task() == Task::Regress {
+                return Err(Error::param(
+                    "class_weight",
+                    format!("{w} applies to classification, not to the {} loss", self.loss),
+                ));
+            }
+        }
         if let (true, Some(f)) = (self.val_data, self.val_fraction) {
             return Err(Error::param(
                 "val_fraction",
@@ -122,6 +139,7 @@ impl ModelParams {
             architecture: self.architecture.clone(),
             init: self.init,
             loss: self.loss,
+            class_weight: self.class_weight.clone(),
             regularizer: self.regularizer,
             scaling: self.scaling,
             target_scaling: self.target_scaling,
@@ -154,6 +172,12 @@ impl ModelConfig {
             ("loss", self.loss.to_string()),
             ("margin", text(loss.get("margin").cloned())),
             ("delta", text(loss.get("delta").cloned())),
+            (
+                "class_weight",
+                self.class_weight
+                    .as_ref()
+                    .map_or_else(|| "none".into(), ClassWeight::to_string),
+            ),
             ("reg", self.regularizer.penalty.to_string()),
             ("reg_bias", self.regularizer.include_bias.to_string()),
             ("scale", self.scaling.to_string()),
@@ -221,6 +245,25 @@ mod tests {
     }
 
     #[test]
+    fn class_weights_are_checked_with_the_configuration() {
+        let mut p = ModelParams {
+            class_weight: Some(ClassWeight::Given(vec![1.0, -1.0])),
+            ..ModelParams::default()
+        };
+        let e = p.check().unwrap_err().to_string();
+        assert_eq!(e, "class_weight weights must be finite numbers ≥ 0, got -1");
+        p.class_weight = Some(ClassWeight::Balanced);
+        p.loss = Loss::new("squared", 1.0, 1.0).unwrap();
+        let e = p.check().unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "class_weight balanced applies to classification, not to the squared loss"
+        );
+        p.loss = Loss::new("svm", 1.0, 1.0).unwrap();
+        assert_eq!(p.check().unwrap().class_weight, Some(ClassWeight::Balanced));
+    }
+
+    #[test]
     fn differences_name_each_parameter() {
         let a = ModelParams::default().check().unwrap();
         let mut p = ModelParams::default();
@@ -230,11 +273,20 @@ mod tests {
             ..OptimizerParams::named("momentum")
         };
         p.train.patience = Some(2);
+        p.class_weight = Some(ClassWeight::Balanced);
         let b = p.check().unwrap();
         let names: Vec<&str> = a.differences(&b).iter().map(|d| d.0).collect();
         assert_eq!(
             names,
-            ["optimizer", "momentum", "dampening", "lr", "patience", "val_fraction"]
+            [
+                "class_weight",
+                "optimizer",
+                "momentum",
+                "dampening",
+                "lr",
+                "patience",
+                "val_fraction"
+            ]
         );
         assert!(a.differences(&a).is_empty());
     }

@@ -289,8 +289,15 @@ impl Fitted {
     /// scaling fitted on the first window.
     ///
     /// # Errors
-    /// Reading errors; as [`Fitted::new`].
+    /// Reading errors; as [`Fitted::new`]; [`Error::Param`] `class_weight` for `balanced`,
+    /// which needs the labels of every row before the first step.
     pub fn for_stream(config: &ModelConfig, source: &StreamSource, survey: &Survey) -> Result<Self> {
+        if config.class_weight == Some(crate::loss::ClassWeight::Balanced) {
+            return Err(Error::param(
+                "class_weight",
+                "balanced needs every training row's label before training, and a stream is read a window at a time: give one weight per class",
+            ));
+        }
         let mut reader = source.open(source.window, survey.header)?;
         let first = source
             .next(&mut reader, survey, false)?

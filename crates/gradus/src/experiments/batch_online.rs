@@ -120,6 +120,7 @@ pub fn run(data: &Dataset, p: &Params) -> Result<Outcome> {
     let objective = Objective {
         network: Network::new(data.n_features(), &Architecture::linear(), outputs)?,
         loss,
+        class_weight: None,
         regularizer: Regularizer::none(),
     };
     let affine = Scaling::Standardize.fit(&small);

@@ -168,6 +168,7 @@ fn fit_model(k: usize, sets: &[[(Vec<f64>, Vec<f64>); 2]], grid: &[f64], steps: 
     let objective = Objective {
         network: Network::new(d, &Architecture::linear(), 1)?,
         loss: Loss::Squared(Squared),
+        class_weight: None,
         regularizer: Regularizer::none(),
     };
     let features = |x: &[f64]| -> Vec<f64> { x.iter().flat_map(|&x| legendre(x, k)).map(round).collect() };

@@ -202,6 +202,7 @@ fn fit(
     let objective = Objective {
         network,
         loss: Loss::Squared(Squared),
+        class_weight: None,
         regularizer: Regularizer::none(),
     };
     // layers.0.weight [d × p], layers.0.bias [d], layers.1.weight [1 × d] = β = 0, layers.1.bias = 0.

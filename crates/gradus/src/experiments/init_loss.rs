@@ -60,6 +60,7 @@ pub fn run(
         let objective = Objective {
             network,
             loss,
+            class_weight: None,
             regularizer: Regularizer::none(),
         };
         let mut problem = objective.on::<f64, _>(&prepared);

@@ -139,6 +139,7 @@ pub fn run(p: &Params) -> Result<Outcome> {
     let objective = Objective {
         network: Network::new(d, &Architecture::linear(), 1)?,
         loss: Loss::Squared(Squared),
+        class_weight: None,
         regularizer: Regularizer::none(),
     };
     let affine = Affine::identity(d);

@@ -140,6 +140,7 @@ pub fn run(train: &Table, test: &Table, lambdas: &[f64], standardize: bool, step
         let objective = Objective {
             network: Network::new(1, &Architecture::linear(), 1)?,
             loss: Loss::Squared(Squared),
+            class_weight: None,
             regularizer: Regularizer {
                 penalty: Penalty::L2 { lambda },
                 include_bias: false,

@@ -207,6 +207,7 @@ pub fn softmax(data: &Dataset, fractions: &[f64], steps: u64, threads: usize) ->
     let objective = Objective {
         network,
         loss,
+        class_weight: None,
         regularizer: Regularizer::none(),
     };
     let affine = Scaling::Standardize.fit(data);

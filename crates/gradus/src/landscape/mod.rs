@@ -260,8 +260,11 @@ impl Scratch {
             net.activation().apply(z);
             net.forward_from(&self.params, 1, z, chunk.rows, &mut self.ws)
         };
-        objective
-            .loss
-            .batch_value(scores, net.outputs(), chunk.targets.as_slice())
+        objective.loss.batch_value(
+            scores,
+            net.outputs(),
+            chunk.targets.as_slice(),
+            objective.class_weight.as_deref(),
+        )
     }
 }

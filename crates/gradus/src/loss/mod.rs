@@ -2,8 +2,9 @@
 //! the scores.
 //!
 //! Each loss is a small type implementing [`ExampleLoss`]; [`Loss`] names them for configuration
-//! and computes batch means. For a batch of `N` rows the data loss is `(1/N) Σ_i L_i`; the
-//! regulariser is added by [`crate::objective::Objective`].
+//! and computes batch means. For a batch of `N` rows the data loss is `(1/N) Σ_i L_i`, or with
+//! per-class weights `w` ([`ClassWeight`], scikit-learn's `class_weight`) `(1/N) Σ_i w_{y_i} L_i`;
+//! the regulariser is added by [`crate::objective::Objective`].
 //!
 //! | loss | `L_i` | outputs |
 //! | --- | --- | --- |
@@ -14,11 +15,13 @@
 //! | `squared` | `½ (s − t)²` | 1 |
 //! | `huber` | `½ r²` if `|r| ≤ δ`, else `δ(|r| − ½δ)`, `r = s − t` | 1 |
 
+mod class_weight;
 mod hinge;
 mod logistic;
 mod regression;
 mod softmax;
 
+pub use class_weight::{ClassWeight, ClassWeights};
 pub use hinge::{MulticlassHinge, SquaredHinge};
 pub use logistic::Logistic;
 pub use regression::{Huber, Squared};
@@ -189,49 +192,61 @@ impl Loss {
         }
     }
 
-    /// Sums `L_i` over the `rows × outputs` scores and writes `scale · ∂L_i/∂s` into `dscores`.
-    /// With `scale = 1/N` this makes `dscores` the gradient of the batch mean. The softmax in
-    /// f32 takes a block of rows at a time, its exponentials vectorised (as
-    /// [`batch_value`](Self::batch_value)); the other losses go row by row.
+    /// Sums `w_{y_i} L_i` over the `rows × outputs` scores and writes `scale · w_{y_i} ·
+    /// ∂L_i/∂s` into `dscores`, where `w` is `class_weight` (one weight per class; `None`: every
+    /// `w_c = 1`, the same bits as weights of 1). With `scale = 1/N` this makes `dscores` the
+    /// gradient of the batch mean. The softmax in f32 takes a block of rows at a time, its
+    /// exponentials vectorised (as [`batch_value`](Self::batch_value)); the other losses go row
+    /// by row.
     pub fn batch_value_grad<T: Real>(
         &self,
         scores: &[T],
         outputs: usize,
         targets: TargetSlice,
+        class_weight: Option<&[f64]>,
         dscores: &mut [T],
         scale: f64,
     ) -> f64 {
         if let (Loss::Softmax(_), TargetSlice::Classes(labels), Some(s), Some(g)) =
             (self, targets, T::as_f32(scores), T::as_f32_mut(dscores))
         {
-            return softmax::batch_value_grad(s, outputs, labels, g, scale as f32);
+            return softmax::batch_value_grad(s, outputs, labels, class_weight, g, scale);
         }
-        let k = T::of(scale);
         let mut total = 0.0;
         for (i, (s, g)) in scores
             .chunks_exact(outputs)
             .zip(dscores.chunks_exact_mut(outputs))
             .enumerate()
         {
-            total += self.value_grad(s, target_of(targets, i), g);
+            let y = target_of(targets, i);
+            let w = weight_of(class_weight, y);
+            total += w * self.value_grad(s, y, g);
+            let k = T::of(scale * w);
             g.iter_mut().for_each(|v| *v *= k);
         }
         total
     }
 
-    /// `(Σ_i L_i, correct)` over the `rows × outputs` f32 scores, without a gradient: the loss
-    /// sum of [`batch_value_grad`](Self::batch_value_grad) and, for class targets, the count of
-    /// rows whose [`predict_class`](Self::predict_class) is the label (0 for real targets). The
-    /// softmax takes its exponentials a block of rows at a time in a vectorised loop; the other
-    /// losses sum [`ExampleLoss::value`] row by row.
-    pub fn batch_value(&self, scores: &[f32], outputs: usize, targets: TargetSlice) -> (f64, usize) {
+    /// `(Σ_i w_{y_i} L_i, correct)` over the `rows × outputs` f32 scores, without a gradient:
+    /// the loss sum of [`batch_value_grad`](Self::batch_value_grad) (`class_weight` as there)
+    /// and, for class targets, the count of rows whose [`predict_class`](Self::predict_class)
+    /// is the label (unweighted; 0 for real targets). The softmax takes its exponentials a block
+    /// of rows at a time in a vectorised loop; the other losses sum [`ExampleLoss::value`] row
+    /// by row.
+    pub fn batch_value(
+        &self,
+        scores: &[f32],
+        outputs: usize,
+        targets: TargetSlice,
+        class_weight: Option<&[f64]>,
+    ) -> (f64, usize) {
         if let (Loss::Softmax(_), TargetSlice::Classes(labels)) = (self, targets) {
-            return softmax::batch_value(scores, outputs, labels);
+            return softmax::batch_value(scores, outputs, labels, class_weight);
         }
         let (mut total, mut correct) = (0.0, 0);
         for (i, s) in scores.chunks_exact(outputs).enumerate() {
             let y = target_of(targets, i);
-            total += self.value(s, y);
+            total += weight_of(class_weight, y) * self.value(s, y);
             if let Target::Class(c) = y {
                 correct += usize::from(self.predict_class(s) == c as usize);
             }
@@ -310,6 +325,15 @@ pub fn target_of(t: TargetSlice, i: usize) -> Target {
     match t {
         TargetSlice::Classes(l) => Target::Class(l[i]),
         TargetSlice::Values(v) => Target::Value(v[i]),
+    }
+}
+
+/// The weight of target `y`'s class in `class_weight` (1 without weights, or for a real
+/// value).
+fn weight_of(class_weight: Option<&[f64]>, y: Target) -> f64 {
+    match y {
+        Target::Class(c) => class_weight::of(class_weight, c),
+        Target::Value(_) => 1.0,
     }
 }
 
@@ -547,7 +571,7 @@ mod tests {
                 want += v;
                 hits += usize::from(matches!(yi, Target::Class(k) if k as usize == loss.predict_class(si)));
             }
-            let (total, correct) = loss.batch_value(&s, c, t);
+            let (total, correct) = loss.batch_value(&s, c, t, None);
             assert!((total - want).abs() <= 1e-6 * want, "{loss}: {total} vs {want}");
             assert_eq!(correct, hits, "{loss}");
             assert!(
@@ -562,7 +586,7 @@ mod tests {
         let sm = Loss::new("softmax", 1.0, 1.0).unwrap();
         let scores = [1.0f64, 2.0, 0.5, -1.0];
         let mut d = [0.0; 4];
-        let total = sm.batch_value_grad(&scores, 2, TargetSlice::Classes(&[0, 1]), &mut d, 0.5);
+        let total = sm.batch_value_grad(&scores, 2, TargetSlice::Classes(&[0, 1]), None, &mut d, 0.5);
         let mut g0 = [0.0; 2];
         let l0 = sm.value_grad(&scores[..2], Target::Class(0), &mut g0);
         assert!((total - l0 - sm.value_grad(&scores[2..], Target::Class(1), &mut [0.0; 2])).abs() < 1e-12);

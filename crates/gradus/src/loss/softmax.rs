@@ -70,14 +70,15 @@ fn loss<T: Real>(log1p_r: T, gap: T) -> f64 {
 /// 64 × 10 scores is 2.5 kB).
 const BLOCK: usize = 64;
 
-/// `(Σ_i L_i, #{i : arg max s_i = y_i})` over the `rows × c` scores, in f32, without a gradient.
+/// `(Σ_i w_{y_i} L_i, #{i : arg max s_i = y_i})` over the `rows × c` scores, in f32, without a
+/// gradient (`w`: `class_weight`, 1 without weights).
 ///
 /// The formula is [`ExampleLoss::value`]'s, reorganised for speed: a block of rows is shifted by
 /// each row's maximum, then the exponentials of the whole block are taken in one loop the
 /// compiler vectorises ([`exp_nonpositive`]), and so are the block's `log1p(r)`
 /// ([`log1p_nonnegative`]), instead of one call of the C library's `expf` per score and of
 /// `log1pf` per row. The arg max that shifts a row is also its prediction.
-pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usize) {
+pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32], class_weight: Option<&[f64]>) -> (f64, usize) {
     let mut shifted = vec![0.0f32; BLOCK.min(labels.len()) * c];
     let (mut total, mut correct) = (0.0, 0);
     for (block, labels) in scores.chunks(BLOCK * c).zip(labels.chunks(BLOCK)) {
@@ -86,17 +87,26 @@ pub(super) fn batch_value(scores: &[f32], c: usize, labels: &[u32]) -> (f64, usi
         let (top, r) = tails.split();
         log1p_nonnegative(r);
         for ((&l, &(k, gap)), &y) in r.iter().zip(top).zip(labels) {
-            total += loss(l, gap);
+            total += super::class_weight::of(class_weight, y) * loss(l, gap);
             correct += usize::from(k == y as usize);
         }
     }
     (total, correct)
 }
 
-/// `Σ_i L_i` over the `rows × c` f32 scores, with `scale · ∂L_i/∂s` written into `dscores`:
-/// [`ExampleLoss::value_grad`]'s formula, step for step, a block of rows at a time, with the
-/// block's exponentials and `log1p`s vectorised as in [`batch_value`].
-pub(super) fn batch_value_grad(scores: &[f32], c: usize, labels: &[u32], dscores: &mut [f32], scale: f32) -> f64 {
+/// `Σ_i w_{y_i} L_i` over the `rows × c` f32 scores, with `scale · w_{y_i} · ∂L_i/∂s` written
+/// into `dscores` (`w`: `class_weight`, 1 without weights): [`ExampleLoss::value_grad`]'s
+/// formula, step for step, a block of rows at a time, with the block's exponentials and
+/// `log1p`s vectorised as in [`batch_value`]; a row's weight joins the scale its gradient is
+/// multiplied by anyway.
+pub(super) fn batch_value_grad(
+    scores: &[f32],
+    c: usize,
+    labels: &[u32],
+    class_weight: Option<&[f64]>,
+    dscores: &mut [f32],
+    scale: f64,
+) -> f64 {
     let mut total = 0.0;
     for ((block, g), labels) in scores
         .chunks(BLOCK * c)
@@ -114,11 +124,12 @@ pub(super) fn batch_value_grad(scores: &[f32], c: usize, labels: &[u32], dscores
                 g[k] = inv;
                 g[y as usize] -= 1.0;
             }
+            let scale = (scale * super::class_weight::of(class_weight, y)) as f32;
             g.iter_mut().for_each(|g| *g *= scale);
         }
         log1p_nonnegative(r);
-        for (&l, &(_, gap)) in r.iter().zip(top) {
-            total += loss(l, gap);
+        for ((&l, &(_, gap)), &y) in r.iter().zip(top).zip(labels) {
+            total += super::class_weight::of(class_weight, y) * loss(l, gap);
         }
     }
     total
@@ -296,14 +307,14 @@ mod tests {
         let labels: Vec<u32> = (0..rows).map(|i| (i * 5 % c) as u32).collect();
         scores[..c].copy_from_slice(&[10.0, -60.0, -60.0, -60.0, -60.0, -60.0, -60.0]);
         scores[c..2 * c].copy_from_slice(&[1.0; 7]);
-        let (total, correct) = batch_value(&scores, c, &labels);
+        let (total, correct) = batch_value(&scores, c, &labels, None);
         let mut want = (0.0, 0);
         for (i, s) in scores.chunks_exact(c).enumerate() {
             let (v, y) = (
                 SoftmaxCrossEntropy.value(s, Target::Class(labels[i])),
                 labels[i] as usize,
             );
-            let (one, _) = batch_value(s, c, &labels[i..=i]);
+            let (one, _) = batch_value(s, c, &labels[i..=i], None);
             assert!((one - v).abs() <= 1e-6 * v, "row {i}: {one} vs {v}");
             want.0 += v;
             want.1 += usize::from(super::super::argmax(s) == y);
@@ -313,7 +324,7 @@ mod tests {
         // The gradient, scaled, against value_grad's row by row; the loss sum likewise.
         let scale = 0.25f32;
         let mut g = vec![0.0f32; rows * c];
-        let with_grad = batch_value_grad(&scores, c, &labels, &mut g, scale);
+        let with_grad = batch_value_grad(&scores, c, &labels, None, &mut g, scale as f64);
         assert!((with_grad - want.0).abs() <= 1e-6 * want.0, "{with_grad} vs {}", want.0);
         let mut one = vec![0.0f32; c];
         for (i, (s, g)) in scores.chunks_exact(c).zip(g.chunks_exact(c)).enumerate() {
@@ -331,9 +342,9 @@ mod tests {
             "e^-70 terms kept: {:?}",
             &g[..c]
         );
-        let tiny = batch_value(&scores[..c], c, &[0]).0;
+        let tiny = batch_value(&scores[..c], c, &[0], None).0;
         assert!((tiny - 6.0 * (-70f64).exp()).abs() <= 1e-6 * tiny, "{tiny}");
-        let (tie, hit) = batch_value(&scores[c..2 * c], c, &[0]);
+        let (tie, hit) = batch_value(&scores[c..2 * c], c, &[0], None);
         assert!(
             (tie - 7f64.ln()).abs() < 1e-6 && hit == 1,
             "a seven-way tie: {tie} {hit}"

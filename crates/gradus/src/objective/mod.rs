@@ -1,4 +1,5 @@
-//! The objective `L(θ) = (1/N) Σ_i L_i(f(x_i; θ)) + λ R(θ)` and its gradient.
+//! The objective `L(θ) = (1/N) Σ_i L_i(f(x_i; θ)) + λ R(θ)` and its gradient; with per-class
+//! weights `w` ([`ClassWeight`](crate::loss::ClassWeight)), `(1/N) Σ_i w_{y_i} L_i + λ R(θ)`.
 //!
 //! [`Objective::value_and_grad`] computes it; [`Objective::on`] binds it to a data set as the
 //! [`Problem`] that training, gradient checks and loss landscapes call. Batches larger than
@@ -40,6 +41,9 @@ pub struct Objective {
     pub network: Network,
     /// The data loss.
     pub loss: Loss,
+    /// The weight `w_c` of each class's rows in the data loss (`None`: 1 for every class), as
+    /// [`Loss::batch_value_grad`] applies it.
+    pub class_weight: Option<Vec<f64>>,
     /// The penalty.
     pub regularizer: Regularizer,
 }
@@ -408,9 +412,14 @@ impl Objective {
         net.forward(params, &sh.x, n, &mut sh.ws);
         let (scores, dscores) = sh.ws.scores_and_dscores(net, n);
         let targets = sh.targets.as_slice();
-        let loss = self
-            .loss
-            .batch_value_grad(scores, net.outputs(), targets, dscores, scale);
+        let loss = self.loss.batch_value_grad(
+            scores,
+            net.outputs(),
+            targets,
+            self.class_weight.as_deref(),
+            dscores,
+            scale,
+        );
         let correct = self.count_correct(scores, targets);
         if let Some(g) = grads {
             net.backward(params, &sh.x, n, &mut sh.ws, g, accumulate);
@@ -533,6 +542,7 @@ mod tests {
         let objective = Objective {
             network,
             loss: Loss::new("softmax", 1.0, 1.0).unwrap(),
+            class_weight: None,
             regularizer: Regularizer::none(),
         };
         let affine = Affine::new(vec![0.0; 64], vec![1.0 / 16.0; 64]);

@@ -62,9 +62,14 @@ impl Objective {
         data.gather_targets(rows, &mut scratch.targets);
         let targets = scratch.targets.as_slice();
         scratch.dscores.resize(scratch.scores.len(), T::zero());
-        let loss = self
-            .loss
-            .batch_value_grad(&scratch.scores, c, targets, &mut scratch.dscores, scale);
+        let loss = self.loss.batch_value_grad(
+            &scratch.scores,
+            c,
+            targets,
+            self.class_weight.as_deref(),
+            &mut scratch.dscores,
+            scale,
+        );
         let correct = self.count_correct(&scratch.scores, targets);
         if let Some(g) = grads {
             self.sparse_grad(x, rows, scratch, g);

@@ -7,6 +7,7 @@
 //! attributes) live in the Python half, `python/gradus/`.
 
 use gradus::data::batch::BatchSize;
+use gradus::data::huge_pages::copy_on_huge_pages;
 use gradus::data::{Csr, Dataset, Features, Targets, Task};
 use gradus::estimator::{Fitted, ModelParams};
 use gradus::loss::Loss;
@@ -32,7 +33,8 @@ fn features(x: &Bound<'_, PyAny>) -> PyResult<(usize, usize, Features)> {
     if let Ok(x) = x.extract::<PyReadonlyArray2<f32>>() {
         let (n, d) = x.as_array().dim();
         let rows = x.as_slice()?;
-        return Ok((n, d, Features::F32(x.py().allow_threads(|| rows.to_vec()))));
+        let copy = x.py().allow_threads(|| copy_on_huge_pages(rows));
+        return Ok((n, d, Features::F32(copy)));
     }
     let (indptr, indices, data, d) = x.extract::<(
         PyReadonlyArray1<u64>,

@@ -13,6 +13,7 @@ pub mod csv;
 pub mod digits;
 pub mod encode;
 pub mod hashing;
+pub mod huge_pages;
 pub mod idx;
 pub mod labels;
 pub mod libsvm;

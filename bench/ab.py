@@ -2,7 +2,7 @@
 measure what a change costs or saves, e.g. the thread-count-independent shards of issue 9.
 
     git worktree add /tmp/before COMMIT && (cd /tmp/before && cargo build --release)
-    /work/benchvenv/bin/python bench/ab.py /tmp/before/target/release/gradus target/release/gradus [--runs 5]
+    python3 bench/ab.py /tmp/before/target/release/gradus target/release/gradus [--runs 5] [--jobs linear]
 
 Each job runs alternately with each binary (A, B, A, B, …) so that a change in the machine's
 load falls on both; prints min / median / max of the median epoch time (`epoch_seconds` of
@@ -16,6 +16,8 @@ from common import fmt  # noqa: E402
 JOBS = {
     "linear softmax SGD, batch 256": ["--loss", "softmax", "--optimizer", "sgd", "--lr", "0.03",
                                       "--batch-size", "256", "--epochs", "5"],
+    "linear softmax SGD + L2, batch 32": ["--loss", "softmax", "--optimizer", "sgd", "--lr", "0.01",
+                                          "--reg", "l2:5e-5", "--batch-size", "32", "--epochs", "3"],
     "MLP 784-256-128-10 Adam, batch 256": ["--model", "mlp:256,128", "--optimizer", "adam", "--lr", "1e-3",
                                            "--batch-size", "256", "--epochs", "2"],
     "MLP 784-256-128-10 Adam, batch 64": ["--model", "mlp:256,128", "--optimizer", "adam", "--lr", "1e-3",
@@ -35,10 +37,13 @@ def main():
     ap.add_argument("b")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--jobs", help="only the jobs whose name contains this text")
     a = ap.parse_args()
     print(f"A = {a.a}\nB = {a.b}\n{a.threads} threads, {a.runs} runs each, seconds per epoch min / median / max\n")
     print(f"{'job':38} {'A':>26} {'B':>26} {'A/B':>6}")
     for name, args in JOBS.items():
+        if a.jobs and a.jobs not in name:
+            continue
         ta, tb = [], []
         for _ in range(a.runs):
             ta.append(epoch_seconds(a.a, args, a.threads))

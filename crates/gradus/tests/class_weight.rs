@@ -17,17 +17,11 @@ use gradus::real::Real;
 use gradus::regularizer::Regularizer;
 use gradus::shared_pass::SharedPass;
 
+mod common;
+use common::noise;
+
 const ROWS: usize = 150;
 const FEATURES: usize = 6;
-
-/// A deterministic pseudo-random value in [−1, 1) for index `i`.
-fn noise(i: usize) -> f32 {
-    let x = (i as u64)
-        .wrapping_add(0x9E37_79B9)
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-}
 
 /// `ROWS` rows of `FEATURES` features (about a third of them 0, for the sparse form) and
 /// labels of `classes` classes, dense or as sparse rows.

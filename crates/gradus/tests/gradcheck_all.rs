@@ -10,17 +10,11 @@ use gradus::objective::Objective;
 use gradus::params::Role;
 use gradus::regularizer::Regularizer;
 
+mod common;
+use common::noise;
+
 const ROWS: usize = 12;
 const FEATURES: usize = 7;
-
-/// A deterministic pseudo-random value in [−1, 1) for index `i`.
-fn noise(i: usize) -> f32 {
-    let x = (i as u64)
-        .wrapping_add(0x9E37_79B9)
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
-    ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-}
 
 /// 12 rows × 7 features with targets fitting `loss`: 3 classes, 2 for logistic, or values
 /// spread across Huber's threshold.

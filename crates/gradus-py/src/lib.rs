@@ -2,19 +2,18 @@
 //!
 //! One class, [`Model`], wraps [`gradus::estimator::Fitted`]: it is built from hyperparameters
 //! given as text (the CLI's flag values, so that both parse them alike) and `float32` rows,
-//! dense or sparse (CSR), trains with the GIL released, predicts, and reads and writes the CLI's model files.
+//! dense (read in place) or sparse (CSR), trains with the GIL released, predicts, and reads and writes the CLI's model files.
 //! The scikit-learn conventions (parameter names, validation, label encoding, fitted
 //! attributes) live in the Python half, `python/gradus/`.
 
 use gradus::data::batch::BatchSize;
-use gradus::data::huge_pages::copy_on_huge_pages;
-use gradus::data::{Csr, Dataset, Features, Targets, Task};
+use gradus::data::{Buffer, Csr, Dataset, Features, Targets, Task};
 use gradus::estimator::{Fitted, ModelParams};
 use gradus::loss::Loss;
 use gradus::optim::OptimizerParams;
 use gradus::regularizer::Regularizer;
 use gradus::train::{Observer, StopReason};
-use numpy::{PyArray2, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
+use numpy::{PyArray2, PyArrayMethods, PyReadonlyArray, PyReadonlyArray1, PyReadonlyArray2, ToPyArray};
 use pyo3::exceptions::{PyKeyboardInterrupt, PyValueError};
 use pyo3::prelude::*;
 use std::collections::HashMap;
@@ -25,16 +24,56 @@ fn value_error(e: gradus::Error) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
-/// The features of `x`: a C-contiguous `float32` array `n × d`, or sparse rows as the tuple
-/// `(indptr: uint64, indices: uint32, data: float32, d)` of a canonical CSR matrix (read as
-/// they are, never made dense); returns (n, d, features). The one copy gradus makes of dense
-/// rows runs with the GIL released.
+/// The values of a C-contiguous array, read in place; refused when they are not aligned (numpy
+/// aligns the arrays it allocates; a view into a byte buffer may not be), as Rust reads them.
+fn values<'a, T: numpy::Element, D: numpy::ndarray::Dimension>(a: &'a PyReadonlyArray<'_, T, D>) -> PyResult<&'a [T]> {
+    if !a.data().is_aligned() {
+        return Err(PyValueError::new_err(
+            "the array's values are not aligned: pass np.require(a, requirements='CA')",
+        ));
+    }
+    Ok(a.as_slice()?)
+}
+
+/// A C-contiguous, aligned `float32` NumPy array lent to a dataset: the reference keeps the
+/// array, and so its values, alive (numpy refuses to `resize` an array referenced elsewhere),
+/// and the dataset reads the values through the pointer numpy gave.
+struct LentRows {
+    _array: Py<PyArray2<f32>>,
+    ptr: *const f32,
+    len: usize,
+}
+
+// SAFETY: `LentRows` only reads the `len` values at `ptr`, which `_array` keeps allocated and
+// which no Rust code writes while it lives; any thread may read them. Python code writing to
+// the array from another thread while gradus trains on it would race with these reads, as it
+// would with scikit-learn's, which also read arrays in place with the GIL released: the
+// package's documentation says not to.
+unsafe impl Send for LentRows {}
+// SAFETY: as for `Send`: shared access is read-only.
+unsafe impl Sync for LentRows {}
+
+impl AsRef<[f32]> for LentRows {
+    fn as_ref(&self) -> &[f32] {
+        // SAFETY: `ptr` is aligned, non-null and points to `len` initialised `f32`s of the array
+        // `_array` holds (checked by `values` when the array was lent).
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+/// The features of `x`: a C-contiguous `float32` array `n × d`, lent to gradus and read in place
+/// (never copied), or sparse rows as the tuple `(indptr: uint64, indices: uint32, data: float32,
+/// d)` of a canonical CSR matrix (read as they are, never made dense); returns (n, d, features).
 fn features(x: &Bound<'_, PyAny>) -> PyResult<(usize, usize, Features)> {
     if let Ok(x) = x.extract::<PyReadonlyArray2<f32>>() {
         let (n, d) = x.as_array().dim();
-        let rows = x.as_slice()?;
-        let copy = x.py().allow_threads(|| copy_on_huge_pages(rows));
-        return Ok((n, d, Features::F32(copy)));
+        let rows = values(&x)?;
+        let lent = LentRows {
+            ptr: rows.as_ptr(),
+            len: rows.len(),
+            _array: x.as_unbound().clone_ref(x.py()),
+        };
+        return Ok((n, d, Features::F32(Buffer::lent(lent))));
     }
     let (indptr, indices, data, d) = x.extract::<(
         PyReadonlyArray1<u64>,
@@ -42,12 +81,11 @@ fn features(x: &Bound<'_, PyAny>) -> PyResult<(usize, usize, Features)> {
         PyReadonlyArray1<f32>,
         usize,
     )>()?;
-    let indptr = indptr
-        .as_slice()?
+    let indptr = values(&indptr)?
         .iter()
         .map(|&p| usize::try_from(p).map_err(|_| PyValueError::new_err("sparse row pointer out of range")))
         .collect::<PyResult<Vec<usize>>>()?;
-    let csr = Csr::new(indptr, indices.as_slice()?.to_vec(), data.as_slice()?.to_vec()).map_err(value_error)?;
+    let csr = Csr::new(indptr, values(&indices)?.to_vec(), values(&data)?.to_vec()).map_err(value_error)?;
     Ok((csr.rows(), d, Features::Csr(csr)))
 }
 
@@ -61,9 +99,9 @@ fn dataset(x: &Bound<'_, PyAny>, y: Option<&Bound<'_, PyAny>>, n_classes: usize)
             labels: vec![0; n],
             n_classes: k,
         },
-        (Some(y), 0) => Targets::Values(y.extract::<PyReadonlyArray1<f32>>()?.as_slice()?.to_vec()),
+        (Some(y), 0) => Targets::Values(values(&y.extract::<PyReadonlyArray1<f32>>()?)?.to_vec()),
         (Some(y), k) => Targets::Classes {
-            labels: y.extract::<PyReadonlyArray1<u32>>()?.as_slice()?.to_vec(),
+            labels: values(&y.extract::<PyReadonlyArray1<u32>>()?)?.to_vec(),
             n_classes: k,
         },
     };

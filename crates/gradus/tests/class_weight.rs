@@ -34,7 +34,7 @@ fn dataset(classes: usize, sparse: bool) -> Dataset {
         n_classes: classes,
     };
     let features = match sparse {
-        false => Features::F32(x),
+        false => Features::F32(x.into()),
         true => {
             let (mut indptr, mut idx, mut val) = (vec![0], Vec::new(), Vec::new());
             for row in x.chunks_exact(FEATURES) {

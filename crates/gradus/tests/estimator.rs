@@ -85,7 +85,7 @@ fn fit_predict_save_load() {
     // Rows of another shape are an error, not a panic.
     let other = Dataset::new(
         3,
-        gradus::data::Features::F32(vec![0.0; 6]),
+        gradus::data::Features::F32(vec![0.0; 6].into()),
         gradus::data::Targets::Classes {
             labels: vec![0, 1],
             n_classes: 2,

@@ -31,7 +31,7 @@ fn dataset(loss: &Loss) -> Dataset {
             n_classes: 3,
         },
     };
-    Dataset::new(FEATURES, Features::F32(x), targets).unwrap()
+    Dataset::new(FEATURES, Features::F32(x.into()), targets).unwrap()
 }
 
 fn objective(

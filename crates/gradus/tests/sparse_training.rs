@@ -32,7 +32,7 @@ fn digits_both(n: usize, shift: f32) -> (Dataset, Dataset) {
     let t = d.targets().clone();
     let csr = Csr::new(indptr, idx, val).unwrap();
     (
-        Dataset::new(f, Features::F32(dense), t.clone()).unwrap(),
+        Dataset::new(f, Features::F32(dense.into()), t.clone()).unwrap(),
         Dataset::new(f, Features::Csr(csr), t).unwrap(),
     )
 }

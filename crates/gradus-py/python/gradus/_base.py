@@ -20,22 +20,28 @@ from . import _core
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
+def _array(a, dtype):
+    """`a` as the core reads an array: C-contiguous and aligned values of `dtype`, `a` itself
+    when it is so already (the core reads it in place), else a copy."""
+    return np.require(a, dtype, "CA")
+
+
 def _rows(X):
-    """Rows as the core reads them: C-contiguous float32 (a copy only where needed), or sparse
-    rows (CSR or CSC, made CSR with sorted, unique indices) as their arrays
-    `(indptr, indices, data, n_features)`, never made dense."""
+    """Rows as the core reads them ([`_array`]): float32, read in place where `X` is already
+    so (a copy only where needed), or sparse rows (CSR or CSC, made CSR with sorted, unique
+    indices) as their arrays `(indptr, indices, data, n_features)`, never made dense."""
     if sp.issparse(X):
         X = X.tocsr()
         if not X.has_canonical_format:
             X = X.copy()
             X.sum_duplicates()
         return (
-            X.indptr.astype(np.uint64, copy=False),
-            X.indices.astype(np.uint32, copy=False),
-            X.data.astype(np.float32, copy=False),
+            _array(X.indptr, np.uint64),
+            _array(X.indices, np.uint32),
+            _array(X.data, np.float32),
             X.shape[1],
         )
-    return np.ascontiguousarray(X, dtype=np.float32)
+    return _array(X, np.float32)
 
 
 def penalty_option(penalty, alpha, l1_ratio, n_samples=1):
@@ -122,7 +128,7 @@ class GradusEstimator(BaseEstimator):
             and X.shape[1] == d.get("n_features_in_")
             and np.isfinite(X).all()
         ):
-            return np.ascontiguousarray(X, dtype=np.float32)
+            return _array(X, np.float32)
         check_is_fitted(self, "model_")
         X = validate_data(self, X, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=False)
         return _rows(X)
@@ -130,12 +136,12 @@ class GradusEstimator(BaseEstimator):
     def _targets(self, y):
         """Targets for the core: class indices (uint32) into `classes_`, or float32 values."""
         if not self._is_classifier:
-            return np.ascontiguousarray(y, dtype=np.float32), 0
+            return _array(y, np.float32), 0
         index = np.searchsorted(self.classes_, y)
         if np.any(index >= len(self.classes_)) or np.any(self.classes_[np.minimum(index, len(self.classes_) - 1)] != y):
             unseen = sorted(set(np.asarray(y).tolist()) - set(self.classes_.tolist()))
             raise ValueError(f"y contains classes not in classes_: {unseen}")
-        return np.ascontiguousarray(index, dtype=np.uint32), len(self.classes_)
+        return _array(index, np.uint32), len(self.classes_)
 
     # --- the core model ---------------------------------------------------------------------
 

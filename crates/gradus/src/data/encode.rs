@@ -290,7 +290,7 @@ impl Encoding {
                 }
             }
         }
-        let mut encoded = Dataset::new(width, Features::F32(out), data.targets().clone())?;
+        let mut encoded = Dataset::new(width, Features::F32(out.into()), data.targets().clone())?;
         encoded.class_names = data.class_names.clone();
         Ok(Encoded {
             data: Cow::Owned(encoded),
@@ -377,7 +377,7 @@ mod tests {
         let out = e.apply(&test).unwrap();
         assert_eq!(
             out.data.features(),
-            &Features::F32(vec![5.0, 1.0, 0.0, 2.0, 0.0, 1.0, 7.0, 0.0, 0.0])
+            &Features::F32(vec![5.0, 1.0, 0.0, 2.0, 0.0, 1.0, 7.0, 0.0, 0.0].into())
         );
         assert_eq!(out.unseen, vec![("city".to_string(), 1)]);
         assert_eq!(
@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn rows_from_other_columns_are_refused() {
         let e = Encoding::fit(&table(&[(1.0, 0.0)], &["a"]), None).unwrap().unwrap();
-        let plain = Dataset::new(2, Features::F32(vec![1.0, 0.0]), Targets::Values(vec![0.0])).unwrap();
+        let plain = Dataset::new(2, Features::F32(vec![1.0, 0.0].into()), Targets::Values(vec![0.0])).unwrap();
         assert_eq!(
             e.apply(&plain).unwrap_err().to_string(),
             "the model encodes the table columns 'x', 'city'; give it rows read from a table"

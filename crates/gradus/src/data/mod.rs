@@ -7,13 +7,13 @@
 //! trains on them unchanged.
 
 pub mod batch;
+mod buffer;
 pub mod cifar;
 pub mod columns;
 pub mod csv;
 pub mod digits;
 pub mod encode;
 pub mod hashing;
-pub mod huge_pages;
 pub mod idx;
 pub mod labels;
 pub mod libsvm;
@@ -27,6 +27,7 @@ pub mod split;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 
+pub use buffer::Buffer;
 pub use columns::Columns;
 pub use encode::{Encoding, Impute};
 pub use preprocess::{Affine, Scaling};
@@ -47,8 +48,8 @@ pub enum Task {
 pub enum Features {
     /// Raw bytes, e.g. image pixels.
     U8(Vec<u8>),
-    /// Real values, e.g. from a CSV file.
-    F32(Vec<f32>),
+    /// Real values, e.g. from a CSV file, or a NumPy array lent by the Python package.
+    F32(Buffer<f32>),
     /// Sparse rows, e.g. from a LIBSVM file: only the non-zeros are stored.
     Csr(Csr),
 }
@@ -196,7 +197,7 @@ impl Dataset {
     pub fn concat(&self, other: &Dataset) -> Result<Dataset> {
         let features = match (&self.features, &other.features) {
             (Features::U8(x), Features::U8(y)) => Features::U8([x.as_slice(), y].concat()),
-            (Features::F32(x), Features::F32(y)) => Features::F32([x.as_slice(), y].concat()),
+            (Features::F32(x), Features::F32(y)) => Features::F32([&x[..], &y[..]].concat().into()),
             (Features::Csr(x), Features::Csr(y)) => Features::Csr(x.concat(y)),
             _ => return Err(Error::data("the two splits store features differently")),
         };
@@ -536,7 +537,11 @@ mod tests {
             e.unwrap_err().to_string(),
             "row 1: label 3 is out of range for 2 classes"
         );
-        let e = Dataset::new(1, Features::F32(vec![0.0, f32::NAN]), Targets::Values(vec![1.0, 2.0]));
+        let e = Dataset::new(
+            1,
+            Features::F32(vec![0.0, f32::NAN].into()),
+            Targets::Values(vec![1.0, 2.0]),
+        );
         assert_eq!(e.unwrap_err().to_string(), "row 1, feature 0: value NaN is not finite");
     }
 
@@ -551,7 +556,7 @@ mod tests {
         let s = sparse();
         let dense = Dataset::new(
             2,
-            Features::F32(vec![0.0, 10.0, 20.0, 0.0, 0.0, 0.0]),
+            Features::F32(vec![0.0, 10.0, 20.0, 0.0, 0.0, 0.0].into()),
             s.targets().clone(),
         )
         .unwrap();

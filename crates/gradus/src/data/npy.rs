@@ -484,7 +484,7 @@ impl Array {
             }
             out.push(x as f32);
         }
-        Ok((n, Features::F32(out)))
+        Ok((n, Features::F32(out.into())))
     }
 
     /// The array as one label per row: shape `(N,)` or `(N, 1)`.

@@ -158,24 +158,17 @@ impl Scaling {
             Scaling::Center | Scaling::Standardize => {
                 let mut sum = vec![0.0f64; d];
                 let mut sq = vec![0.0f64; d];
-                let mut add = |j: usize, x: f64| {
-                    sum[j] += x;
-                    sq[j] += x * x;
-                };
                 match data.features() {
                     // Zeros add nothing to either sum.
                     Features::Csr(m) => {
                         for (&j, &x) in m.indices().iter().zip(m.values()) {
-                            add(j as usize, x as f64);
+                            let x = x as f64;
+                            sum[j as usize] += x;
+                            sq[j as usize] += x * x;
                         }
                     }
-                    _ => {
-                        for i in 0..n {
-                            for j in 0..d {
-                                add(j, data.value(i, j));
-                            }
-                        }
-                    }
+                    Features::U8(v) => add_rows(v, &mut sum, &mut sq),
+                    Features::F32(v) => add_rows(v, &mut sum, &mut sq),
                 }
                 let nf = n.max(1) as f64;
                 let mean: Vec<f64> = sum.iter().map(|s| s / nf).collect();
@@ -215,6 +208,18 @@ impl Scaling {
     }
 }
 
+/// Adds each feature of the dense rows `v` (row-major, `sum.len()` features) to `sum`, and its
+/// square to `sq`, row after row (one pass, vectorised across the features).
+fn add_rows<E: Copy + Into<f64>>(v: &[E], sum: &mut [f64], sq: &mut [f64]) {
+    for row in v.chunks_exact(sum.len()) {
+        for ((s, q), &x) in sum.iter_mut().zip(sq.iter_mut()).zip(row) {
+            let x: f64 = x.into();
+            *s += x;
+            *q += x * x;
+        }
+    }
+}
+
 /// The largest `|x|` (0 for none).
 fn max_abs(x: &[f32]) -> f32 {
     x.iter().fold(0.0f32, |m, v| m.max(v.abs()))
@@ -229,7 +234,7 @@ mod tests {
     fn standardize_gives_zero_mean_unit_variance_and_leaves_constant_features() {
         let d = Dataset::new(
             2,
-            Features::F32(vec![1.0, 5.0, 3.0, 5.0, 5.0, 5.0]),
+            Features::F32(vec![1.0, 5.0, 3.0, 5.0, 5.0, 5.0].into()),
             Targets::Values(vec![0.0; 3]),
         )
         .unwrap();
@@ -247,7 +252,7 @@ mod tests {
         let dense = vec![0.0, 4.0, 0.0, -2.0, 0.0, 0.0, 6.0, 1.0, 0.0];
         let csr = crate::data::Csr::new(vec![0, 1, 2, 4], vec![1, 0, 0, 1], vec![4.0, -2.0, 6.0, 1.0]).unwrap();
         let y = Targets::Values(vec![0.0; 3]);
-        let d = Dataset::new(3, Features::F32(dense), y.clone()).unwrap();
+        let d = Dataset::new(3, Features::F32(dense.into()), y.clone()).unwrap();
         let s = Dataset::new(3, Features::Csr(csr), y).unwrap();
         for scaling in [Scaling::None, Scaling::Unit, Scaling::Center, Scaling::Standardize] {
             let (a, b) = (scaling.fit(&d), scaling.fit(&s));

@@ -576,7 +576,9 @@ impl Fitted {
                 c.name
             )));
         }
-        if matches!(data.features(), crate::data::Features::F32(x) if crate::data::first_where(x, f32::is_nan).is_some())
+        // Only rows read from a table may hold missing values (`Dataset::new` refuses NaN).
+        if data.columns().is_some()
+            && matches!(data.features(), Features::F32(x) if crate::data::first_where(x, f32::is_nan).is_some())
         {
             return Err(Error::data("the rows have missing values, and the model fills none"));
         }

@@ -272,7 +272,12 @@ impl StreamSource {
                     Some(c) if !own_columns => c.clone(),
                     _ => w.columns()?,
                 };
-                let data = Dataset::from_table(columns.features.len(), Features::F32(win.features), targets, columns)?;
+                let data = Dataset::from_table(
+                    columns.features.len(),
+                    Features::F32(win.features.into()),
+                    targets,
+                    columns,
+                )?;
                 (data, names)
             }
             _ => return Err(Error::param("stream", "the survey is of another format")),

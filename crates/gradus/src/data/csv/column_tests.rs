@@ -31,7 +31,7 @@ const CITIES: &str = "city,lat,temp,id\nAnnArbor,42,33,a\nWashington,39,38,b\nAu
 
 fn x(d: &Dataset) -> Vec<f32> {
     match d.features() {
-        Features::F32(v) => v.clone(),
+        Features::F32(v) => v.to_vec(),
         _ => panic!("f32 features expected"),
     }
 }

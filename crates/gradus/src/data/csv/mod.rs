@@ -450,7 +450,7 @@ pub fn load(path: &Path, opts: &CsvOptions) -> Result<Dataset> {
     let (targets, names) = w.rows.targets(&w.rows.labels, w.task, w.held)?;
     let columns = w.rows.columns(w.auto)?;
     let features = std::mem::take(&mut w.rows.features);
-    let data = Dataset::from_table(columns.features.len(), Features::F32(features), targets, columns)?;
+    let data = Dataset::from_table(columns.features.len(), Features::F32(features.into()), targets, columns)?;
     Ok(match names {
         Some(names) => data.with_class_names(names),
         None => data,
@@ -733,7 +733,7 @@ mod tests {
             (without, LabelColumn::Index(1)),
         ] {
             let d = load_str(content, label, Task::Classify).1.unwrap();
-            assert_eq!(d.features(), &Features::F32(vec![1.0, 2.0, 3.0, 4.5]));
+            assert_eq!(d.features(), &Features::F32(vec![1.0, 2.0, 3.0, 4.5].into()));
             assert_eq!(
                 d.targets(),
                 &Targets::Classes {
@@ -746,7 +746,7 @@ mod tests {
         let d = load_str(" 1, 2 , 3.0\n4,5,7\n", LabelColumn::Last, Task::Classify)
             .1
             .unwrap();
-        assert_eq!(d.features(), &Features::F32(vec![1.0, 2.0, 4.0, 5.0]));
+        assert_eq!(d.features(), &Features::F32(vec![1.0, 2.0, 4.0, 5.0].into()));
         assert_eq!(
             d.targets(),
             &Targets::Classes {

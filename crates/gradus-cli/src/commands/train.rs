@@ -159,6 +159,12 @@ pub fn run_on(a: TrainArgs, ranks: Option<&dyn Collective>) -> Result<()> {
     let te = splits.test.as_ref().map(|t| model.score(t)).transpose()?;
     let mut s = summary::of_training(&model, &spec, &fit, &tr, te.as_ref(), started.elapsed().as_secs_f64());
     summary::add_initial(&mut s, initial);
+    if let Some(spent) = ranks.and_then(|c| c.seconds_spent()) {
+        // Rank 0's time in collectives: the exchange itself, and the wait for slower ranks.
+        let steps = model.state().map_or(0, |st| st.step);
+        s["collective_seconds"] = serde_json::json!(spent);
+        s["collective_ms_per_step"] = serde_json::json!(1e3 * spent / steps.max(1) as f64);
+    }
     if let (Some(path), Some(n)) = (&a.record_path, recorded) {
         s["path_file"] = serde_json::json!(path);
         s["path_records"] = serde_json::json!(n);

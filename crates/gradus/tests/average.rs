@@ -77,11 +77,11 @@ fn the_model_is_the_mean_of_the_iterates_from_k0_on() {
         model.train(&s.train, None, &mut seen, None).unwrap();
         let seen = seen.seen;
         assert_eq!(seen.len() as u64, steps);
-        assert_eq!(model.iterate(), &seen[seen.len() - 1][..]);
+        assert!(model.iterate() == seen[seen.len() - 1], "k0 {k0}: the iterate is not the last");
         let state = model.state().unwrap();
         let Some(average) = &state.average else {
             assert!(k0 > steps);
-            assert_eq!(model.params(), model.iterate());
+            assert!(model.params() == model.iterate(), "k0 {k0}: the model is not the iterate");
             continue;
         };
         let averaged = &seen[(k0 - 1) as usize..];
@@ -200,7 +200,7 @@ impl Observer for ValidatesTheModel<'_> {
         self.differed |= model != iterate;
         let best = state.best.as_ref().unwrap();
         if best.epoch == report.epoch {
-            assert_eq!(best.params, state.model(params));
+            assert!(best.params == state.model(params), "epoch {}", report.epoch);
         }
         Ok(Flow::Continue)
     }
@@ -245,8 +245,8 @@ fn early_stopping_watches_and_restores_the_average() {
     let state = model.state().unwrap();
     let best = state.best.as_ref().unwrap();
     assert_eq!(best.epoch, best_epoch);
-    assert_eq!(model.params(), &best.params[..]);
-    assert_eq!(model.iterate(), &best.params[..]);
+    assert!(model.params() == best.params, "the model is not the best average");
+    assert!(model.iterate() == best.params, "the iterate is not the best average");
     let loss = model.score(val).unwrap().loss;
     assert_eq!(loss.to_bits(), best.loss.to_bits());
 }

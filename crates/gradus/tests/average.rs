@@ -77,11 +77,17 @@ fn the_model_is_the_mean_of_the_iterates_from_k0_on() {
         model.train(&s.train, None, &mut seen, None).unwrap();
         let seen = seen.seen;
         assert_eq!(seen.len() as u64, steps);
-        assert!(model.iterate() == seen[seen.len() - 1], "k0 {k0}: the iterate is not the last");
+        assert!(
+            model.iterate() == seen[seen.len() - 1],
+            "k0 {k0}: the iterate is not the last"
+        );
         let state = model.state().unwrap();
         let Some(average) = &state.average else {
             assert!(k0 > steps);
-            assert!(model.params() == model.iterate(), "k0 {k0}: the model is not the iterate");
+            assert!(
+                model.params() == model.iterate(),
+                "k0 {k0}: the model is not the iterate"
+            );
             continue;
         };
         let averaged = &seen[(k0 - 1) as usize..];
@@ -389,10 +395,7 @@ fn bad_averaging_is_a_configuration_error() {
     }
     .check()
     .unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        "average must be the step averaging starts from, at least 1, got 0"
-    );
+    assert_eq!(e.to_string(), "average must be at least 1 step, got 0");
     let e = TrainParams {
         average: Some(5),
         optimizer: gradus::optim::OptimizerParams::named("random-search"),

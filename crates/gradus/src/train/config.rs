@@ -194,10 +194,7 @@ impl TrainParams {
             return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));
         }
         if self.average == Some(0) {
-            return Err(Error::param(
-                "average",
-                "must be the step averaging starts from, at least 1, got 0",
-            ));
+            return Err(Error::param("average", "must be at least 1 step, got 0"));
         }
         let (schedule, epochs) = match &strategy {
             Strategy::Gradient(optimizer) => {

@@ -285,11 +285,11 @@ fn on_noisy_least_squares_the_average_is_much_closer_than_the_iterate() {
         }
     }
     for p in 0..=d {
-        for r in p + 1..=d {
-            let f = m[r][p] / m[p][p];
-            for c in p..d + 2 {
-                m[r][c] -= f * m[p][c];
-            }
+        let (top, below) = m.split_at_mut(p + 1);
+        let pivot = &top[p];
+        for row in below {
+            let f = row[p] / pivot[p];
+            row[p..].iter_mut().zip(&pivot[p..]).for_each(|(v, q)| *v -= f * q);
         }
     }
     let mut solution = vec![0.0f64; d + 1];

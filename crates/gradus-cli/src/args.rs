@@ -328,6 +328,11 @@ pub struct TrainArgs {
     /// Stop when the validation loss has not improved for PATIENCE epochs (keeps the best).
     #[arg(long, value_name = "PATIENCE")]
     pub early_stopping: Option<u64>,
+    /// Polyak–Ruppert averaging: the model is the mean of the iterates after optimizer steps
+    /// K, K+1, … (K ≥ 1; the iterate before step K), while the steps go on from the iterate.
+    /// The mean is what predicts, is saved, and is validated for --early-stopping.
+    #[arg(long, value_name = "K")]
+    pub average: Option<u64>,
     /// Fraction of the training split held out for validation (default 0.1 with
     /// --early-stopping, else 0).
     #[arg(long)]

@@ -131,6 +131,46 @@ fn numerical_gradients_train_and_count_their_evaluations() {
     assert!(fails(&["train", "--gradient", "symbolic"]).contains("--gradient must be analytic, numerical"));
 }
 
+/// `--average K` saves the mean of the iterates from step K on: another model than the last
+/// iterate's, the one the run scores and `eval` reads back; the checkpoint keeps its K (a
+/// resumed run refuses another), and K = 0 is a one-line error.
+#[test]
+fn averaging_changes_the_saved_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (plain, averaged, ck) = (
+        path_in(dir.path(), "plain.st"),
+        path_in(dir.path(), "averaged.st"),
+        path_in(dir.path(), "ck.st"),
+    );
+    let base = ["--epochs", "3", "--lr", "0.5"];
+    let last = json(&[&base[..], &["--out", &plain]].concat());
+    let mean = json(&[&base[..], &["--average", "20", "--out", &averaged, "--checkpoint", &ck]].concat());
+    // 3 epochs of ⌈1438/64⌉ = 23 steps, averaged from the 20th: 50 iterates.
+    assert_eq!(
+        (mean["average"].as_u64(), mean["averaged_steps"].as_u64()),
+        (Some(20), Some(50)),
+        "{mean}"
+    );
+    assert!(accuracy(&mean) >= 0.93, "{mean}");
+    // The steps go on from the iterate, the same in both runs (so do the health figures, which
+    // measure it); the saved model is not.
+    assert_eq!(last["health"], mean["health"]);
+    assert_ne!(last["test_loss"], mean["test_loss"]);
+    let (a, b) = (std::fs::read(&plain).unwrap(), std::fs::read(&averaged).unwrap());
+    assert_ne!(tensor(&a, "layers.0.weight"), tensor(&b, "layers.0.weight"));
+    let eval = last_json(&ok(&["eval", "--model", &averaged, "--json"]));
+    assert_eq!(eval["loss"], mean["test_loss"], "{eval}");
+    assert_eq!(
+        fails(&["train", "--resume", &ck, "--epochs", "4", "--average", "5"]),
+        "gradus: error: --average 5 conflicts with the checkpoint's 20: a resumed run keeps its checkpoint's \
+         configuration (only --epochs, the new total, may change)"
+    );
+    assert_eq!(
+        fails(&["train", "--average", "0"]),
+        "gradus: error: --average must be at least 1 step, got 0"
+    );
+}
+
 /// A flag that would do nothing is an error, as an update-rule flag that does not apply is.
 #[test]
 fn flags_that_do_not_apply_are_errors() {

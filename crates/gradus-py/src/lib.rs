@@ -135,8 +135,8 @@ fn opt<T: std::str::FromStr>(options: &HashMap<String, String>, name: &str) -> P
 /// [`ModelParams`] from the options the Python estimators give, named as the CLI's flags:
 /// `model`, `activation`, `init`, `loss`, `class_weight` (`balanced` or `W0,W1,…`), `reg`,
 /// `scale`, `optimizer` and its hyperparameters, `lr`,
-/// `schedule`, `batch_size`, `sampling`, `epochs`, `tol`, `tol_epochs`, `patience`, `val_data`
-/// (validation rows given apart), `seed`, `threads`.
+/// `schedule`, `batch_size`, `sampling`, `epochs`, `tol`, `tol_epochs`, `patience`, `average`
+/// (the first averaged step), `val_data` (validation rows given apart), `seed`, `threads`.
 fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     let text = |name: &str, default: &str| options.get(name).cloned().unwrap_or_else(|| default.to_string());
     let mut p = ModelParams::default();
@@ -179,6 +179,7 @@ fn model_params(options: &HashMap<String, String>) -> PyResult<ModelParams> {
     t.tol = opt(options, "tol")?;
     t.tol_epochs = opt(options, "tol_epochs")?.unwrap_or(t.tol_epochs);
     t.patience = opt(options, "patience")?;
+    t.average = opt(options, "average")?;
     t.seed = opt(options, "seed")?.unwrap_or(0);
     t.sampling = opt(options, "sampling")?.unwrap_or_default();
     t.threads = opt(options, "threads")?.unwrap_or(1);

@@ -152,6 +152,60 @@ def test_adaptive_reduces_and_stops_as_sklearn():
     np.testing.assert_array_equal(fixed.coef_, const.coef_)
 
 
+@pytest.mark.parametrize("average", [True, 10, 450])
+def test_average_gives_sklearns_averaged_weights(average):
+    """`average` as scikit-learn's: one row at a time (where a step is a row), the averaged
+    weights after three epochs are scikit-learn's to 10⁻⁵, from the first row (True), the 10th,
+    or the 450th (in the third epoch); and they are not the last iterate's."""
+    X, y = _small_regression()
+    common = dict(max_iter=3, tol=None, shuffle=False, learning_rate="constant", eta0=0.05, penalty=None)
+    ours = gradus.SGDRegressor(batch_size=1, scale="none", average=average, **common).fit(X, y)
+    theirs = SkSGDRegressor(average=average, **common).fit(X, y)
+    np.testing.assert_allclose(ours.coef_, theirs.coef_, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ours.intercept_, theirs.intercept_, rtol=1e-5, atol=1e-6)
+    last = gradus.SGDRegressor(batch_size=1, scale="none", **common).fit(X, y)
+    assert not np.allclose(ours.coef_, last.coef_, rtol=1e-3, atol=0)
+
+
+def test_average_is_the_mean_of_the_batch_iterates(tmp_path):
+    """With batches of 4 rows, `average=10` averages the iterates from step ⌈10/4⌉ = 3 on: the
+    fitted `coef_`/`intercept_` are the mean of the weights after steps 3 to 10, each taken from
+    a model without averaging trained one batch at a time (`partial_fit` on 4 rows is one step);
+    `average=True` the mean of all 10. The averaged model predicts, pickles and saves as the
+    mean."""
+    rng = np.random.RandomState(1)
+    X = rng.randn(40, 3)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    common = dict(loss="log_loss", batch_size=4, shuffle=False, scale="none", eta0=0.5, tol=None)
+    step = gradus.SGDClassifier(**common)
+    iterates = []
+    for k in range(10):
+        step.partial_fit(X[4 * k : 4 * k + 4], y[4 * k : 4 * k + 4], classes=[0, 1])
+        iterates.append(np.concatenate([step.coef_.ravel(), step.intercept_]))
+    iterates = np.array(iterates)
+    for average, first in [(10, 3), (True, 1)]:
+        est = gradus.SGDClassifier(max_iter=1, average=average, **common).fit(X, y)
+        got = np.concatenate([est.coef_.ravel(), est.intercept_])
+        np.testing.assert_allclose(got, iterates[first - 1 :].mean(axis=0), rtol=1e-6, atol=1e-7)
+        assert not np.allclose(got, iterates[first:].mean(axis=0), rtol=1e-4, atol=0)
+        np.testing.assert_allclose(est.decision_function(X), X @ est.coef_[0] + est.intercept_[0], rtol=1e-5, atol=1e-6)
+        again = pickle.loads(pickle.dumps(est))
+        np.testing.assert_array_equal(again.decision_function(X), est.decision_function(X))
+        est.save(tmp_path / "averaged.safetensors")
+        np.testing.assert_array_equal(gradus.load(tmp_path / "averaged.safetensors").coef_, est.coef_)
+
+
+def test_average_fits_and_is_validated(digits):
+    X, y, Xt, yt = digits
+    for average in [True, 10]:
+        est = gradus.SGDClassifier(max_iter=5, average=average, random_state=0).fit(X, y)
+        assert est.score(Xt, yt) > 0.85
+    with pytest.raises(ValueError, match="average"):
+        gradus.SGDClassifier(average=-1).fit(X, y)
+    with pytest.raises(ValueError, match="average"):
+        gradus.SGDRegressor(average=0.5).fit(X, y)
+
+
 def test_learning_rate_errors():
     with pytest.raises(ValueError, match="alpha must be > 0 since learning_rate is 'optimal'"):
         gradus.SGDClassifier(learning_rate="optimal", alpha=0).fit(np.eye(2), [0, 1])

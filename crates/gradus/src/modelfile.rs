@@ -6,7 +6,9 @@
 //! `torch.nn.Linear`), `preprocess.shift` and `preprocess.scale` `[in]` (the fitted
 //! `x' = (x − shift)·scale`), for a regressor on scaled targets `preprocess.target` `[2]`
 //! (`[shift, scale]` of `y' = (y − shift)·scale`), and for checkpoints the update rule's state
-//! `optimizer.{slot}` `[n_params]`. Metadata: one key, `gradus-1` (the format and its version),
+//! `optimizer.{slot}` `[n_params]`, early stopping's best parameters `train.best` `[n_params]`,
+//! and the Polyak–Ruppert average's mean `train.average` `[n_params]` (f64, the precision it is
+//! kept in: [`Average`]). Metadata: one key, `gradus-1` (the format and its version),
 //! whose value is the JSON of [`ModelMeta`]. (One key, because safetensors writes its metadata
 //! map in hash order: two keys could swap places between runs, and the same seed must give the
 //! same bytes.)
@@ -30,7 +32,7 @@ use crate::model::{Architecture, Init, Network};
 use crate::objective::Objective;
 use crate::optim::State;
 use crate::regularizer::Regularizer;
-use crate::train::{TrainConfig, TrainState};
+use crate::train::{Average, TrainConfig, TrainState};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -45,6 +47,9 @@ const TARGET: &str = "preprocess.target";
 
 /// The tensor holding a checkpoint's best parameters so far (early stopping).
 const BEST: &str = "train.best";
+
+/// The tensor holding a checkpoint's average of the iterates (f64).
+const AVERAGE: &str = "train.average";
 
 /// The metadata JSON's last field, before its 8 hex digits and after them.
 const CHECKSUM_FIELD: (&str, &str) = (",\"checksum\":\"", "\"}");
@@ -222,36 +227,42 @@ fn bytes_of(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// A tensor to write: name, dtype, shape and little-endian bytes.
+type Owned = (String, Dtype, Vec<usize>, Vec<u8>);
+
+/// An f32 tensor to write.
+fn f32_tensor(name: impl Into<String>, v: &[f32]) -> Owned {
+    (name.into(), Dtype::F32, vec![v.len()], bytes_of(v))
+}
+
 /// Writes `model` to `path` atomically.
 pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
     let net = model.network()?;
-    let mut owned: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
+    let mut owned: Vec<Owned> = Vec::new();
     for seg in net.layout().segments() {
         owned.push((
             seg.name.clone(),
+            Dtype::F32,
             seg.shape.clone(),
             bytes_of(&model.params[seg.range()]),
         ));
     }
-    owned.push((
-        "preprocess.shift".into(),
-        vec![model.affine.len()],
-        bytes_of(model.affine.shift()),
-    ));
-    owned.push((
-        "preprocess.scale".into(),
-        vec![model.affine.len()],
-        bytes_of(model.affine.scale()),
-    ));
+    owned.push(f32_tensor("preprocess.shift", model.affine.shift()));
+    owned.push(f32_tensor("preprocess.scale", model.affine.scale()));
     if let Some((shift, scale)) = model.affine.target() {
-        owned.push((TARGET.into(), vec![2], bytes_of(&[shift, scale])));
+        owned.push(f32_tensor(TARGET, &[shift, scale]));
     }
     if let Some(state) = &model.meta.progress {
         for (name, buf) in &state.optimizer.slots {
-            owned.push((format!("optimizer.{name}"), vec![buf.len()], bytes_of(buf)));
+            owned.push(f32_tensor(format!("optimizer.{name}"), buf));
         }
         if let Some(best) = &state.best {
-            owned.push((BEST.into(), vec![best.params.len()], bytes_of(&best.params)));
+            owned.push(f32_tensor(BEST, &best.params));
+        }
+        if let Some(average) = &state.average {
+            let mean = average.mean();
+            let bytes = mean.iter().flat_map(|x| x.to_le_bytes()).collect();
+            owned.push((AVERAGE.into(), Dtype::F64, vec![mean.len()], bytes));
         }
     }
     let meta_json =
@@ -262,7 +273,7 @@ pub fn save(path: &Path, model: &SavedModel) -> Result<()> {
     let info = HashMap::from([(FORMAT.to_string(), meta_json)]);
     let views = owned
         .iter()
-        .map(|(n, shape, data)| TensorView::new(Dtype::F32, shape.clone(), data).map(|v| (n.clone(), v)))
+        .map(|(n, dtype, shape, data)| TensorView::new(*dtype, shape.clone(), data).map(|v| (n.clone(), v)))
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| Error::format(path, format!("cannot encode tensors: {e}")))?;
     let mut bytes = safetensors::tensor::serialize(views, Some(info))
@@ -377,24 +388,12 @@ pub fn load(path: &Path) -> Result<SavedModel> {
     }
     check_meta(&meta).map_err(bad)?;
     let read = |name: &str, shape: &[usize]| -> Result<Vec<f32>> {
-        let t = st
-            .tensor(name)
-            .map_err(|_| bad(format!("tensor '{name}' is missing")))?;
-        if t.dtype() != Dtype::F32 || t.shape() != shape {
-            return Err(bad(format!(
-                "tensor '{name}' is {:?} {:?}, expected F32 {shape:?}",
-                t.dtype(),
-                t.shape()
-            )));
-        }
-        let v: Vec<f32> = t
-            .data()
+        let v: Vec<f32> = tensor_bytes(&st, name, Dtype::F32, shape)
+            .map_err(&bad)?
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
-        if let Some(i) = v.iter().position(|x| !x.is_finite()) {
-            return Err(bad(format!("tensor '{name}' holds a non-finite value at index {i}")));
-        }
+        finite(name, v.iter().position(|x| !x.is_finite())).map_err(&bad)?;
         Ok(v)
     };
     let mut params = Vec::with_capacity(net.layout().len().min(bytes.len() / 4));
@@ -425,8 +424,44 @@ pub fn load(path: &Path) -> Result<SavedModel> {
         if let Some(best) = &mut state.best {
             best.params = read(BEST, &n)?;
         }
+        if let Some(average) = &mut state.average {
+            let mean: Vec<f64> = tensor_bytes(&st, AVERAGE, Dtype::F64, &n)
+                .map_err(&bad)?
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                .collect();
+            finite(AVERAGE, mean.iter().position(|x| !x.is_finite())).map_err(&bad)?;
+            *average = Average::from_mean(average.count(), mean);
+        }
     }
     Ok(SavedModel { meta, params, affine })
+}
+
+/// The bytes of tensor `name` in `st`, checked to be of `dtype` and `shape`.
+fn tensor_bytes<'a>(
+    st: &SafeTensors<'a>,
+    name: &str,
+    dtype: Dtype,
+    shape: &[usize],
+) -> std::result::Result<&'a [u8], String> {
+    let t = st.tensor(name).map_err(|_| format!("tensor '{name}' is missing"))?;
+    if t.dtype() != dtype || t.shape() != shape {
+        return Err(format!(
+            "tensor '{name}' is {:?} {:?}, expected {dtype:?} {shape:?}",
+            t.dtype(),
+            t.shape()
+        ));
+    }
+    Ok(t.data())
+}
+
+/// An error naming tensor `name` when `nonfinite`, the index of its first non-finite value, is
+/// some.
+fn finite(name: &str, nonfinite: Option<usize>) -> std::result::Result<(), String> {
+    match nonfinite {
+        Some(i) => Err(format!("tensor '{name}' holds a non-finite value at index {i}")),
+        None => Ok(()),
+    }
 }
 
 /// Checks that the parts of the metadata agree with each other: class names with classes, a
@@ -462,6 +497,14 @@ fn check_meta(meta: &ModelMeta) -> std::result::Result<(), String> {
         return Err(format!(
             "the optimizer has taken {} steps, the run {}",
             state.optimizer.step, state.step
+        ));
+    }
+    if let Some(count) = state.average.as_ref().map(Average::count)
+        && (count == 0 || count > state.step)
+    {
+        return Err(format!(
+            "the average counts {count} iterates, after {} steps",
+            state.step
         ));
     }
     if let Some(best) = state.best.as_ref().filter(|b| b.epoch > state.epoch) {

@@ -18,7 +18,7 @@ impl Recorder {
         let writer = match path {
             Some(p) => {
                 let mut w = PathWriter::create(p, model.objective().network.layout(), every)?;
-                w.record(model.state().map_or(0, |s| s.step), model.params())?;
+                w.record(model.state().map_or(0, |s| s.step), model.iterate())?;
                 Some(w)
             }
             None => None,
@@ -39,7 +39,7 @@ impl Recorder {
     pub fn finish(self, model: &Fitted) -> Result<Option<u64>> {
         Ok(match self.writer {
             Some(mut w) => {
-                w.end(model.state().map_or(0, |s| s.step), model.params())?;
+                w.end(model.state().map_or(0, |s| s.step), model.iterate())?;
                 let n = w.records();
                 w.finish()?;
                 Some(n)

@@ -161,6 +161,16 @@ pub fn of_training(
     if let Some(c) = cfg.filter(|c| c.tol.is_some()) {
         s["tol_epochs"] = json!(c.tol_epochs);
     }
+    if let Some(k0) = cfg.and_then(|c| c.average) {
+        // The model is the mean of the iterates of the steps from k0 on (none yet: the iterate).
+        s["average"] = json!(k0);
+        s["averaged_steps"] = json!(
+            model
+                .state()
+                .and_then(|st| st.average.as_ref())
+                .map_or(0, |a| a.count())
+        );
+    }
     if let Some(c) = cfg.filter(|c| !c.gradient.is_analytic()) {
         s["gradient"] = json!(c.gradient.to_string());
         s["evaluations_per_step"] = json!(c.gradient.evaluations(model.params().len()));

@@ -260,6 +260,7 @@ pub fn train_params(a: &TrainArgs, threads: usize) -> Result<TrainParams> {
         tol_epochs: a.tol_epochs,
         grad_tol: a.grad_tol,
         patience: a.early_stopping,
+        average: a.average,
         clip_norm: a.optim.clip_norm,
         noise: None,
         seed: a.seed,

@@ -50,6 +50,7 @@ _SGD = {
     "momentum": [Interval(Real, 0, None, closed="left"), None],
     "betas": [tuple, None],
     "verbose": ["verbose"],
+    "average": [Interval(Integral, 0, None, closed="left"), "boolean"],
 }
 
 
@@ -92,6 +93,23 @@ def _sgd_schedule(est):
     return est.schedule, False
 
 
+def _average_option(average, batch_size):
+    """scikit-learn's `average` as gradus' first averaged step k₀ (None: no averaging).
+
+    scikit-learn updates after every row and averages the weights from the `average`-th row on
+    (`True`: from the first); gradus steps once per batch of `batch_size` rows, so averaging
+    starts after the first step after which at least `average` rows have been seen:
+    k₀ = ⌈average / batch_size⌉. That is exact while averaging starts within the first epoch or
+    `batch_size` divides the rows; later, an epoch's shorter last batch makes the steps see
+    fewer rows than k₀ · batch_size.
+    """
+    if average is True:
+        return 1
+    if not average:
+        return None
+    return -(-int(average) // batch_size)
+
+
 def _optimizer_options(optimizer, momentum, betas):
     o = {"optimizer": optimizer, "momentum": momentum}
     if betas is not None:
@@ -130,6 +148,7 @@ class _SGDBase(GradusEstimator):
         schedule="constant",
         scale="standardize",
         n_jobs=None,
+        average=False,
     ):
         self.loss = loss
         self.penalty = penalty
@@ -155,6 +174,7 @@ class _SGDBase(GradusEstimator):
         self.schedule = schedule
         self.scale = scale
         self.n_jobs = n_jobs
+        self.average = average
 
     def _options(self, n_samples):
         loss = self._LOSSES[self.loss]
@@ -173,6 +193,7 @@ class _SGDBase(GradusEstimator):
             "reg": penalty_option(self.penalty, self.alpha, self.l1_ratio),
             "lr": self.eta0,
             **_optimizer_options(self.optimizer, self.momentum, self.betas),
+            "average": _average_option(self.average, training["batch_size"]),
             **training,
         }
 
@@ -197,7 +218,9 @@ class SGDClassifier(ClassifierMixin, _SGDBase):
     one-vs-rest), `squared_hinge`, `log_loss` (softmax cross-entropy; binary: two scores),
     `softmax` (the same). `class_weight`: None, `'balanced'` or a dict {label: weight} (1 for a
     label it leaves out), each row's loss and gradient multiplied by its class's weight, as
-    scikit-learn's. gradus additions: `optimizer` (any update rule), `momentum`, `betas`,
+    scikit-learn's. `average`: False, True or a number of rows n, as scikit-learn's (`coef_`
+    the mean of the weights after each step from the first after which n rows were seen,
+    ⌈n / batch_size⌉). gradus additions: `optimizer` (any update rule), `momentum`, `betas`,
     `batch_size` (32), `schedule` (a gradus schedule), `scale` (`none`).
     """
 
@@ -269,7 +292,8 @@ class SGDClassifier(ClassifierMixin, _SGDBase):
 class SGDRegressor(RegressorMixin, _SGDBase):
     """A linear regressor trained by gradus (scikit-learn's `SGDRegressor` API).
 
-    `loss`: `squared_error`, `huber` (δ = `epsilon`). Additions as `SGDClassifier`'s.
+    `loss`: `squared_error`, `huber` (δ = `epsilon`). `average` and the additions as
+    `SGDClassifier`'s.
     """
 
     _LOSSES = {"squared_error": "squared", "huber": "huber"}

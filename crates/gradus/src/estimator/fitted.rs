@@ -23,6 +23,11 @@ use std::path::Path;
 /// A model: network, loss and regulariser, parameters, fitted preprocessing, and the record of
 /// how it was made ([`ModelMeta`]). While it trains (and in a checkpoint) it also carries its
 /// [`TrainState`], so [`train`](Self::train) continues exactly where it stopped.
+///
+/// With averaging ([`Average`](crate::train::Average)) the model is the average of the
+/// iterates: [`params`](Self::params) are the average, and so are its predictions, scores and
+/// saved weights; the iterate the steps go on from is [`iterate`](Self::iterate), and a
+/// checkpoint holds both.
 #[derive(Clone, Debug)]
 pub struct Fitted {
     model: SavedModel,
@@ -168,7 +173,7 @@ impl Fitted {
         Self::from_saved(modelfile::load(path)?, threads)
     }
 
-    /// Writes the model, without its training state, atomically.
+    /// Writes the model ([`params`](Self::params)), without its training state, atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut meta = self.model.meta.clone();
         meta.progress = None;
@@ -176,7 +181,7 @@ impl Fitted {
             path,
             &SavedModel {
                 meta,
-                params: self.model.params.clone(),
+                params: self.params().to_vec(),
                 affine: self.model.affine.clone(),
             },
         )
@@ -330,7 +335,7 @@ impl Fitted {
         let data = &*data;
         let affine = &self.model.affine;
         let rows = Prepared { data, affine };
-        let mut scores = self.objective.scores(&self.model.params, &rows, self.threads);
+        let mut scores = self.objective.scores(self.params(), &rows, self.threads);
         if affine.target().is_some() {
             scores.iter_mut().for_each(|s| *s = affine.unscale_target(*s));
         }
@@ -378,7 +383,7 @@ impl Fitted {
             affine: &self.model.affine,
         };
         let all: Vec<usize> = (0..data.len()).collect();
-        let s = self.objective.on(&prepared).value(&self.model.params, &all);
+        let s = self.objective.on(&prepared).value(self.params(), &all);
         let (accuracy, rmse) = match data.targets() {
             Targets::Classes { .. } => (Some(s.correct as f64 / s.rows.max(1) as f64), None),
             Targets::Values(t) => (None, Some(metrics::rmse(&self.decision_function(data)?, t))),
@@ -423,8 +428,18 @@ impl Fitted {
         &self.model.meta
     }
 
-    /// The flat parameters, in the network's layout.
+    /// The model's flat parameters, in the network's layout: the average of the iterates once
+    /// averaging has begun ([`TrainState::model`]), else the trained parameters.
     pub fn params(&self) -> &[f32] {
+        match &self.model.meta.progress {
+            Some(state) => state.model(&self.model.params),
+            None => &self.model.params,
+        }
+    }
+
+    /// The iterate θ the update rule steps (the optimizer's path): [`params`](Self::params)
+    /// unless averaging has begun.
+    pub fn iterate(&self) -> &[f32] {
         &self.model.params
     }
 
@@ -444,11 +459,14 @@ impl Fitted {
         self.model.meta.progress.as_ref()
     }
 
-    /// Drops the training state, keeping the parameters: the next [`train`](Self::train) starts
-    /// at epoch 0 with a fresh update-rule state and schedule from where the parameters are
-    /// (scikit-learn's `warm_start`, where every `fit` runs `max_iter` epochs again).
+    /// Drops the training state, keeping the model's parameters (the average, with averaging):
+    /// the next [`train`](Self::train) starts at epoch 0 with a fresh update-rule state, schedule
+    /// and average from there (scikit-learn's `warm_start`, where every `fit` runs `max_iter`
+    /// epochs again).
     pub fn restart(&mut self) {
-        self.model.meta.progress = None;
+        if let Some(average) = self.model.meta.progress.take().and_then(|s| s.average) {
+            self.model.params = average.params().to_vec();
+        }
     }
 
     /// The training configuration.

@@ -207,6 +207,10 @@ impl ModelConfig {
                 "patience",
                 t.patience.map_or_else(|| "none".to_string(), |p| p.to_string()),
             ),
+            (
+                "average",
+                t.average.map_or_else(|| "none".to_string(), |k| k.to_string()),
+            ),
             ("clip_norm", opt(t.clip_norm)),
             ("noise", opt(t.noise)),
             ("seed", t.seed.to_string()),

@@ -39,6 +39,9 @@ pub struct TrainParams {
     pub grad_tol: Option<f64>,
     /// Stop when the validation loss has not improved for this many epochs.
     pub patience: Option<u64>,
+    /// Polyak–Ruppert averaging from optimizer step k₀ ≥ 1 on (`None`: the model is the last
+    /// iterate); see [`Average`](super::Average).
+    pub average: Option<u64>,
     /// Clip the global gradient norm to this value.
     pub clip_norm: Option<f64>,
     /// Add Gaussian noise of this standard deviation to every gradient.
@@ -77,6 +80,7 @@ impl Default for TrainParams {
             tol_epochs: DEFAULT_TOL_EPOCHS,
             grad_tol: None,
             patience: None,
+            average: None,
             clip_norm: None,
             noise: None,
             seed: 0,
@@ -114,6 +118,11 @@ pub struct TrainConfig {
     pub grad_tol: Option<f64>,
     /// Early-stopping patience in epochs.
     pub patience: Option<u64>,
+    /// The first optimizer step k₀ ≥ 1 whose iterate enters the Polyak–Ruppert average, which
+    /// is then the model ([`Average`](super::Average)); `None`: no averaging (and left out of
+    /// the serialized form, so model files are as before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<u64>,
     /// Global gradient-norm bound.
     pub clip_norm: Option<f64>,
     /// Standard deviation of the Gaussian noise added to every gradient (left out of the
@@ -184,6 +193,9 @@ impl TrainParams {
         if self.patience == Some(0) {
             return Err(Error::param("early_stopping", "must be at least 1 epoch, got 0"));
         }
+        if self.average == Some(0) {
+            return Err(Error::param("average", "must be at least 1 step, got 0"));
+        }
         let (schedule, epochs) = match &strategy {
             Strategy::Gradient(optimizer) => {
                 let lr = lr.unwrap_or_else(|| self.preset.lr(optimizer));
@@ -216,6 +228,7 @@ impl TrainParams {
             tol_epochs: self.tol_epochs,
             grad_tol,
             patience: self.patience,
+            average: self.average,
             clip_norm,
             noise,
             seed: self.seed,
@@ -241,6 +254,7 @@ impl TrainParams {
             ("sampling", self.sampling != d.sampling),
             ("freeze", !self.freeze.is_empty()),
             ("gradient", self.gradient != d.gradient),
+            ("average", self.average.is_some()),
         ];
         if let Some((flag, _)) = given.iter().find(|(_, given)| *given) {
             return Err(Error::param(

@@ -23,8 +23,13 @@
 //! * no better validation loss for `patience` epochs (restoring the best parameters);
 //! * the observer asking.
 //!
+//! With [`TrainConfig::average`], the model is the Polyak–Ruppert average of the iterates
+//! ([`Average`]): what is validated, restored, saved and predicts, while the steps go on from
+//! the iterate.
+//!
 //! Everything it needs to continue is in [`TrainState`].
 
+mod average;
 mod config;
 mod health;
 mod lazy;
@@ -33,6 +38,7 @@ mod strategy;
 mod trainer;
 mod transform;
 
+pub use average::Average;
 pub use config::DEFAULT_TOL_EPOCHS;
 pub use config::{TrainConfig, TrainParams};
 pub use health::{LayerUpdate, Layers};
@@ -161,6 +167,7 @@ pub trait Observer<T = f32> {
     /// After each optimizer step.
     fn on_step(&mut self, _report: &StepReport) {}
     /// After each optimizer step (and [`on_step`](Self::on_step)), with the parameters it reached
+    /// (the iterate θ; with averaging the model is [`state.model(params)`](TrainState::model))
     /// and the complete state: `state.step` steps taken so far, and the epoch's place in
     /// [`TrainState::cursor`]. To record the optimizer's path, or to write a checkpoint within an
     /// epoch that resumes exactly; an error (a full disk) stops training.
@@ -179,8 +186,9 @@ pub trait Observer<T = f32> {
     fn stop_requested(&mut self) -> bool {
         false
     }
-    /// After each epoch, with the parameters and the complete state reached (to write a
-    /// checkpoint); an error stops training, and so does [`Flow::Stop`].
+    /// After each epoch, with the parameters (the iterate, as [`on_params`](Self::on_params)) and
+    /// the complete state reached (to write a checkpoint); an error stops training, and so does
+    /// [`Flow::Stop`].
     fn on_epoch(&mut self, _report: &EpochReport, _params: &[T], _state: &TrainState<T>) -> Result<Flow> {
         Ok(Flow::Continue)
     }

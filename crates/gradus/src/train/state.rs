@@ -6,10 +6,10 @@
 //! and gradient noise of `(seed, step)` ([`GaussianNoise`](super::GaussianNoise)). So a
 //! checkpoint is this state, the parameters and the configuration, and nothing else.
 //!
-//! Serialized (into a checkpoint's metadata) without its large buffers: the optimizer's slots and
-//! the best parameters are tensors of their own in the file.
+//! Serialized (into a checkpoint's metadata) without its large buffers: the optimizer's slots,
+//! the best parameters and the average's mean are tensors of their own in the file.
 
-use super::Strategy;
+use super::{Average, Strategy};
 use crate::optim::State;
 use crate::schedule::PlateauState;
 use crate::search::Kept;
@@ -43,6 +43,11 @@ pub struct TrainState<T> {
     /// checkpoints are as before searches existed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub search: Option<Kept>,
+    /// The Polyak–Ruppert average of the iterates ([`Average`]), from the configuration's first
+    /// averaged step on (left out before it and without averaging, so those checkpoints are
+    /// as before averaging existed, and load as they were).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub average: Option<Average<T>>,
 }
 
 /// How far the current epoch has got: batches done, and the running sums its report needs.
@@ -99,6 +104,13 @@ impl<T: crate::Real> TrainState<T> {
             calm_epochs: 0,
             best: None,
             search: None,
+            average: None,
         }
+    }
+
+    /// The model reached with the iterate `params`: the average of the iterates once averaging
+    /// has begun ([`Average`]), else `params`.
+    pub fn model<'a>(&'a self, params: &'a [T]) -> &'a [T] {
+        self.average.as_ref().map_or(params, Average::params)
     }
 }

@@ -1,6 +1,7 @@
 //! [`Trainer`]: one loop for full-batch gradient descent, minibatch SGD, single-example SGD,
 //! optimizer paths on 2-D functions and derivative-free search, over any [`Problem`].
 
+use super::Average;
 use super::health::{LayerUpdate, Layers};
 use super::lazy::Lazy;
 use super::state::{Best, TrainState};
@@ -346,7 +347,23 @@ impl<'a, T: Real> Trainer<'a, T> {
         };
         let norm = lazy.step(rule, params, &mut self.grads, lr, &mut state.optimizer, sparse.support);
         state.step += 1;
+        self.average(params, state);
         Ok(norm)
+    }
+
+    /// After step `state.step`, adds the iterate `params` to the Polyak–Ruppert average when
+    /// the configuration averages from that step or an earlier one ([`Average`]).
+    ///
+    /// A sparse run's deferred penalty is brought up to date first, so that the average sees
+    /// the true iterate: exact, at the price of an O(θ) flush per averaged step, where sparse
+    /// steps otherwise take O(support) (the averaging itself is O(θ) per step anyway; a lazy
+    /// average in the manner of Xu, *Towards optimal one pass large scale learning with
+    /// averaged stochastic gradient descent*, 2011, is not implemented).
+    fn average(&mut self, params: &mut [T], state: &mut TrainState<T>) {
+        if self.config.average.is_some_and(|k0| state.step >= k0) {
+            self.flush(params);
+            state.average.get_or_insert_with(Average::default).add(params);
+        }
     }
 
     /// Brings parameters whose penalty a sparse run deferred up to date.
@@ -376,6 +393,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         self.transforms.apply(&mut self.grads, state.step);
         rule.step(params, &self.grads, lr, &mut state.optimizer);
         state.step += 1;
+        self.average(params, state);
         Ok(norm)
     }
 
@@ -494,6 +512,9 @@ impl<'a, T: Real> Trainer<'a, T> {
     /// epochs without a better validation loss (the best parameters are then restored), or the
     /// observer asking to stop. `val` is evaluated after every epoch; its data loss drives early
     /// stopping and reduce-on-plateau (without it, the epoch objective drives the plateau).
+    /// With averaging ([`Average`]), `params` is the iterate, and the validation loss, the
+    /// gradient tolerance and the best parameters are the model's,
+    /// [`state.model(params)`](TrainState::model); early stopping restores the best into both.
     ///
     /// # Errors
     /// As [`run_epoch`](Self::run_epoch); [`Error::Param`] `patience` without `val`; any error
@@ -526,8 +547,10 @@ impl<'a, T: Real> Trainer<'a, T> {
                 run.stop = StopReason::Requested;
                 return Ok(run);
             };
-            let val_stats = val.as_mut().map(|v| v.value(params, &val_rows));
-            let grad_norm = cfg.grad_tol.map(|_| self.gradient_norm(train, params, &train_rows));
+            // The model: the average of the iterates when averaging, else the iterate.
+            let model = state.model(params);
+            let val_stats = val.as_mut().map(|v| v.value(model, &val_rows));
+            let grad_norm = cfg.grad_tol.map(|_| self.gradient_norm(train, model, &train_rows));
             let seen = Seen {
                 val: val_stats,
                 grad_norm,
@@ -588,7 +611,11 @@ impl<'a, T: Real> Trainer<'a, T> {
             (None, Flow::Continue) => return Ok(None),
         };
         if let (StopReason::EarlyStopped { .. }, Some(best)) = (&stop, &state.best) {
+            // The best model becomes both the iterate and the average.
             params.copy_from_slice(&best.params);
+            if let Some(average) = &mut state.average {
+                average.set(&best.params);
+            }
         }
         Ok(Some(stop))
     }
@@ -735,7 +762,7 @@ impl<'a, T: Real> Trainer<'a, T> {
                     state.best = Some(Best {
                         loss,
                         epoch: report.epoch,
-                        params: params.to_vec(),
+                        params: state.model(params).to_vec(),
                     })
                 }
             }
@@ -802,9 +829,10 @@ mod tests {
 
     /// Lockstep changes nothing a member computes: with a joint problem that evaluates each
     /// member as alone, every member's θ, history and stop equal [`Trainer::fit`]'s to the bit,
-    /// whether it runs its whole budget, stops early by the tolerance, diverges, or asks for
-    /// its gradient elsewhere than θ (textbook Nesterov); the ones left go on after the others
-    /// stop, and a member that cannot train in lockstep is refused alone.
+    /// whether it runs its whole budget, stops early by the tolerance, diverges, asks for
+    /// its gradient elsewhere than θ (textbook Nesterov) or averages its iterates (its average
+    /// too); the ones left go on after the others stop, and a member that cannot train in
+    /// lockstep is refused alone.
     #[test]
     fn members_in_lockstep_train_as_they_would_alone() {
         let setups: Vec<(TestFunction, TrainParams)> = vec![
@@ -824,6 +852,10 @@ mod tests {
             (
                 TestFunction::Bowl,
                 train_params("sgd", 0.1, 40, |p| p.patience = Some(3)),
+            ),
+            (
+                TestFunction::Rosenbrock,
+                train_params("momentum", 1e-3, 70, |p| p.average = Some(20)),
             ),
         ];
         let configs: Vec<TrainConfig> = setups.iter().map(|(_, p)| p.clone().check().unwrap()).collect();
@@ -859,6 +891,7 @@ mod tests {
                     assert_eq!((&a.stop, curve(a)), (&b.stop, curve(&b)), "member {k}");
                     assert_eq!(thetas[k].map(f64::to_bits), theta.map(f64::to_bits), "member {k}");
                     assert_eq!(states[k].step, state.step);
+                    assert_eq!(states[k].average, state.average, "member {k}");
                     stops.push(format!("{:?}", a.stop).split([' ', '{']).next().unwrap().to_string());
                 }
                 (Err(a), Err(b)) if k < 5 => {
@@ -877,9 +910,12 @@ mod tests {
                 "MaxEpochs",
                 "Diverged",
                 "MaxEpochs",
-                "model models that train together step by an update rule, without patience or grad_tol"
+                "model models that train together step by an update rule, without patience or grad_tol",
+                "MaxEpochs"
             ]
         );
+        // 70 full-batch steps, averaged from the 20th.
+        assert_eq!(states[6].average.as_ref().map(|a| a.count()), Some(51));
     }
 
     /// Training parameters for full-batch `rule` at `lr` for `epochs`, adjusted by `more`.

@@ -296,7 +296,7 @@ fn on_noisy_least_squares_the_average_is_much_closer_than_the_iterate() {
     for p in (0..=d).rev() {
         solution[p] = (m[p][d + 1] - (p + 1..=d).map(|c| m[p][c] * solution[c]).sum::<f64>()) / m[p][p];
     }
-    let data = Dataset::new(d, Features::F32(x), Targets::Values(y)).unwrap();
+    let data = Dataset::new(d, Features::F32(x.into()), Targets::Values(y)).unwrap();
     let mut p = ModelParams::default();
     for (k, v) in [
         ("loss", "squared"),
@@ -357,7 +357,7 @@ fn sparse_rows_average_as_dense_rows() {
     let labels: Vec<u32> = (0..n)
         .map(|i| u32::from(x[i * d] + 0.5 * x[i * d + 1] > 0.0) + u32::from(x[i * d + 2] > 0.3))
         .collect();
-    let dense = Dataset::new(d, Features::F32(x), Targets::Classes { labels, n_classes: 3 }).unwrap();
+    let dense = Dataset::new(d, Features::F32(x.into()), Targets::Classes { labels, n_classes: 3 }).unwrap();
     let sparse = sparse_copy(&dense);
     let settings = [
         ("scale", "none"),

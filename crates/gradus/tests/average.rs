@@ -4,10 +4,8 @@
 //! where averaging is meant to; the sparse path averages as the dense one does.
 
 mod common;
-use common::noise;
+use common::{StopAfter, digits, noise};
 
-use gradus::data::csv::CsvOptions;
-use gradus::data::spec::{DataSpec, Splits};
 use gradus::data::{Csr, Dataset, Features, Scaling, Targets};
 use gradus::estimator::{Checkpointing, Fitted, ModelConfig, ModelParams};
 use gradus::objective::Objective;
@@ -23,13 +21,6 @@ fn config(settings: &[(&str, &str)], k0: Option<u64>) -> ModelConfig {
     p.train.average = k0;
     p.train.threads = 2;
     p.check().unwrap()
-}
-
-fn digits(config: &ModelConfig) -> Splits {
-    config
-        .split
-        .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
-        .unwrap()
 }
 
 /// Records the iterate after every step, and checks that an average exists from step `k0` on
@@ -108,19 +99,6 @@ fn the_model_is_the_mean_of_the_iterates_from_k0_on() {
             let gap = m.iter().zip(&expected).fold(0f64, |g, (a, b)| g.max((a - b).abs()));
             assert!(gap > 1e-6 * scale, "k0 {k0} against {other}: {gap}");
         }
-    }
-}
-
-/// Asks to stop before its `n+1`-th step (an interruption, as Ctrl-C).
-struct StopAfter(usize);
-
-impl Observer for StopAfter {
-    fn stop_requested(&mut self) -> bool {
-        if self.0 == 0 {
-            return true;
-        }
-        self.0 -= 1;
-        false
     }
 }
 

@@ -1,21 +1,15 @@
 //! The estimator layer and the one trainer: fit / partial_fit / predict / save / load, and a
 //! training state complete enough that a checkpoint continues exactly.
 
+mod common;
+use common::{StopAfter, digits};
+
 use gradus::data::Dataset;
 use gradus::data::batch::{BatchSize, Prepared, epoch_order};
-use gradus::data::csv::CsvOptions;
-use gradus::data::spec::{DataSpec, Splits};
-use gradus::estimator::{Checkpointing, Fitted, ModelConfig, ModelParams, Predictions};
+use gradus::estimator::{Checkpointing, Fitted, ModelParams, Predictions};
 use gradus::optim::OptimizerParams;
 use gradus::problem::Problem;
 use gradus::train::{Layers, Silent, TrainState, Trainer};
-
-fn digits(config: &ModelConfig) -> Splits {
-    config
-        .split
-        .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
-        .unwrap()
-}
 
 fn params() -> ModelParams {
     let mut p = ModelParams {
@@ -192,19 +186,6 @@ fn an_epoch_continues_from_its_cursor() {
     let whole = run(0);
     assert_eq!(run(5), whole);
     assert_eq!(whole.3, s.train.len().div_ceil(100) as u64);
-}
-
-/// Asks to stop before its `n+1`-th step (an interruption, as Ctrl-C).
-struct StopAfter(usize);
-
-impl gradus::train::Observer for StopAfter {
-    fn stop_requested(&mut self) -> bool {
-        if self.0 == 0 {
-            return true;
-        }
-        self.0 -= 1;
-        false
-    }
 }
 
 /// The health figures of an epoch against a computation of their own: the mean of ‖∇L_B(θ_t)‖₂

@@ -2,9 +2,10 @@
 //! digits): exact evaluation counts, the same bytes for every thread count, and a search that
 //! is interrupted and continued ends where an uninterrupted one does.
 
+mod common;
+use common::digits;
+
 use gradus::data::batch::BatchSize;
-use gradus::data::csv::CsvOptions;
-use gradus::data::spec::{DataSpec, Splits};
 use gradus::estimator::{Fitted, ModelConfig, ModelParams};
 use gradus::optim::OptimizerParams;
 use gradus::search::SearchParams;
@@ -22,13 +23,6 @@ fn config(name: &str, trials: u64, threads: usize) -> ModelConfig {
         init_scale: None,
     };
     p.check().unwrap()
-}
-
-fn digits(config: &ModelConfig) -> Splits {
-    config
-        .split
-        .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
-        .unwrap()
 }
 
 /// T trials of random search take T evaluations of the objective on the N training rows, T·N

@@ -1,4 +1,31 @@
-//! What several of the library's test files share.
+//! What several of the library's test files share (each file uses a part of it).
+#![allow(dead_code)]
+
+use gradus::data::csv::CsvOptions;
+use gradus::data::spec::{DataSpec, Splits};
+use gradus::estimator::ModelConfig;
+use gradus::train::Observer;
+
+/// The embedded digits, split as `config` says.
+pub fn digits(config: &ModelConfig) -> Splits {
+    config
+        .split
+        .apply(DataSpec::Digits.load(&CsvOptions::default()).unwrap())
+        .unwrap()
+}
+
+/// Asks to stop before its `n+1`-th step (an interruption, as Ctrl-C).
+pub struct StopAfter(pub usize);
+
+impl Observer for StopAfter {
+    fn stop_requested(&mut self) -> bool {
+        if self.0 == 0 {
+            return true;
+        }
+        self.0 -= 1;
+        false
+    }
+}
 
 /// A deterministic pseudo-random value in [−1, 1) for index `i` (a linear congruential step,
 /// its top 24 bits).

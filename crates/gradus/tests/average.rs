@@ -4,9 +4,9 @@
 //! where averaging is meant to; the sparse path averages as the dense one does.
 
 mod common;
-use common::{StopAfter, digits, noise};
+use common::{StopAfter, csr_of, digits, noise};
 
-use gradus::data::{Csr, Dataset, Features, Scaling, Targets};
+use gradus::data::{Dataset, Features, Scaling, Targets};
 use gradus::estimator::{Checkpointing, Fitted, ModelConfig, ModelParams};
 use gradus::objective::Objective;
 use gradus::problem::Problem;
@@ -310,16 +310,7 @@ fn sparse_copy(data: &Dataset) -> Dataset {
         panic!("dense rows");
     };
     let d = data.n_features();
-    let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
-    for row in x.chunks_exact(d) {
-        for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-            indices.push(j as u32);
-            values.push(v);
-        }
-        indptr.push(indices.len());
-    }
-    let csr = Csr::new(indptr, indices, values).unwrap();
-    Dataset::new(d, Features::Csr(csr), data.targets().clone()).unwrap()
+    Dataset::new(d, Features::Csr(csr_of(x, d)), data.targets().clone()).unwrap()
 }
 
 /// The sparse path, whose plain SGD defers the L2 penalty of the coordinates a batch does not

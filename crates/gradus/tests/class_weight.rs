@@ -6,7 +6,7 @@
 use gradus::data::batch::Prepared;
 use gradus::data::csv::CsvOptions;
 use gradus::data::spec::DataSpec;
-use gradus::data::{Affine, Csr, Dataset, Features, Targets};
+use gradus::data::{Affine, Dataset, Features, Targets};
 use gradus::estimator::{Fitted, ModelParams};
 use gradus::gradcheck::{self, GradCheckConfig};
 use gradus::loss::{ClassWeight, Loss};
@@ -18,7 +18,7 @@ use gradus::regularizer::Regularizer;
 use gradus::shared_pass::SharedPass;
 
 mod common;
-use common::noise;
+use common::{csr_of, noise};
 
 const ROWS: usize = 150;
 const FEATURES: usize = 6;
@@ -35,17 +35,7 @@ fn dataset(classes: usize, sparse: bool) -> Dataset {
     };
     let features = match sparse {
         false => Features::F32(x.into()),
-        true => {
-            let (mut indptr, mut idx, mut val) = (vec![0], Vec::new(), Vec::new());
-            for row in x.chunks_exact(FEATURES) {
-                for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-                    idx.push(j as u32);
-                    val.push(v);
-                }
-                indptr.push(idx.len());
-            }
-            Features::Csr(Csr::new(indptr, idx, val).unwrap())
-        }
+        true => Features::Csr(csr_of(&x, FEATURES)),
     };
     Dataset::new(FEATURES, features, targets).unwrap()
 }

@@ -1,6 +1,7 @@
 //! What several of the library's test files share (each file uses a part of it).
 #![allow(dead_code)]
 
+use gradus::data::Csr;
 use gradus::data::csv::CsvOptions;
 use gradus::data::spec::{DataSpec, Splits};
 use gradus::estimator::ModelConfig;
@@ -35,4 +36,17 @@ pub fn noise(i: usize) -> f32 {
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
     ((x >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+}
+
+/// The dense row-major rows `x` of `d` features with their zeros left out, as CSR rows.
+pub fn csr_of(x: &[f32], d: usize) -> Csr {
+    let (mut indptr, mut indices, mut values) = (vec![0], Vec::new(), Vec::new());
+    for row in x.chunks_exact(d) {
+        for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+            indices.push(j as u32);
+            values.push(v);
+        }
+        indptr.push(indices.len());
+    }
+    Csr::new(indptr, indices, values).unwrap()
 }

@@ -194,6 +194,10 @@ struct Signals {
 }
 
 impl Observer for Signals {
+    /// θ is read at the epoch's end alone: sparse steps may defer their penalty until then.
+    fn wants_params(&self, _: &gradus::train::TrainState<f32>) -> bool {
+        false
+    }
     fn stop_requested(&mut self) -> bool {
         if self.raised.is_none() {
             self.raised = Python::with_gil(|py| py.check_signals()).err();

@@ -53,11 +53,12 @@ pub trait Problem<T: Real> {
     fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats;
     /// `L` on `rows`, without the gradient.
     fn value(&mut self, params: &[T], rows: &[usize]) -> BatchStats;
-    /// When the last [`value_and_grad`](Self::value_and_grad) took a sparse path: the gradient
-    /// of the data term alone, written on `support` (elsewhere it is zero and the buffer was
-    /// left as it was), the penalty left to the caller, to apply lazily (the trainer's
-    /// sparse step). `None` (the default) when the whole `∇L` was written.
-    fn sparse(&self) -> Option<SparseGrad<'_>> {
+    /// For a problem with a sparse path: the data term of `L` on `rows` and its gradient on its
+    /// support alone, compact (zero elsewhere), the penalty left to the caller, to apply
+    /// lazily (the trainer's sparse step), in time proportional to the support rather than
+    /// to θ. `None` (the default) when the problem has no sparse path: the caller then asks
+    /// [`value_and_grad`](Self::value_and_grad), which always writes the whole `∇L`.
+    fn sparse_value_and_grad(&mut self, _params: &[T], _rows: &[usize]) -> Option<(BatchStats, SparseGrad<'_, T>)> {
         None
     }
     /// For a problem with a sparse path: the coordinates of θ its evaluation on `rows` reads
@@ -68,12 +69,14 @@ pub trait Problem<T: Real> {
     }
 }
 
-/// A gradient written on its support only, and the penalty still to add: what
-/// [`Problem::sparse`] reports.
+/// A gradient on its support only, compact, and the penalty still to add: what
+/// [`Problem::sparse_value_and_grad`] gives.
 #[derive(Clone, Copy, Debug)]
-pub struct SparseGrad<'a> {
-    /// The coordinates written, increasing.
+pub struct SparseGrad<'a, T> {
+    /// The coordinates of the support, increasing.
     pub support: &'a [usize],
+    /// `∂L/∂θ_{support[k]}` (the data term), for each k.
+    pub values: &'a [T],
     /// The penalty `λR(θ)` left out.
     pub regularizer: &'a Regularizer,
     /// The parameters' tensors (which are penalised: [`Regularizer`]).

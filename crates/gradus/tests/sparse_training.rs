@@ -122,14 +122,16 @@ fn the_sparse_gradient_is_the_dense_one() {
     );
     let (worst, scale) = gap(&full, &want);
     assert!(worst <= 1e-5 * scale, "{worst} against {scale}");
-    // The problem a trainer steps: the data term on the support, the penalty left out.
+    // The problem a trainer steps: the data term on the support, compact, the penalty left out.
     let mut problem = objective.on(&xs);
-    let mut grads = vec![0f32; n];
-    let stats = problem.value_and_grad(&theta, &rows, &mut grads);
+    let (stats, lazy) = problem.sparse_value_and_grad(&theta, &rows).expect("a sparse gradient");
     assert_eq!(stats.penalty, 0.0);
-    let lazy = problem.sparse().expect("a sparse gradient");
+    assert_eq!(lazy.support.len(), lazy.values.len());
     let touched: std::collections::BTreeSet<usize> = lazy.support.iter().copied().collect();
     assert!(touched.len() < n, "some pixels are 0 in every row");
+    assert_eq!(touched.len(), lazy.support.len(), "the support is increasing");
+    let mut grads = vec![0f32; n];
+    lazy.support.iter().zip(lazy.values).for_each(|(&j, &g)| grads[j] = g);
     lazy.regularizer.penalty_grad(&theta, lazy.layout, &mut grads);
     let (worst, scale) = gap(&grads, &want);
     assert!(worst <= 1e-5 * scale, "{worst} against {scale}");

@@ -88,6 +88,10 @@ impl Observer for Recorder<'_> {
     fn on_step(&mut self, report: &StepReport) {
         self.progress.on_step(report);
     }
+    /// θ is read at the epoch's end alone: sparse steps may defer their penalty until then.
+    fn wants_params(&self, _: &TrainState<f32>) -> bool {
+        false
+    }
     fn stop_requested(&mut self) -> bool {
         self.progress.stop_requested()
     }

@@ -65,10 +65,58 @@ impl Observer for Recording<'_> {
         }
         self.inner.on_params(params, state)
     }
+    fn wants_params(&self, state: &TrainState<f32>) -> bool {
+        self.writer.as_ref().is_some_and(|w| w.records_after(state.step)) || self.inner.wants_params(state)
+    }
     fn stop_requested(&mut self) -> bool {
         self.inner.stop_requested()
     }
     fn on_epoch(&mut self, report: &EpochReport, params: &[f32], state: &TrainState<f32>) -> gradus::Result<Flow> {
         self.inner.on_epoch(report, params, state)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gradus::optim::OptimizerParams;
+    use gradus::params::{ParamLayout, Role};
+    use gradus::train::{Silent, Strategy};
+
+    /// θ is asked for after the steps the path records, and after no other: a sparse run then
+    /// defers its penalty between them instead of bringing all of θ up to date at every step.
+    #[test]
+    fn the_parameters_are_asked_for_only_on_the_steps_the_path_records() {
+        let mut layout = ParamLayout::new();
+        layout.push("w", &[2, 3], Role::Weight);
+        let sgd = OptimizerParams {
+            name: "sgd".into(),
+            ..Default::default()
+        }
+        .build()
+        .unwrap();
+        let mut state = TrainState::new(&Strategy::Gradient(sgd), 6);
+        let mut silent = Silent;
+        let unrecorded = Recording {
+            writer: None,
+            inner: &mut silent,
+        };
+        let asked = |r: &Recording, state: &mut TrainState<f32>| {
+            (1..=6)
+                .filter(|&k| {
+                    state.step = k;
+                    r.wants_params(state)
+                })
+                .collect::<Vec<u64>>()
+        };
+        assert_eq!(asked(&unrecorded, &mut state), Vec::<u64>::new());
+        let dir = tempfile::tempdir().unwrap();
+        let mut writer = PathWriter::create(&dir.path().join("run.path"), &layout, 3).unwrap();
+        let mut silent = Silent;
+        let recorded = Recording {
+            writer: Some(&mut writer),
+            inner: &mut silent,
+        };
+        assert_eq!(asked(&recorded, &mut state), [3, 6]);
     }
 }

@@ -94,10 +94,15 @@ impl PathWriter {
     /// # Errors
     /// [`Error::Io`] when writing fails (a full disk).
     pub fn step(&mut self, step: u64, params: &[f32]) -> Result<()> {
-        if !step.is_multiple_of(self.header.every) {
+        if !self.records_after(step) {
             return Ok(());
         }
         self.record(step, params)
+    }
+
+    /// Whether [`step`](Self::step) records θ after `step`: every `every`-th step.
+    pub fn records_after(&self, step: u64) -> bool {
+        step.is_multiple_of(self.header.every)
     }
 
     /// Records θ after `step` (the start, step 0, included).

@@ -195,9 +195,16 @@ impl Objective {
     ) -> BatchStats {
         let stats = match self.sparse_input(data) {
             Some(_) => {
-                // The sparse path writes its support alone: the rest of the gradient is zero.
+                // The sparse path computes its support alone: the rest of the gradient is zero.
+                let stats = self.sparse_stats(params, data, rows, buf, true);
                 grads.fill(T::zero());
-                self.sparse_stats(params, data, rows, buf, Some(&mut *grads))
+                let sparse = &buf.sparse;
+                sparse
+                    .support
+                    .iter()
+                    .zip(&sparse.values)
+                    .for_each(|(&j, &g)| grads[j] = g);
+                stats
             }
             None => self.data_pass(params, data, rows, buf, Some(&mut *grads)),
         };
@@ -213,7 +220,7 @@ impl Objective {
         buf: &mut Buffers<T>,
     ) -> BatchStats {
         let stats = match self.sparse_input(data) {
-            Some(_) => self.sparse_stats(params, data, rows, buf, None),
+            Some(_) => self.sparse_stats(params, data, rows, buf, false),
             None => self.data_pass(params, data, rows, buf, None),
         };
         self.penalized(stats, params, None)
@@ -233,22 +240,22 @@ impl Objective {
         stats
     }
 
-    /// The data loss over `rows` of sparse rows ([`Objective::sparse_pass`]), and with `grads`
-    /// its gradient, written on its support ([`Buffers`] keeps it) and nowhere else.
+    /// The data loss over `rows` of sparse rows ([`Objective::sparse_pass`]), and with `grad`
+    /// its gradient on its support, compact, in `buf`'s sparse scratch.
     pub(crate) fn sparse_stats<T: Real, E: Examples>(
         &self,
         params: &[T],
         data: &E,
         rows: &[usize],
         buf: &mut Buffers<T>,
-        grads: Option<&mut [T]>,
+        grad: bool,
     ) -> BatchStats {
         let x = self.sparse_input(data).expect("the rows are sparse");
         let scale = mean_scale(rows);
-        let (loss, correct) = match grads {
+        let (loss, correct) = match grad {
             // A value alone over many rows (an evaluation): chunks of CHUNK_ROWS in parallel,
             // their sums added in chunk order, the same bits on any number of threads.
-            None if rows.len() > CHUNK_ROWS => rows
+            false if rows.len() > CHUNK_ROWS => rows
                 .par_chunks(CHUNK_ROWS)
                 .map(|chunk| {
                     self.sparse_pass(
@@ -257,14 +264,14 @@ impl Objective {
                         data,
                         chunk,
                         &mut sparse::SparseScratch::default(),
-                        None,
+                        false,
                         scale,
                     )
                 })
                 .collect::<Vec<_>>()
                 .into_iter()
                 .fold((0.0, 0), |(l, c), (dl, dc)| (l + dl, c + dc)),
-            grads => self.sparse_pass(params, x, data, rows, &mut buf.sparse, grads, scale),
+            grad => self.sparse_pass(params, x, data, rows, &mut buf.sparse, grad, scale),
         };
         BatchStats {
             objective: loss * scale,
@@ -473,8 +480,6 @@ pub struct OnData<'a, T, E> {
     objective: &'a Objective,
     data: &'a E,
     buf: Buffers<T>,
-    /// Whether the last gradient took the sparse path.
-    sparse: bool,
 }
 
 impl Objective {
@@ -484,7 +489,6 @@ impl Objective {
             objective: self,
             data,
             buf: Buffers::default(),
-            sparse: false,
         }
     }
 }
@@ -496,15 +500,7 @@ impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
     fn classifies(&self) -> bool {
         self.objective.loss.task() == crate::data::Task::Classify
     }
-    /// `L` and `∇L` on `rows`; for a linear model on sparse rows, the data term alone, written
-    /// on its support, the penalty left to the trainer ([`Problem::sparse`]).
     fn value_and_grad(&mut self, params: &[T], rows: &[usize], grads: &mut [T]) -> BatchStats {
-        self.sparse = self.objective.sparse_input(self.data).is_some();
-        if self.sparse {
-            return self
-                .objective
-                .sparse_stats(params, self.data, rows, &mut self.buf, Some(grads));
-        }
         self.objective
             .value_and_grad(params, self.data, rows, &mut self.buf, grads)
     }
@@ -516,12 +512,20 @@ impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
         self.objective.sparse_support(x, rows, &mut self.buf.sparse);
         Some(&self.buf.sparse.support)
     }
-    fn sparse(&self) -> Option<SparseGrad<'_>> {
-        self.sparse.then(|| SparseGrad {
+    /// For a linear model on sparse rows: the data term and its gradient on the batch's
+    /// columns, compact ([`Objective::sparse_pass`]), the penalty left to the trainer.
+    fn sparse_value_and_grad(&mut self, params: &[T], rows: &[usize]) -> Option<(BatchStats, SparseGrad<'_, T>)> {
+        self.objective.sparse_input(self.data)?;
+        let stats = self
+            .objective
+            .sparse_stats(params, self.data, rows, &mut self.buf, true);
+        let sparse = SparseGrad {
             support: &self.buf.sparse.support,
+            values: &self.buf.sparse.values,
             regularizer: &self.objective.regularizer,
             layout: self.objective.network.layout(),
-        })
+        };
+        Some((stats, sparse))
     }
 }
 

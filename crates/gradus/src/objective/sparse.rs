@@ -29,6 +29,9 @@ pub(crate) struct SparseScratch<T> {
     columns: Vec<u32>,
     /// The coordinates of θ the last gradient was written on, increasing.
     pub(crate) support: Vec<usize>,
+    /// The last gradient, compact: its value at `support[k]` is `values[k]`, so that a step
+    /// reads and writes the batch's columns of θ alone, never a θ-sized gradient buffer.
+    pub(crate) values: Vec<T>,
     /// The rows whose support `support` is.
     support_rows: Vec<usize>,
 }
@@ -41,8 +44,8 @@ impl Objective {
     }
 
     /// `(Σ_{r∈rows} L_r, correct)` of the linear model `params` on the sparse rows `x` of
-    /// `data`; with `grads`, also `scale · Σ_r ∇L_r`, written on its support (recorded in
-    /// `scratch.support`, whose entries are set, not added to) and nowhere else.
+    /// `data`; with `grad`, also `scale · Σ_r ∇L_r` on its support, compact
+    /// (`scratch.support` and `scratch.values`).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn sparse_pass<T: Real, E: Examples>(
         &self,
@@ -51,7 +54,7 @@ impl Objective {
         data: &E,
         rows: &[usize],
         scratch: &mut SparseScratch<T>,
-        grads: Option<&mut [T]>,
+        grad: bool,
         scale: f64,
     ) -> (f64, usize) {
         let c = self.network.outputs();
@@ -71,8 +74,8 @@ impl Objective {
             scale,
         );
         let correct = self.count_correct(&scratch.scores, targets);
-        if let Some(g) = grads {
-            self.sparse_grad(x, rows, scratch, g);
+        if grad {
+            self.sparse_grad(x, rows, scratch);
         }
         (loss, correct)
     }
@@ -89,8 +92,11 @@ impl Objective {
         for &r in rows {
             scratch.columns.extend_from_slice(x.rows.row(r).0);
         }
-        scratch.columns.sort_unstable();
-        scratch.columns.dedup();
+        // One row's indices increase strictly already (a [`Csr`](crate::data::Csr) invariant).
+        if rows.len() > 1 {
+            scratch.columns.sort_unstable();
+            scratch.columns.dedup();
+        }
         scratch.support.clear();
         for i in 0..c {
             scratch
@@ -102,19 +108,30 @@ impl Objective {
         scratch.support_rows.extend_from_slice(rows);
     }
 
-    /// `Σ_r ∇L_r` from the loss gradients in `scratch.dscores`, on its support.
-    fn sparse_grad<T: Real>(&self, x: SparseRows, rows: &[usize], scratch: &mut SparseScratch<T>, g: &mut [T]) {
-        let (d, c) = (self.network.inputs(), self.network.outputs());
+    /// `Σ_r ∇L_r` from the loss gradients in `scratch.dscores`, on its support, into
+    /// `scratch.values`: output i's weight on the k-th column at `i · columns + k`, then b.
+    /// Each coordinate adds its rows' terms in batch order, as a dense accumulation would.
+    fn sparse_grad<T: Real>(&self, x: SparseRows, rows: &[usize], scratch: &mut SparseScratch<T>) {
+        let c = self.network.outputs();
         self.sparse_support(x, rows, scratch);
-        for &k in &scratch.support {
-            g[k] = T::zero();
-        }
-        let (gw, gb) = g.split_at_mut(c * d);
+        let (columns, k) = (&scratch.columns, scratch.columns.len());
+        scratch.values.clear();
+        scratch.values.resize(c * k + c, T::zero());
+        let (gw, gb) = scratch.values.split_at_mut(c * k);
+        let single = rows.len() == 1;
         for (&r, ds) in rows.iter().zip(scratch.dscores.chunks_exact(c)) {
             let (idx, val) = x.rows.row(r);
-            for (&j, &v) in idx.iter().zip(val) {
-                let (j, v) = (j as usize, T::of(x.value(j, v) as f64));
-                ds.iter().enumerate().for_each(|(i, &dsi)| gw[i * d + j] += dsi * v);
+            let mut at = 0;
+            for (e, (&j, &v)) in idx.iter().zip(val).enumerate() {
+                // A single row's columns are its indices; otherwise each index, larger than
+                // the row's last, is found after it.
+                at = if single {
+                    e
+                } else {
+                    at + columns[at..].partition_point(|&col| col < j)
+                };
+                let v = T::of(x.value(j, v) as f64);
+                ds.iter().enumerate().for_each(|(i, &dsi)| gw[i * k + at] += dsi * v);
             }
             gb.iter_mut().zip(ds).for_each(|(g, &v)| *g += v);
         }
@@ -129,17 +146,16 @@ impl Objective {
         all
     }
 
-    /// Appends `s_r = b + Σ_{j ∈ J_r} x'_{rj} W_{:,j}` for row `r` of `x` to `out`.
+    /// Appends `s_r = b + Σ_{j ∈ J_r} x'_{rj} W_{:,j}` for row `r` of `x` to `out`, each output's
+    /// sum taken in the row's order.
     fn push_scores<T: Real>(&self, params: &[T], x: SparseRows, r: usize, out: &mut Vec<T>) {
         let (d, c) = (self.network.inputs(), self.network.outputs());
         let (w, b) = params.split_at(c * d);
-        let start = out.len();
-        out.extend_from_slice(&b[..c]);
-        let s = &mut out[start..];
         let (idx, val) = x.rows.row(r);
-        for (&j, &v) in idx.iter().zip(val) {
-            let (j, v) = (j as usize, T::of(x.value(j, v) as f64));
-            s.iter_mut().enumerate().for_each(|(i, si)| *si += v * w[i * d + j]);
-        }
+        out.extend(w.chunks_exact(d).zip(b).map(|(wi, &bi)| {
+            idx.iter()
+                .zip(val)
+                .fold(bi, |s, (&j, &v)| s + T::of(x.value(j, v) as f64) * wi[j as usize])
+        }));
     }
 }

@@ -582,14 +582,15 @@ impl Optimizer {
             .for_each(|(p, g, mut slots)| dispatch!(self, r => r.update(p, g, lr, t, &mut slots)));
     }
 
-    /// One step of the rule on the coordinates `support` alone (increasing), every other
-    /// parameter and buffer left as it is: the coordinates and their buffers are gathered into
-    /// `scratch`, updated by the rule as if they were the whole vector, and scattered back. The
-    /// step count `t` is the run's, as in PyTorch's `SparseAdam` (Adam's bias corrections
-    /// count every step, touched or not).
+    /// One step of the rule on the coordinates `support` alone (increasing), whose gradient
+    /// is `grads` (`grads[k]` that of `support[k]`), every other parameter and buffer left as
+    /// it is: the coordinates and their buffers are gathered into `scratch`, updated by the
+    /// rule as if they were the whole vector, and scattered back. The step count `t` is the
+    /// run's, as in PyTorch's `SparseAdam` (Adam's bias corrections count every step, touched
+    /// or not).
     ///
     /// # Panics
-    /// As [`step`](Self::step).
+    /// As [`step`](Self::step), and when `grads` and `support` differ in length.
     pub fn step_on<T: Real>(
         &self,
         params: &mut [T],
@@ -599,7 +600,11 @@ impl Optimizer {
         support: &[usize],
         scratch: &mut Vec<T>,
     ) {
-        assert_eq!(params.len(), grads.len(), "parameters and gradients differ in length");
+        assert_eq!(
+            support.len(),
+            grads.len(),
+            "the support and its gradient differ in length"
+        );
         if let Err(e) = self.check_state(state, params.len()) {
             panic!("{e}");
         }
@@ -610,7 +615,7 @@ impl Optimizer {
         }
         scratch.clear();
         scratch.extend(support.iter().map(|&i| params[i]));
-        scratch.extend(support.iter().map(|&i| grads[i]));
+        scratch.extend_from_slice(grads);
         for (_, buf) in &state.slots {
             scratch.extend(support.iter().map(|&i| buf[i]));
         }

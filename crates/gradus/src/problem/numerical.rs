@@ -105,10 +105,15 @@ impl<T: Real, P: Problem<T>> Problem<T> for NumericalGradient<P, T> {
         self.inner.value(params, rows)
     }
     /// The inner problem's sparse gradient, when the gradient is its analytic one.
-    fn sparse(&self) -> Option<super::SparseGrad<'_>> {
-        (self.difference == Gradient::Analytic)
-            .then(|| self.inner.sparse())
-            .flatten()
+    fn sparse_value_and_grad(
+        &mut self,
+        params: &[T],
+        rows: &[usize],
+    ) -> Option<(BatchStats, super::SparseGrad<'_, T>)> {
+        match self.difference {
+            Gradient::Analytic => self.inner.sparse_value_and_grad(params, rows),
+            _ => None,
+        }
     }
     fn sparse_support(&mut self, rows: &[usize]) -> Option<&[usize]> {
         match self.difference {

@@ -50,6 +50,8 @@ pub(super) struct Lazy<T> {
     decay: Vec<f64>,
     /// `U_k`, likewise.
     shrink: Vec<f64>,
+    /// The step's gradient on its support, penalty included.
+    grads: Vec<T>,
     scratch: Vec<T>,
 }
 
@@ -59,7 +61,7 @@ const SMALLEST_DECAY: f64 = 1e-100;
 impl<T: Real> Lazy<T> {
     /// The deferred state of a sparse run of `rule` on `n` parameters, penalised as `sparse`
     /// says.
-    pub(super) fn new(rule: &Optimizer, sparse: &SparseGrad, n: usize) -> Self {
+    pub(super) fn new(rule: &Optimizer, sparse: &SparseGrad<T>, n: usize) -> Self {
         let regularizer = *sparse.regularizer;
         let (l2, l1) = regularizer.strengths();
         let deferred = rule.is_plain_sgd() && (l2 != 0.0 || l1 != 0.0);
@@ -71,6 +73,7 @@ impl<T: Real> Lazy<T> {
             current: if deferred { vec![0; n] } else { Vec::new() },
             decay: vec![1.0],
             shrink: vec![0.0],
+            grads: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -84,28 +87,33 @@ impl<T: Real> Lazy<T> {
         self.penalised.iter().any(|r| r.contains(&j))
     }
 
-    /// One step of `rule` at `lr` on the support `support` of the gradient `grads` (the data
+    /// One step of `rule` at `lr` on the support of the sparse gradient `sparse` (the data
     /// term): catches the support up, adds the penalty's gradient there, steps, and defers the
     /// penalty of everything else. Returns ‖g‖₂ over the support, penalty included.
     pub(super) fn step(
         &mut self,
         rule: &Optimizer,
         params: &mut [T],
-        grads: &mut [T],
+        sparse: &SparseGrad<T>,
         lr: f64,
         optimizer: &mut State<T>,
-        support: &[usize],
     ) -> f64 {
         let now = self.decay.len() - 1;
-        let mut sq = 0.0;
-        for &j in support {
-            if self.penalised(j) {
-                self.bring(j, params, now);
-                grads[j] += self.regularizer.coordinate_grad(params[j]);
+        let support = sparse.support;
+        let mut grads = std::mem::take(&mut self.grads);
+        grads.clear();
+        grads.extend_from_slice(sparse.values);
+        if self.regularizer.strengths() != (0.0, 0.0) {
+            for (&j, g) in support.iter().zip(&mut grads) {
+                if self.penalised(j) {
+                    self.bring(j, params, now);
+                    *g += self.regularizer.coordinate_grad(params[j]);
+                }
             }
-            sq += grads[j].f64() * grads[j].f64();
         }
-        rule.step_on(params, grads, lr, optimizer, support, &mut self.scratch);
+        let sq = grads.iter().fold(0.0, |sq, g| sq + g.f64() * g.f64());
+        rule.step_on(params, &grads, lr, optimizer, support, &mut self.scratch);
+        self.grads = grads;
         if self.deferred {
             let next = u32::try_from(now + 1).unwrap_or(u32::MAX);
             support.iter().for_each(|&j| self.current[j] = next);
@@ -120,6 +128,13 @@ impl<T: Real> Lazy<T> {
         sq.sqrt()
     }
 
+    /// Whether coordinates outside a step's support decay in closed form, deferred: then a
+    /// batch's support must be brought up to date ([`catch_up`](Self::catch_up)) before the
+    /// batch reads it.
+    pub(super) fn defers(&self) -> bool {
+        self.deferred
+    }
+
     /// Brings the coordinates `support` up to date: before a batch reads them.
     pub(super) fn catch_up(&mut self, support: &[usize], params: &mut [T]) {
         let now = self.decay.len() - 1;
@@ -131,6 +146,7 @@ impl<T: Real> Lazy<T> {
     }
 
     /// Brings coordinate `j` up to date after `now` steps since the flush.
+    #[inline]
     fn bring(&mut self, j: usize, params: &mut [T], now: usize) {
         if !self.deferred {
             return;

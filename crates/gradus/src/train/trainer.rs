@@ -301,8 +301,8 @@ impl<'a, T: Real> Trainer<'a, T> {
                 return Ok((stats, 0.0));
             }
         };
-        self.grads.resize(params.len(), T::zero());
         if let Some(lazy) = &mut self.lazy
+            && lazy.defers()
             && let Some(support) = problem.sparse_support(rows)
         {
             // What the batch reads must have its deferred penalty first.
@@ -310,11 +310,14 @@ impl<'a, T: Real> Trainer<'a, T> {
         }
         let elsewhere = rule.gradient_point(params, &state.optimizer, &mut self.point);
         let at: &[T] = if elsewhere { &self.point } else { params };
+        if let Some((stats, sparse)) = problem.sparse_value_and_grad(at, rows) {
+            let norm = self.apply_sparse(rule, &stats, &sparse, params, state, lr)?;
+            return Ok((stats, norm));
+        }
+        self.grads.resize(params.len(), T::zero());
+        let at: &[T] = if elsewhere { &self.point } else { params };
         let stats = problem.value_and_grad(at, rows, &mut self.grads);
-        let norm = match problem.sparse() {
-            Some(sparse) => self.apply_sparse(rule, &stats, &sparse, params, state, lr)?,
-            None => self.apply(rule, &stats, params, state, lr)?,
-        };
+        let norm = self.apply(rule, &stats, params, state, lr)?;
         Ok((stats, norm))
     }
 
@@ -328,7 +331,7 @@ impl<'a, T: Real> Trainer<'a, T> {
         &mut self,
         rule: &Optimizer,
         stats: &BatchStats,
-        sparse: &SparseGrad,
+        sparse: &SparseGrad<T>,
         params: &mut [T],
         state: &mut TrainState<T>,
         lr: f64,
@@ -345,7 +348,7 @@ impl<'a, T: Real> Trainer<'a, T> {
             Some(lazy) if lazy.fits(n) => lazy,
             slot => slot.insert(Lazy::new(rule, sparse, n)),
         };
-        let norm = lazy.step(rule, params, &mut self.grads, lr, &mut state.optimizer, sparse.support);
+        let norm = lazy.step(rule, params, sparse, lr, &mut state.optimizer);
         state.step += 1;
         self.average(params, state);
         Ok(norm)
@@ -737,13 +740,6 @@ impl<'a, T: Real> Trainer<'a, T> {
     fn gradient_norm<P: Problem<T> + ?Sized>(&mut self, problem: &mut P, params: &[T], rows: &[usize]) -> f64 {
         self.grads.resize(params.len(), T::zero());
         problem.value_and_grad(params, rows, &mut self.grads);
-        if let Some(sparse) = problem.sparse() {
-            // The data term on its support, zero elsewhere, and the penalty everywhere.
-            let kept: Vec<T> = sparse.support.iter().map(|&j| self.grads[j]).collect();
-            self.grads.fill(T::zero());
-            sparse.support.iter().zip(kept).for_each(|(&j, g)| self.grads[j] = g);
-            sparse.regularizer.penalty_grad(params, sparse.layout, &mut self.grads);
-        }
         self.masked_norm()
     }
 

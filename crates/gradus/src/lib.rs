@@ -29,7 +29,7 @@
 //! Linear models that share their batches can train together, in lockstep
 //! ([`train::Trainer::fit_together`]) on a [`shared_pass::SharedPass`]: one product computes
 //! every model's scores. A linear model on sparse rows reads and writes only the columns its
-//! batch touches ([`problem::Problem::sparse`]), its penalty deferred (`train::lazy`).
+//! batch touches ([`problem::Problem::sparse_value_and_grad`]), its penalty deferred (`train::lazy`).
 //! Data-parallel training binds the objective to one rank's view of the data
 //! ([`objective::Objective::distributed`]): every evaluation shares the batch out over the
 //! ranks and combines their parts through a [`collective::Collective`], the same bits as one

@@ -513,7 +513,7 @@ impl<T: Real, E: Examples> Problem<T> for OnData<'_, T, E> {
         Some(&self.buf.sparse.support)
     }
     /// For a linear model on sparse rows: the data term and its gradient on the batch's
-    /// columns, compact ([`Objective::sparse_pass`]), the penalty left to the trainer.
+    /// columns, compact, the penalty left to the trainer.
     fn sparse_value_and_grad(&mut self, params: &[T], rows: &[usize]) -> Option<(BatchStats, SparseGrad<'_, T>)> {
         self.objective.sparse_input(self.data)?;
         let stats = self

@@ -1,5 +1,5 @@
 //! Lazily regularised sparse steps: the update of a problem whose gradient has a small support
-//! ([`Problem::sparse`](crate::problem::Problem::sparse)), in time proportional to the support
+//! ([`Problem::sparse_value_and_grad`](crate::problem::Problem::sparse_value_and_grad)), in time proportional to the support
 //! rather than to θ.
 //!
 //! At step t the data gradient `g` is zero outside its support S. Under plain SGD (no momentum,
